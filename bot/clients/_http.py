@@ -1,0 +1,372 @@
+"""The polite transport every service client stands on.
+
+One `ServiceHTTP` exists per credential. It owns that credential's manners:
+
+- a `WindowLimiter` keeping to the documented limit (never send what would certainly be
+  refused: if the wait is longer than `max_wait`, refuse locally with `RateLimited`);
+  `Retry-After` and `RateLimit-Remaining`/`RateLimit-Reset` feed back into it;
+- an optional persisted `CallBudget` (Raygun's 50 calls a day) spent per request sent;
+- GET retries with jittered exponential backoff on timeouts, connection errors and
+  502/503/504, bounded; nothing retries on 4xx and non-GETs never retry;
+- identical GETs in flight coalesced into one request;
+- 2xx GET answers cached for a short TTL (`fresh=True` bypasses the read, not the limiter).
+
+Status codes other than 2xx/429/retryable are handed to the service's own `decode_error`,
+so each client maps its documented error bodies in one pure function. Request headers
+(which carry credentials) never reach an exception, a log line or the cache key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from bot.clock import Clock, SystemClock
+from bot.errors import BadResponse, RateLimited, ServiceError, Unavailable
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({502, 503, 504})
+Params = Mapping[str, str | int | float | bool | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """An upstream answer, detached from httpx so parsing stays pure."""
+
+    service: str
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadResponse(self.service, "the answer was not valid JSON") from exc
+
+
+DecodeError = Callable[[Response], ServiceError]
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Parse a Retry-After header: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - now).total_seconds())
+
+
+class WindowLimiter:
+    """At most `limit` requests in any `window` seconds, plus server feedback.
+
+    A sliding log is strictly conservative for both fixed-window limits (WeldPulse's
+    100/min) and token buckets (PulsePro's 60;w=60;b=60).
+    """
+
+    def __init__(self, limit: int, window: float, clock: Clock):
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sent: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._server_remaining: int | None = None
+        self._server_reset_at = 0.0
+
+    def _prune(self, now: float) -> None:
+        while self._sent and self._sent[0] <= now - self.window:
+            self._sent.popleft()
+
+    def wait_time(self) -> float:
+        """Seconds until one more request may be sent (0 = now)."""
+        now = self._clock.monotonic()
+        self._prune(now)
+        waits = [self._blocked_until - now]
+        if len(self._sent) >= self.limit:
+            waits.append(self._sent[len(self._sent) - self.limit] + self.window - now)
+        if self._server_remaining is not None and self._server_remaining <= 0:
+            waits.append(self._server_reset_at - now)
+        return max(0.0, *waits)
+
+    def headroom(self) -> int:
+        """Requests that may still be sent in the current window."""
+        now = self._clock.monotonic()
+        self._prune(now)
+        room = self.limit - len(self._sent)
+        if self._server_remaining is not None and now < self._server_reset_at:
+            room = min(room, self._server_remaining)
+        if now < self._blocked_until:
+            room = 0
+        return max(0, room)
+
+    def record_sent(self) -> None:
+        now = self._clock.monotonic()
+        self._sent.append(now)
+        if self._server_remaining is not None:
+            self._server_remaining -= 1
+
+    def block_for(self, seconds: float) -> None:
+        """The server said stop (429 + Retry-After)."""
+        self._blocked_until = max(self._blocked_until, self._clock.monotonic() + seconds)
+
+    def observe(self, remaining: int | None, reset: float | None) -> None:
+        """Feedback from `RateLimit-Remaining` / `RateLimit-Reset`."""
+        if remaining is None:
+            return
+        now = self._clock.monotonic()
+        self._server_remaining = remaining
+        self._server_reset_at = now + (reset if reset is not None else self.window)
+
+
+class CallBudget(Protocol):
+    """A persisted per-day call budget (Raygun: 50 calls a day per application)."""
+
+    async def spend(self, service: str) -> None:
+        """Count one call, or raise `BudgetExhausted` without counting."""
+
+
+def _header_int(headers: Mapping[str, str], name: str) -> int | None:
+    raw = headers.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(float(raw.split(";")[0].strip()))
+    except ValueError:
+        return None
+
+
+@dataclass(slots=True)
+class Health:
+    """What `/pulse services` shows about one credential's recent calls."""
+
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    requests_sent: int = 0
+
+
+@dataclass(slots=True)
+class _CacheEntry:
+    expires: float
+    response: Response
+
+
+@dataclass(frozen=True, slots=True)
+class Manners:
+    """Tunable politeness; defaults follow PRODUCT §8."""
+
+    cache_ttl: float = 60.0
+    retries: int = 2
+    backoff: float = 0.5
+    max_wait: float = 10.0
+    cache_size: int = 256
+    timeout: float | None = None
+
+
+@dataclass(slots=True)
+class ServiceHTTP:
+    """A credential's polite connection to one service."""
+
+    http: httpx.AsyncClient
+    service: str
+    base_url: str
+    headers: Mapping[str, str] = field(repr=False)
+    limiter: WindowLimiter
+    decode_error: DecodeError
+    clock: Clock = field(default_factory=SystemClock)
+    manners: Manners = field(default_factory=Manners)
+    budget: CallBudget | None = None
+    jitter: Callable[[], float] = random.random
+    health: Health = field(default_factory=Health)
+    _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
+    _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
+
+    # ---- URLs -------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        """Resolve `path` against the base URL, keeping the base's path prefix.
+
+        Absolute URLs inside the base are kept; absolute URLs elsewhere and root-relative
+        paths (``/api/v1/x?page=2``) are re-rooted under the base URL (prefix included).
+        """
+        base = self.base_url.rstrip("/")
+        if path.startswith(("http://", "https://")):
+            if path.startswith(base + "/") or path == base:
+                return path
+            parts = urlsplit(path)
+            prefix = urlsplit(base).path
+            rel = parts.path
+            if prefix and rel.startswith(prefix + "/"):
+                rel = rel[len(prefix) :]
+            path = rel + (f"?{parts.query}" if parts.query else "")
+        if not path.startswith("/"):
+            path = "/" + path
+        return base + path
+
+    @staticmethod
+    def _key(method: str, url: str, params: Params | None) -> str:
+        items = sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)
+        return f"{method} {url}?{urlencode(items)}"
+
+    # ---- public calls -----------------------------------------------------------------
+
+    async def get(
+        self, path: str, params: Params | None = None, *, fresh: bool = False
+    ) -> Response:
+        """GET with cache, coalescing and retries; returns only 2xx answers."""
+        url = self.url(path)
+        key = self._key("GET", url, params)
+        now = self.clock.monotonic()
+        if not fresh:
+            entry = self._cache.get(key)
+            if entry is not None and entry.expires > now:
+                self._cache.move_to_end(key)
+                return entry.response
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Response] = asyncio.ensure_future(
+            self._get_with_retries(url, params)
+        )
+        self._inflight[key] = future
+        try:
+            response = await asyncio.shield(future)
+        finally:
+            if future.done():
+                self._inflight.pop(key, None)
+            else:
+                future.add_done_callback(lambda _f: self._inflight.pop(key, None))
+        if self.manners.cache_ttl > 0:
+            self._cache[key] = _CacheEntry(
+                self.clock.monotonic() + self.manners.cache_ttl, response
+            )
+            while len(self._cache) > self.manners.cache_size:
+                self._cache.popitem(last=False)
+        return response
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Params | None = None,
+    ) -> Response:
+        """A non-GET request: never retried, never cached; clears the cache on success."""
+        response = await self._attempt(method, self.url(path), params, json_body)
+        if response.status in RETRYABLE_STATUS:
+            raise self._unavailable(f"HTTP {response.status}", response.status)
+        self._cache.clear()
+        return response
+
+    def cached(self, path: str, params: Params | None = None) -> bool:
+        """Whether a GET would be answered from the cache right now."""
+        entry = self._cache.get(self._key("GET", self.url(path), params))
+        return entry is not None and entry.expires > self.clock.monotonic()
+
+    def forget(self) -> None:
+        """Drop cached answers (e.g. after the credential changed)."""
+        self._cache.clear()
+
+    # ---- internals --------------------------------------------------------------------
+
+    async def _get_with_retries(self, url: str, params: Params | None) -> Response:
+        attempt = 0
+        while True:
+            try:
+                response = await self._attempt("GET", url, params, None)
+            except Unavailable as exc:
+                # Only timeouts and connection failures (no status) are retried here;
+                # a 500 mapped by decode_error is an answer, not a transient failure.
+                if exc.status is not None or attempt >= self.manners.retries:
+                    raise
+            else:
+                if response.status not in RETRYABLE_STATUS:
+                    return response
+                if attempt >= self.manners.retries:
+                    raise self._unavailable(f"HTTP {response.status}", response.status)
+                hinted = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
+                if hinted is not None and hinted > self.manners.max_wait:
+                    raise self._unavailable(f"HTTP {response.status}", response.status)
+            delay = self.manners.backoff * (2**attempt) * (0.5 + self.jitter())
+            attempt += 1
+            await self.clock.sleep(delay)
+
+    async def _attempt(
+        self, method: str, url: str, params: Params | None, json_body: Any
+    ) -> Response:
+        wait = self.limiter.wait_time()
+        if wait > self.manners.max_wait:
+            raise RateLimited(self.service, wait, local=True)
+        if wait > 0:
+            await self.clock.sleep(wait)
+        if self.budget is not None:
+            await self.budget.spend(self.service)
+        self.limiter.record_sent()
+        self.health.requests_sent += 1
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        # Merge, never replace: a pagination link's own query (`?page=2`) must survive.
+        target = httpx.URL(url).copy_merge_params(clean) if clean else httpx.URL(url)
+        try:
+            raw = await self.http.request(
+                method,
+                target,
+                json=json_body,
+                headers=dict(self.headers),
+                timeout=self.manners.timeout
+                if self.manners.timeout is not None
+                else httpx.USE_CLIENT_DEFAULT,
+            )
+        except httpx.TimeoutException as exc:
+            raise self._unavailable("the request timed out") from exc
+        except httpx.HTTPError as exc:
+            raise self._unavailable("the service could not be reached") from exc
+        response = Response(self.service, raw.status_code, raw.headers, raw.content)
+        self.limiter.observe(
+            _header_int(response.headers, "ratelimit-remaining"),
+            _header_int(response.headers, "ratelimit-reset"),
+        )
+        if response.status == 429:
+            retry = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
+            retry = retry if retry is not None else self.limiter.window
+            self.limiter.block_for(retry)
+            self._note_error(f"rate limited (HTTP 429), retry in {retry:.0f}s")
+            raise RateLimited(self.service, retry, status=429)
+        if 200 <= response.status < 300:
+            self.health.last_success = self.clock.now()
+            return response
+        if response.status in RETRYABLE_STATUS:
+            return response
+        error = self.decode_error(response)
+        self._note_error(str(error))
+        raise error
+
+    def _unavailable(self, detail: str, status: int | None = None) -> Unavailable:
+        self._note_error(detail)
+        return Unavailable(self.service, detail, status=status)
+
+    def _note_error(self, detail: str) -> None:
+        self.health.last_error = detail
+        self.health.last_error_at = self.clock.now()
+        log.info("%s call failed: %s", self.service, detail)

@@ -1,0 +1,237 @@
+"""PulsePro (inspection/audit platform) client: inspections, corrective actions, locations.
+
+Documented: `Authorization: Api-key <key>`; errors under an `"error"` key; a token bucket of
+60 calls a minute (`Organization-RateLimit-Limit: 60;w=60;b=60`, `RateLimit-Remaining`,
+`RateLimit-Reset`), 429 with `Retry-After`, and 503 during traffic spikes that usually pass
+within 5 minutes. The endpoint list itself is not public: every path and query name the
+client uses is in the table below, so correcting it is a one-place change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import httpx
+
+from bot.clients._http import Manners, Params, Response, ServiceHTTP, WindowLimiter
+from bot.clients._parse import CredentialField, Reader
+from bot.clients.pulsepro_models import (
+    SERVICE,
+    Action,
+    ActionList,
+    Inspection,
+    InspectionList,
+    Location,
+    LocationList,
+    RateLimit,
+    parse_error,
+    parse_page,
+)
+from bot.clock import Clock, SystemClock
+from bot.errors import (
+    AuthFailed,
+    BadResponse,
+    InvalidRequest,
+    NotFound,
+    ServiceError,
+    Unavailable,
+)
+
+__all__ = [
+    "CREDENTIAL_FIELDS",
+    "DEFAULT_BASE_URL",
+    "LIMIT",
+    "SERVICE",
+    "WINDOW",
+    "Action",
+    "ActionList",
+    "Inspection",
+    "InspectionList",
+    "Location",
+    "LocationList",
+    "PulseProClient",
+    "RateLimit",
+    "decode_error",
+]
+
+# ---- Endpoint table (not public: taken from the shape PulsePro's site shows) -------------
+INSPECTIONS_PATH = "/api/v1/inspections"  # ?date_from=&date_to=&location=&page=
+ACTIONS_PATH = "/api/v1/actions"  # ?status=&overdue=&page=
+LOCATIONS_PATH = "/api/v1/locations"  # ?page=
+Q_DATE_FROM, Q_DATE_TO, Q_LOCATION = "date_from", "date_to", "location"
+Q_STATUS, Q_OVERDUE = "status", "overdue"
+# -------------------------------------------------------------------------------------------
+
+DEFAULT_BASE_URL = "https://api.pulsepro.ai"
+CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
+    CredentialField("api_key", "API key", "In PulsePro: Admin → Setup → API.", secret=True),
+)
+LIMIT = 60  # documented: 60 calls per minute (token bucket 60;w=60;b=60)
+WINDOW = 60.0
+SPIKE_DETAIL = (
+    "PulsePro is answering 503 during a traffic spike; it usually recovers within 5 minutes"
+)
+
+T = TypeVar("T")
+
+
+class _Headers(dict[str, str]):
+    """Request headers whose values (the API key) never show up in a repr."""
+
+    def __repr__(self) -> str:
+        return f"<headers {sorted(self)} (values hidden)>"
+
+
+def decode_error(response: Response) -> ServiceError:
+    """Map a non-2xx PulsePro answer (other than 429/502-504) to the error tree."""
+    status = response.status
+    try:
+        message, field_errors = parse_error(response.json())
+    except BadResponse:
+        message, field_errors = None, {}
+    if status in (401, 403):
+        return AuthFailed(SERVICE, message or "the API key was rejected", status=status)
+    if status == 404:
+        return NotFound(SERVICE, message or "not found", status=status)
+    if status == 503:
+        return Unavailable(SERVICE, SPIKE_DETAIL, status=status)
+    if status >= 500:
+        return Unavailable(SERVICE, message or f"HTTP {status}", status=status)
+    if 400 <= status < 500:
+        return InvalidRequest(SERVICE, message or f"HTTP {status}", field_errors, status=status)
+    return BadResponse(SERVICE, f"unexpected HTTP {status}", status=status)
+
+
+def _split_link(link: str) -> tuple[str, dict[str, str]]:
+    """A `next` link as (URL or path without query, its query as params)."""
+    parts = urlsplit(link)
+    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
+
+
+class PulseProClient:
+    """One workspace's PulsePro API key."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        credential: Mapping[str, str],
+        base_url: str = DEFAULT_BASE_URL,
+        clock: Clock | None = None,
+        manners: Manners | None = None,
+    ):
+        key = (credential.get("api_key") or "").strip()
+        if not key:
+            raise AuthFailed(SERVICE, "no API key is stored for PulsePro")
+        self.clock: Clock = clock or SystemClock()
+        self.rate_limit: RateLimit | None = None
+        self.transport = ServiceHTTP(
+            http=http,
+            service=SERVICE,
+            base_url=base_url,
+            headers=_Headers({"Authorization": f"Api-key {key}", "Accept": "application/json"}),
+            limiter=WindowLimiter(LIMIT, WINDOW, self.clock),
+            decode_error=decode_error,
+            clock=self.clock,
+            manners=manners or Manners(),
+        )
+
+    def __repr__(self) -> str:
+        return f"PulseProClient(base_url={self.transport.base_url!r})"
+
+    async def _get(self, path: str, params: Params | None, *, fresh: bool) -> Any:
+        sent = self.transport.health.requests_sent
+        try:
+            response = await self.transport.get(path, params, fresh=fresh)
+        except Unavailable as exc:
+            if exc.status == 503:
+                raise Unavailable(SERVICE, SPIKE_DETAIL, status=503) from exc
+            raise
+        if self.transport.health.requests_sent != sent:  # a new answer, not a cached one
+            self.rate_limit = RateLimit.from_headers(response.headers) or self.rate_limit
+        return response.json()
+
+    async def _collect(
+        self,
+        path: str,
+        params: dict[str, Any],
+        parse: Callable[[Reader], T],
+        max_pages: int,
+        fresh: bool,
+    ) -> tuple[tuple[T, ...], int, bool]:
+        """Walk Django-REST pages via `next` (resolved under the base URL, prefix kept)."""
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        results, count, following = parse_page(await self._get(path, params, fresh=fresh))
+        items = [parse(r) for r in results]
+        pages = 1
+        while following:
+            if pages >= max_pages:
+                return tuple(items), count, True
+            link, query = _split_link(following)
+            results, count, following = parse_page(
+                await self._get(link, {**params, **query}, fresh=fresh)
+            )
+            items.extend(parse(r) for r in results)
+            pages += 1
+        return tuple(items), count, False
+
+    async def inspections(
+        self,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        location: str | None = None,
+        *,
+        max_pages: int = 20,
+        fresh: bool = False,
+    ) -> InspectionList:
+        """Inspections conducted between two days (inclusive), optionally at one location."""
+        if date_from and date_to and date_from > date_to:
+            raise InvalidRequest(
+                SERVICE, "the start date is after the end date", {Q_DATE_TO: ["is too early"]}
+            )
+        params = {
+            Q_DATE_FROM: date_from.isoformat() if date_from else None,
+            Q_DATE_TO: date_to.isoformat() if date_to else None,
+            Q_LOCATION: location or None,
+        }
+        params = {k: v for k, v in params.items() if v is not None}
+        items, count, truncated = await self._collect(
+            INSPECTIONS_PATH, params, Inspection.from_api, max_pages, fresh
+        )
+        return InspectionList(items, count, truncated)
+
+    async def actions(
+        self,
+        status: str | None = "open",
+        overdue: bool | None = None,
+        *,
+        max_pages: int = 20,
+        fresh: bool = False,
+    ) -> ActionList:
+        """Corrective actions (open ones by default), optionally only the overdue ones."""
+        params: dict[str, Any] = {}
+        if status:
+            params[Q_STATUS] = status
+        if overdue is not None:
+            params[Q_OVERDUE] = "true" if overdue else "false"
+        today = self.clock.now().date()
+        items, count, truncated = await self._collect(
+            ACTIONS_PATH, params, lambda r: Action.from_api(r, today), max_pages, fresh
+        )
+        return ActionList(items, count, truncated)
+
+    async def locations(self, *, max_pages: int = 20, fresh: bool = False) -> LocationList:
+        items, count, truncated = await self._collect(
+            LOCATIONS_PATH, {}, Location.from_api, max_pages, fresh
+        )
+        return LocationList(items, count, truncated)
+
+    async def validate(self) -> str:
+        """Read the first page of locations: proves the API key works."""
+        found = await self.locations(max_pages=1, fresh=True)
+        return f"{found.count} location" + ("" if found.count == 1 else "s")

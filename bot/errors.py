@@ -1,0 +1,129 @@
+"""The one error tree of Pulse Bot.
+
+Everything the bot can tell a user about goes through these classes; one handler
+(`bot.slack.errors`) turns them into sentences via `bot.messages`. Anything that is
+*not* a `PulseError` is a bug: the user gets a short apology with a reference ID and
+the log gets the traceback.
+
+    PulseError
+    ├── UsageError(message, usage)          the command line was wrong
+    ├── NotConnected(service)               the workspace has no credential for it
+    ├── PermissionDenied(action)            only admins may do this
+    ├── ConfigError                         start-up configuration is wrong
+    └── ServiceError(service)               an upstream service said no
+        ├── AuthFailed                      401/403: the credential is rejected
+        ├── RateLimited(retry_after)        429, or our own limiter refused locally
+        │   └── BudgetExhausted(resets_at)  a daily call budget is spent (Raygun 50/day)
+        ├── QuotaExceeded(detail)           the account's plan quota is used up
+        ├── NotFound(what)                  404: no such ID/key/user
+        ├── InvalidRequest(field_errors)    400/422: the service rejected our input
+        ├── Unavailable(detail)             5xx, timeout, connection failure
+        └── BadResponse(detail)             the body is not what the docs promise
+
+Service errors never carry secrets: they hold the service key and short, safe details
+(status codes, field names, the service's own message), nothing from request headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+
+class PulseError(Exception):
+    """Base of every error a user may be told about."""
+
+
+class UsageError(PulseError):
+    """The command was wrong; `usage` is the usage line of the subcommand, if known."""
+
+    def __init__(self, message: str, usage: str | None = None, suggestion: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.usage = usage
+        self.suggestion = suggestion
+
+
+class NotConnected(PulseError):
+    def __init__(self, service: str):
+        super().__init__(f"{service} is not connected")
+        self.service = service
+
+
+class PermissionDenied(PulseError):
+    def __init__(self, action: str):
+        super().__init__(f"not allowed: {action}")
+        self.action = action
+
+
+class ConfigError(PulseError):
+    """Start-up configuration is wrong; the message is one sentence for the operator."""
+
+
+class ServiceError(PulseError):
+    """An upstream service call failed. `service` is the service key, e.g. ``"raygun"``."""
+
+    def __init__(self, service: str, detail: str = "", *, status: int | None = None):
+        super().__init__(f"{service}: {detail}" if detail else service)
+        self.service = service
+        self.detail = detail
+        self.status = status
+
+
+class AuthFailed(ServiceError):
+    pass
+
+
+class RateLimited(ServiceError):
+    def __init__(
+        self,
+        service: str,
+        retry_after: float,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        local: bool = False,
+    ):
+        super().__init__(
+            service, detail or f"rate limited, retry in {retry_after:.0f}s", status=status
+        )
+        self.retry_after = max(0.0, retry_after)
+        self.local = local
+
+
+class BudgetExhausted(RateLimited):
+    def __init__(self, service: str, retry_after: float, resets_at: datetime, limit: int):
+        super().__init__(service, retry_after, f"daily budget of {limit} calls spent", local=True)
+        self.resets_at = resets_at
+        self.limit = limit
+
+
+class QuotaExceeded(ServiceError):
+    pass
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class InvalidRequest(ServiceError):
+    def __init__(
+        self,
+        service: str,
+        detail: str = "",
+        field_errors: Mapping[str, Sequence[str]] | None = None,
+        *,
+        status: int | None = None,
+    ):
+        super().__init__(service, detail, status=status)
+        self.field_errors: dict[str, list[str]] = {
+            k: list(v) for k, v in (field_errors or {}).items()
+        }
+
+
+class Unavailable(ServiceError):
+    pass
+
+
+class BadResponse(ServiceError):
+    pass
