@@ -1,0 +1,96 @@
+"""Storage: one SQLite file through sqlite-utils, every row scoped by workspace.
+
+`Store` gathers the repositories; build it with `Store.open(path, secrets, clock)` (or from
+an already opened database). Modules:
+
+    db.py            open_database (WAL, busy timeout, foreign keys, migrations), transaction
+    migrations.py    the registered schema migrations
+    crypto.py        Secrets (MultiFernet), PULSEBOT_SECRET_KEY parsing, the key file
+    team.py          Team, the scope of every user-facing query
+    credentials.py   encrypted service credentials + their health
+    admins.py, audit.py, workspaces.py, users.py
+    digests.py       digests and their once-only runs
+    alerts.py        alerts and their persisted state
+    budgets.py       daily call budgets; deliveries.py: Slack retry de-duplication
+    installations.py, slack_stores.py   Slack OAuth installations, bots and states
+    rotation.py      rotate_keys
+
+Storage knows nothing of commands, services or Slack handlers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.clock import Clock
+from bot.store.admins import Admin, AdminsRepository
+from bot.store.alerts import KEEP, Alert, AlertsRepository
+from bot.store.answers import AnswersRepository
+from bot.store.audit import AuditEntry, AuditRepository
+from bot.store.budgets import BudgetsRepository
+from bot.store.credentials import CredentialInfo, CredentialsRepository
+from bot.store.crypto import Secrets
+from bot.store.db import open_database, transaction
+from bot.store.deliveries import DeliveriesRepository
+from bot.store.digests import Digest, DigestRun, DigestsRepository
+from bot.store.installations import InstallationsRepository
+from bot.store.rotation import rotate_keys
+from bot.store.team import Team
+from bot.store.users import CachedUser, UsersRepository
+from bot.store.workspaces import Workspace, WorkspacesRepository
+
+__all__ = [
+    "KEEP",
+    "Admin",
+    "Alert",
+    "AuditEntry",
+    "CachedUser",
+    "CredentialInfo",
+    "Digest",
+    "DigestRun",
+    "Secrets",
+    "Store",
+    "Team",
+    "Workspace",
+    "open_database",
+    "rotate_keys",
+    "transaction",
+]
+
+
+class Store:
+    """The repositories over one database, sharing its connection, keys and clock."""
+
+    def __init__(self, db: sqlite_utils.Database, secrets: Secrets, clock: Clock):
+        self.db = db
+        self.secrets = secrets
+        self.clock = clock
+        self.audit = AuditRepository(db, clock)
+        self.credentials = CredentialsRepository(db, secrets, clock)
+        self.admins = AdminsRepository(db, clock)
+        self.workspaces = WorkspacesRepository(db, clock, self.audit)
+        self.digests = DigestsRepository(db, clock)
+        self.alerts = AlertsRepository(db, clock)
+        self.budgets = BudgetsRepository(db)
+        self.deliveries = DeliveriesRepository(db, clock)
+        self.users = UsersRepository(db, clock)
+        self.installations = InstallationsRepository(db, secrets)
+        self.answers = AnswersRepository(db, clock)
+
+    @classmethod
+    def open(cls, path: str | Path, secrets: Secrets, clock: Clock) -> Store:
+        """Open (and migrate) the database at `path`."""
+        return cls(open_database(path), secrets, clock)
+
+    def ping(self) -> bool:
+        """True if the database answers (for /healthz)."""
+        try:
+            return bool(self.db.execute("SELECT 1").fetchone() == (1,))
+        except sqlite3.Error:
+            return False
+
+    def close(self) -> None:
+        self.db.close()

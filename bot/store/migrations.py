@@ -1,0 +1,271 @@
+"""The schema, as an ordered list of registered migration functions.
+
+Each migration is a plain function taking the database, registered with ``@migration`` in
+the order it must run. `apply_migrations` runs every one not yet recorded in the
+``_migrations`` table, each inside its own transaction together with the row that records
+it, so a migration that fails leaves nothing behind and is retried on the next start.
+Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from bot.store._rows import iso
+from bot.store.db import transaction
+
+MigrationFn = Callable[[sqlite_utils.Database], None]
+
+
+class MigrationRegistry:
+    """An ordered set of named migrations."""
+
+    def __init__(self) -> None:
+        self._items: list[tuple[str, MigrationFn]] = []
+
+    def migration(self, fn: MigrationFn) -> MigrationFn:
+        """Decorator: register `fn` under its function name, after those registered so far."""
+        name = fn.__name__
+        if any(existing == name for existing, _ in self._items):
+            raise ValueError(f"migration {name!r} is registered twice")
+        self._items.append((name, fn))
+        return fn
+
+    def __iter__(self) -> Iterator[tuple[str, MigrationFn]]:
+        return iter(list(self._items))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self._items]
+
+
+registry = MigrationRegistry()
+migration = registry.migration
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Names of the migrations already applied, in the order they ran."""
+    if "_migrations" not in db.table_names():
+        return []
+    return [str(row[0]) for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+
+
+def apply_migrations(
+    db: sqlite_utils.Database, migrations: MigrationRegistry | None = None
+) -> list[str]:
+    """Apply every pending migration of `migrations` (default: the app's); return their names."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    newly_applied: list[str] = []
+    for name, fn in migrations or registry:
+        with transaction(db):
+            # Checked inside the write lock: another process may have just applied it.
+            done = db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone()
+            if done is not None:
+                continue
+            fn(db)
+            db.execute(
+                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                [name, iso(datetime.now(UTC))],
+            )
+        newly_applied.append(name)
+    return newly_applied
+
+
+def _run(db: sqlite_utils.Database, *statements: str) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migration
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Every table of the first release."""
+    _run(
+        db,
+        """CREATE TABLE workspaces (
+            team_key TEXT PRIMARY KEY,
+            team_id TEXT NOT NULL,
+            enterprise_id TEXT,
+            team_name TEXT,
+            installed_at TEXT NOT NULL,
+            uninstalled_at TEXT
+        )""",
+        # Slack OAuth: one row per installer (enterprise_id, team_id, user_id), replaced on
+        # each save; '' stands for "none" as in slack_sdk's own SQLite store. *_enc columns
+        # hold Fernet tokens.
+        """CREATE TABLE installations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            app_id TEXT,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            enterprise_name TEXT,
+            enterprise_url TEXT,
+            team_id TEXT NOT NULL DEFAULT '',
+            team_name TEXT,
+            bot_token_enc TEXT,
+            bot_id TEXT,
+            bot_user_id TEXT,
+            bot_scopes TEXT,
+            bot_refresh_token_enc TEXT,
+            bot_token_expires_at TEXT,
+            user_id TEXT NOT NULL,
+            user_token_enc TEXT,
+            user_scopes TEXT,
+            user_refresh_token_enc TEXT,
+            user_token_expires_at TEXT,
+            incoming_webhook_url_enc TEXT,
+            incoming_webhook_channel TEXT,
+            incoming_webhook_channel_id TEXT,
+            incoming_webhook_configuration_url TEXT,
+            is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+            token_type TEXT,
+            installed_at TEXT NOT NULL,
+            custom_values_enc TEXT,
+            UNIQUE (enterprise_id, team_id, user_id)
+        )""",
+        """CREATE TABLE bots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            app_id TEXT,
+            enterprise_id TEXT NOT NULL DEFAULT '',
+            enterprise_name TEXT,
+            team_id TEXT NOT NULL DEFAULT '',
+            team_name TEXT,
+            bot_token_enc TEXT NOT NULL,
+            bot_id TEXT NOT NULL,
+            bot_user_id TEXT NOT NULL,
+            bot_scopes TEXT,
+            bot_refresh_token_enc TEXT,
+            bot_token_expires_at TEXT,
+            is_enterprise_install INTEGER NOT NULL DEFAULT 0,
+            installed_at TEXT NOT NULL,
+            custom_values_enc TEXT,
+            UNIQUE (enterprise_id, team_id)
+        )""",
+        """CREATE TABLE oauth_states (
+            state TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE credentials (
+            team_key TEXT NOT NULL,
+            service TEXT NOT NULL,
+            secret_enc TEXT NOT NULL,
+            last4 TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            last_success_at TEXT,
+            last_error TEXT,
+            last_error_at TEXT,
+            PRIMARY KEY (team_key, service)
+        )""",
+        """CREATE TABLE admins (
+            team_key TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (team_key, user_id)
+        )""",
+        """CREATE TABLE digests (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_key TEXT NOT NULL,
+            channel_id TEXT NOT NULL,
+            schedule_kind TEXT NOT NULL
+                CHECK (schedule_kind IN ('daily', 'weekdays', 'weekly', 'hourly')),
+            weekday INTEGER CHECK (weekday BETWEEN 0 AND 6),
+            hour INTEGER CHECK (hour BETWEEN 0 AND 23),
+            minute INTEGER NOT NULL CHECK (minute BETWEEN 0 AND 59),
+            tz TEXT NOT NULL,
+            services TEXT NOT NULL DEFAULT '[]',
+            "range" TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            paused_reason TEXT,
+            last_run_at TEXT
+        )""",
+        "CREATE INDEX digests_team ON digests (team_key)",
+        """CREATE TABLE digest_runs (
+            digest_id INTEGER NOT NULL REFERENCES digests (id) ON DELETE CASCADE,
+            scheduled_for TEXT NOT NULL,
+            team_key TEXT NOT NULL,
+            claimed_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'posted', 'skipped', 'failed')),
+            detail TEXT,
+            posted_ts TEXT,
+            finished_at TEXT,
+            PRIMARY KEY (digest_id, scheduled_for)
+        )""",
+        "CREATE INDEX digest_runs_team ON digest_runs (team_key)",
+        """CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_key TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            op TEXT NOT NULL CHECK (op IN ('>', '>=', '<', '<=')),
+            value REAL NOT NULL,
+            over_seconds INTEGER NOT NULL,
+            for_seconds INTEGER NOT NULL DEFAULT 0,
+            channel_id TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'ok'
+                CHECK (state IN ('ok', 'pending', 'firing', 'unknown')),
+            state_since TEXT NOT NULL,
+            pending_since TEXT,
+            last_value REAL,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            message_ts TEXT,
+            message_channel TEXT,
+            last_reminder_at TEXT,
+            snoozed_until TEXT,
+            muted INTEGER NOT NULL DEFAULT 0,
+            unknown_announced INTEGER NOT NULL DEFAULT 0
+        )""",
+        "CREATE INDEX alerts_team ON alerts (team_key)",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            team_key TEXT NOT NULL,
+            user_id TEXT,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}',
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_team ON audit (team_key, id)",
+        """CREATE TABLE call_budgets (
+            budget_key TEXT NOT NULL,
+            day TEXT NOT NULL,
+            calls INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (budget_key, day)
+        )""",
+        """CREATE TABLE deliveries (
+            key TEXT PRIMARY KEY,
+            seen_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX deliveries_seen ON deliveries (seen_at)",
+        """CREATE TABLE user_cache (
+            team_key TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            tz TEXT,
+            is_admin INTEGER NOT NULL DEFAULT 0,
+            fetched_at TEXT NOT NULL,
+            PRIMARY KEY (team_key, user_id)
+        )""",
+    )
+
+
+@migration
+def m002_answers(db: sqlite_utils.Database) -> None:
+    """Answers kept for a day so their "Share in channel" button can repost them."""
+    db.execute(
+        """
+        CREATE TABLE answers (
+            id TEXT PRIMARY KEY,
+            team_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX answers_by_team ON answers (team_key, created_at)")

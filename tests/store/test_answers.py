@@ -1,0 +1,20 @@
+"""Answers kept for the Share button: scoped by team, forgotten after a day."""
+
+from __future__ import annotations
+
+from bot.clock import FakeClock
+from bot.store import Store
+from bot.store.team import Team
+
+
+def test_answers_are_recalled_only_by_their_team_and_expire(
+    store: Store, team_a: Team, team_b: Team
+) -> None:
+    answer_id = store.answers.remember(team_a, {"text": "42 visitors"})
+    assert store.answers.recall(team_a, answer_id) == {"text": "42 visitors"}
+    assert store.answers.recall(team_b, answer_id) is None
+    assert store.answers.recall(team_a, "no-such-id") is None
+    clock = store.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(25 * 3600)
+    assert store.answers.recall(team_a, answer_id) is None

@@ -1,0 +1,199 @@
+"""Digests: CRUD scoped by workspace, and runs claimed at most once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.store import Store, Team
+
+SLOT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+
+
+def _daily(store: Store, team: Team) -> int:
+    digest = store.digests.add(
+        team,
+        channel_id="C1",
+        schedule_kind="daily",
+        hour=9,
+        minute=30,
+        tz="Europe/Berlin",
+        created_by="U1",
+        services=["weldpulse", "raygun"],
+    )
+    return digest.id
+
+
+def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest = store.digests.add(
+        team_a,
+        channel_id="C1",
+        schedule_kind="weekly",
+        weekday=0,
+        hour=9,
+        minute=0,
+        tz="America/New_York",
+        created_by="U1",
+        services=["weldpulse"],
+        range="last-week",
+    )
+    assert digest.team == team_a
+    assert (digest.schedule_kind, digest.weekday, digest.hour, digest.minute) == ("weekly", 0, 9, 0)
+    assert digest.services == ("weldpulse",)
+    assert digest.range == "last-week"
+    assert digest.created_at == clock.now()
+    assert not digest.paused and digest.last_run_at is None
+    assert store.digests.get(team_a, digest.id) == digest
+    assert store.digests.list(team_a) == [digest]
+
+
+def test_hourly_has_no_hour(store: Store, team_a: Team) -> None:
+    digest = store.digests.add(
+        team_a, channel_id="C1", schedule_kind="hourly", minute=15, tz="UTC", created_by="U1"
+    )
+    assert (digest.hour, digest.weekday, digest.services, digest.range) == (None, None, (), None)
+
+
+@pytest.mark.parametrize(
+    ("kind", "weekday", "hour", "minute"),
+    [
+        pytest.param("monthly", None, 9, 0, id="unknown-kind"),
+        pytest.param("daily", None, None, 0, id="daily-without-hour"),
+        pytest.param("daily", None, 24, 0, id="hour-out-of-range"),
+        pytest.param("daily", None, 9, 60, id="minute-out-of-range"),
+        pytest.param("weekly", None, 9, 0, id="weekly-without-day"),
+        pytest.param("daily", 2, 9, 0, id="daily-with-day"),
+        pytest.param("weekly", 7, 9, 0, id="weekday-out-of-range"),
+        pytest.param("hourly", None, 9, 0, id="hourly-with-hour"),
+    ],
+)
+def test_invalid_schedules_are_refused(
+    store: Store, team_a: Team, kind: str, weekday: int | None, hour: int | None, minute: int
+) -> None:
+    with pytest.raises(ValueError):
+        store.digests.add(
+            team_a,
+            channel_id="C1",
+            schedule_kind=kind,  # type: ignore[arg-type]
+            weekday=weekday,
+            hour=hour,
+            minute=minute,
+            tz="UTC",
+            created_by="U1",
+        )
+
+
+def test_pause_resume_remove(store: Store, team_a: Team) -> None:
+    digest_id = _daily(store, team_a)
+    assert store.digests.set_paused(team_a, digest_id, True, "channel archived")
+    paused = store.digests.get(team_a, digest_id)
+    assert paused is not None and paused.paused and paused.paused_reason == "channel archived"
+    assert store.digests.list_all_for_scheduler() == []
+    assert [d.id for d in store.digests.list_all_for_scheduler(include_paused=True)] == [digest_id]
+    assert store.digests.set_paused(team_a, digest_id, False)
+    resumed = store.digests.get(team_a, digest_id)
+    assert resumed is not None and not resumed.paused and resumed.paused_reason is None
+    assert store.digests.remove(team_a, digest_id)
+    assert store.digests.get(team_a, digest_id) is None
+    assert not store.digests.remove(team_a, digest_id)
+
+
+def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
+    digest_id = _daily(store, team_a)
+    assert store.digests.get(team_b, digest_id) is None
+    assert store.digests.list(team_b) == []
+    assert not store.digests.remove(team_b, digest_id)
+    assert not store.digests.set_paused(team_b, digest_id, True)
+    digest = store.digests.get(team_a, digest_id)
+    assert digest is not None and not digest.paused
+
+
+def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team) -> None:
+    a, b = _daily(store, team_a), _daily(store, team_b)
+    listed = store.digests.list_all_for_scheduler()
+    assert [(d.id, d.team) for d in listed] == [(a, team_a), (b, team_b)]
+    found = store.digests.get_for_scheduler(b)
+    assert found is not None and found.team == team_b
+
+
+def test_a_run_is_claimed_once(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest_id = _daily(store, team_a)
+    assert store.digests.claim_run(digest_id, SLOT) is True
+    assert store.digests.claim_run(digest_id, SLOT) is False
+    # The same instant written in another zone is the same run.
+    assert (
+        store.digests.claim_run(digest_id, SLOT.astimezone(timezone(timedelta(hours=1)))) is False
+    )
+    assert store.digests.claim_run(digest_id, SLOT + timedelta(days=1)) is True
+    run = store.digests.get_run(digest_id, SLOT)
+    assert run is not None
+    assert (run.status, run.team, run.claimed_at, run.finished_at) == (
+        "claimed",
+        team_a,
+        clock.now(),
+        None,
+    )
+
+
+def test_claims_hold_across_restarts_and_processes(
+    store: Store, team_a: Team, open_store: Callable[[], Store]
+) -> None:
+    digest_id = _daily(store, team_a)
+    other = open_store()
+    assert other.digests.claim_run(digest_id, SLOT) is True
+    assert store.digests.claim_run(digest_id, SLOT) is False
+    restarted = open_store()
+    assert restarted.digests.claim_run(digest_id, SLOT) is False
+
+
+def test_no_claim_for_a_missing_digest(store: Store) -> None:
+    assert store.digests.claim_run(999, SLOT) is False
+
+
+def test_naive_times_are_refused(store: Store, team_a: Team) -> None:
+    digest_id = _daily(store, team_a)
+    with pytest.raises(ValueError):
+        store.digests.claim_run(digest_id, datetime(2026, 11, 24, 8, 0))
+
+
+def test_finish_run(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest_id = _daily(store, team_a)
+    store.digests.claim_run(digest_id, SLOT)
+    clock.advance(3)
+    assert store.digests.finish_run(digest_id, SLOT, "posted", posted_ts="1700000000.0001")
+    run = store.digests.get_run(digest_id, SLOT)
+    assert run is not None
+    assert (run.status, run.posted_ts, run.finished_at) == (
+        "posted",
+        "1700000000.0001",
+        clock.now(),
+    )
+    digest = store.digests.get(team_a, digest_id)
+    assert digest is not None and digest.last_run_at == SLOT
+
+    # An older run finishing late does not move last_run_at backwards.
+    earlier = SLOT - timedelta(days=1)
+    store.digests.claim_run(digest_id, earlier)
+    store.digests.finish_run(digest_id, earlier, "skipped", detail="missed by 3h")
+    digest = store.digests.get(team_a, digest_id)
+    assert digest is not None and digest.last_run_at == SLOT
+    skipped = store.digests.get_run(digest_id, earlier)
+    assert skipped is not None and skipped.detail == "missed by 3h"
+
+
+def test_finish_needs_a_claim_and_a_final_status(store: Store, team_a: Team) -> None:
+    digest_id = _daily(store, team_a)
+    assert store.digests.finish_run(digest_id, SLOT, "failed") is False
+    store.digests.claim_run(digest_id, SLOT)
+    with pytest.raises(ValueError):
+        store.digests.finish_run(digest_id, SLOT, "claimed")
+
+
+def test_removing_a_digest_removes_its_runs(store: Store, team_a: Team) -> None:
+    digest_id = _daily(store, team_a)
+    store.digests.claim_run(digest_id, SLOT)
+    store.digests.remove(team_a, digest_id)
+    assert store.digests.get_run(digest_id, SLOT) is None
