@@ -199,6 +199,7 @@ class ServiceHTTP:
     budget: CallBudget | None = None
     jitter: Callable[[], float] = random.random
     health: Health = field(default_factory=Health)
+    observer: Callable[[str | None], None] | None = None
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
 
@@ -355,6 +356,8 @@ class ServiceHTTP:
             raise RateLimited(self.service, retry, status=429)
         if 200 <= response.status < 300:
             self.health.last_success = self.clock.now()
+            if self.observer is not None:
+                self.observer(None)
             return response
         if response.status in RETRYABLE_STATUS:
             return response
@@ -370,3 +373,5 @@ class ServiceHTTP:
         self.health.last_error = detail
         self.health.last_error_at = self.clock.now()
         log.info("%s call failed: %s", self.service, detail)
+        if self.observer is not None:
+            self.observer(detail)

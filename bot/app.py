@@ -1,0 +1,217 @@
+"""The ONE place that reads Settings and wires clients, store, Bolt app and scheduler.
+
+`Runtime.build(settings)` makes every long-lived part once; the run modes in
+`bot.__main__` (serve, socket, console, clock) start the parts they need.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+
+from bot.clock import Clock, SystemClock
+from bot.config import SchedulerPlacement, Settings
+from bot.errors import ConfigError
+from bot.services import ClientPool, Directory
+from bot.slack import SlackActions, SlackDeps, build_bolt_app, register, web_app
+from bot.store import Store
+from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
+from bot.store.db import open_database
+from bot.store.team import Team
+from commands import build_router
+from commands.context import Context
+from commands.router import Router
+
+log = logging.getLogger("bot")
+
+_SECRET_PATTERNS = re.compile(
+    r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|ak_live_[A-Za-z0-9]+|"
+    r"(?i:bearer|api-key|basic)\s+[A-Za-z0-9._~+/=-]{6,})"
+)
+
+
+class RedactSecrets(logging.Filter):
+    """A last line of defence: token-shaped strings never reach a log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = _SECRET_PATTERNS.sub("[redacted]", message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+
+
+def load_secrets(settings: Settings, announce: Callable[[str], None] | None = None) -> Secrets:
+    """Fernet keys from PULSEBOT_SECRET_KEY, or a generated 0600 key file for local runs."""
+    if settings.secret_keys:
+        return Secrets(parse_keys(settings.secret_keys))
+    if settings.signing_secret:
+        raise ConfigError("PULSEBOT_SECRET_KEY is required once SLACK_SIGNING_SECRET is set.")
+    key, created = load_or_create_key_file(settings.key_file)
+    if created:
+        (announce or log.warning)(
+            f"No PULSEBOT_SECRET_KEY set: generated a local key in {settings.key_file} "
+            "(mode 0600). Set PULSEBOT_SECRET_KEY before using real credentials."
+        )
+    return Secrets([key])
+
+
+def open_store(
+    settings: Settings, clock: Clock, announce: Callable[[str], None] | None = None
+) -> Store:
+    secrets = load_secrets(settings, announce)
+    return Store(open_database(settings.database_path), secrets, clock)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackWiring:
+    bolt: AsyncApp
+    web: web.Application
+
+
+@dataclass
+class Runtime:
+    """Every long-lived part, built once from Settings."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    router: Router
+    http: httpx.AsyncClient
+    pool: ClientPool
+    health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    scheduler: AsyncIOScheduler | None = None
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        announce: Callable[[str], None] | None = None,
+    ) -> Runtime:
+        clock = clock or SystemClock()
+        store = open_store(settings, clock, announce)
+        http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        pool = ClientPool(http, settings.base_urls, clock, store)
+        runtime = cls(settings, clock, store, build_router(settings.admins), http, pool)
+        runtime.health_checks["database"] = store.ping
+        return runtime
+
+    # ---- background work: the scheduler runs in exactly one process --------------------
+
+    def runs_scheduler(self, force: bool = False) -> bool:
+        return force or self.settings.scheduler is SchedulerPlacement.WEB
+
+    async def start_background(self, *, force_scheduler: bool = False) -> None:
+        if not self.runs_scheduler(force_scheduler):
+            log.info("scheduler left to the clock process (PULSEBOT_SCHEDULER=clock)")
+            return
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.start()
+        scheduler = self.scheduler
+        self.health_checks["scheduler"] = lambda: scheduler.running
+
+    async def stop_background(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    # ---- Slack ----------------------------------------------------------------------------
+
+    def slack(self) -> SlackWiring:
+        """The Bolt app with its listeners, and the aiohttp app serving it."""
+        bolt = build_bolt_app(self.settings, self.store)
+        deps = SlackDeps(
+            settings=self.settings,
+            store=self.store,
+            router=self.router,
+            make_context=self._slack_context,
+            health=self.health,
+        )
+        register(bolt, deps)
+        return SlackWiring(bolt, web_app(bolt, deps))
+
+    def _slack_context(
+        self,
+        team: Team,
+        user_id: str,
+        channel_id: str,
+        tz: ZoneInfo,
+        workspace_admin: bool,
+        actions: SlackActions,
+    ) -> Context:
+        return self.context(
+            team,
+            user_id,
+            channel_id,
+            tz,
+            workspace_admin=workspace_admin,
+            open_modal=actions.open_modal,
+        )
+
+    async def is_admin(self, team: Team, user_id: str, workspace_admin: bool) -> bool:
+        return (
+            workspace_admin
+            or user_id in self.settings.admins
+            or self.store.admins.is_admin(team, user_id)
+        )
+
+    def context(
+        self,
+        team: Team,
+        user_id: str,
+        channel_id: str,
+        tz: ZoneInfo,
+        *,
+        workspace_admin: bool = False,
+        open_modal: Any = None,
+    ) -> Context:
+        async def is_admin() -> bool:
+            return await self.is_admin(team, user_id, workspace_admin)
+
+        return Context(
+            team=team,
+            user_id=user_id,
+            channel_id=channel_id,
+            clock=self.clock,
+            store=self.store,
+            tz=tz,
+            is_admin=is_admin,
+            services=Directory(self.pool, team),
+            open_modal=open_modal,
+        )
+
+    def health(self) -> dict[str, Any]:
+        report: dict[str, Any] = {}
+        for name, check in self.health_checks.items():
+            try:
+                report[name] = bool(check())
+            except Exception as exc:  # a health probe must answer, whatever broke
+                report[name] = False
+                report[f"{name}_error"] = type(exc).__name__
+        return report
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        self.store.close()

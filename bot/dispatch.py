@@ -1,0 +1,46 @@
+"""The one place where a `/pulse` line becomes a `Message`, errors included.
+
+Handlers raise; this turns any `PulseError` into its sentence (`bot.messages`) and
+anything unexpected into a short apology with a reference ID that is also logged with
+the traceback. No stack trace ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from bot import messages
+from bot.blocks import Message, section
+from bot.errors import PulseError
+from commands.context import Context
+from commands.router import Router
+
+log = logging.getLogger(__name__)
+
+
+def error_message(err: PulseError) -> Message:
+    text = messages.sentence(err)
+    return Message(text=text, blocks=(section(text),), shareable=False)
+
+
+def unexpected_message(where: str) -> Message:
+    reference = uuid.uuid4().hex[:10]
+    log.exception("unexpected error in %s (reference %s)", where, reference)
+    text = messages.unexpected(reference)
+    return Message(text=text, blocks=(section(text),), shareable=False)
+
+
+async def answer(router: Router, text: str, ctx: Context) -> Message:
+    """Parse `text`, run its handler, and always come back with a message."""
+    name = "?"
+    try:
+        command, args = router.parse(text)
+        name = command.name
+        message = await command.handler(ctx, args)
+        return message.as_public() if args.has("public") else message
+    except PulseError as err:
+        log.info("/pulse %s answered with %s", name, type(err).__name__)
+        return error_message(err)
+    except Exception:
+        return unexpected_message(f"/pulse {name}")

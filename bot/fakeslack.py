@@ -1,0 +1,245 @@
+"""A small recording fake of the Slack Web API on loopback, for tests and benchmarks.
+
+Modelled on bolt-python's `tests/mock_web_api_server`: it answers the Web API methods
+Pulse Bot uses, records every call (method, arguments, token), receives `response_url`
+posts, and can enforce Slack's ~1 message/second/channel limit with 429 + Retry-After or
+fail chosen channels with `not_in_channel`, `channel_not_found`, `is_archived`.
+
+`signed_headers` signs a request body exactly as Slack does (v0 HMAC-SHA256).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+
+
+@dataclass
+class FakeSlack:
+    """State of the fake: users, failures, limits and everything it was sent."""
+
+    team_id: str = "T0000001"
+    calls: list[Call] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    channel_errors: dict[str, str] = field(default_factory=dict)
+    per_channel_interval: float = 0.0
+    oauth_team: dict[str, str] = field(default_factory=lambda: {"id": "T0OAUTH1", "name": "Acme"})
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last_post: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    url: str = ""
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def called(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def posts(self, channel: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.called("chat.postMessage")
+            if channel is None or c.args.get("channel") == channel
+        ]
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
+        """Wait until `predicate()` is true (for end-to-end tests of background work)."""
+
+        async def loop() -> None:
+            while not predicate():
+                self.changed.clear()
+                await self.changed.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def answer(
+        self, method: str, args: Mapping[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        channel = str(args.get("channel", ""))
+        if method in {
+            "chat.postMessage",
+            "chat.update",
+            "chat.postEphemeral",
+            "conversations.join",
+        }:
+            error = self.channel_errors.get(channel)
+            if error:
+                return 200, {"ok": False, "error": error}, {}
+        if method == "chat.postMessage" and self.per_channel_interval:
+            now = time.monotonic()
+            wait = self._last_post[channel] + self.per_channel_interval - now
+            if wait > 0:
+                return (
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    {"Retry-After": str(max(1, round(wait)))},
+                )
+            self._last_post[channel] = now
+        if token is not None and "revoked" in token:
+            return 200, {"ok": False, "error": "token_revoked"}, {}
+        if method == "auth.test":
+            return (
+                200,
+                {
+                    "ok": True,
+                    "team_id": self.team_id,
+                    "user_id": "UBOT",
+                    "bot_id": "BBOT",
+                    "team": "Test",
+                    "url": "https://test.slack.com/",
+                },
+                {},
+            )
+        if method == "users.info":
+            user_id = str(args.get("user", ""))
+            user = {"id": user_id, "tz": "Europe/Berlin", "is_admin": False, "is_owner": False}
+            user.update(self.users.get(user_id, {}))
+            return 200, {"ok": True, "user": user}, {}
+        if method in {"chat.postMessage", "chat.update"}:
+            return (
+                200,
+                {
+                    "ok": True,
+                    "channel": channel,
+                    "ts": args.get("ts") or self._next_ts(),
+                    "message": {"text": args.get("text", "")},
+                },
+                {},
+            )
+        if method == "conversations.open":
+            return 200, {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))}}, {}
+        if method == "oauth.v2.access":
+            return (
+                200,
+                {
+                    "ok": True,
+                    "app_id": "A0PULSE",
+                    "access_token": "xoxb-oauth-issued-token-1",
+                    "token_type": "bot",
+                    "scope": "commands,chat:write",
+                    "bot_user_id": "UBOT",
+                    "team": self.oauth_team,
+                    "enterprise": None,
+                    "is_enterprise_install": False,
+                    "authed_user": {"id": "U0INSTALLER"},
+                },
+                {},
+            )
+        if method == "files.getUploadURLExternal":
+            return (
+                200,
+                {
+                    "ok": True,
+                    "upload_url": f"{self.url}/upload/{next(self._ts)}",
+                    "file_id": f"F{next(self._ts)}",
+                },
+                {},
+            )
+        return 200, {"ok": True, "ts": self._next_ts(), "channel": channel}, {}
+
+
+async def _read_args(request: web.Request) -> dict[str, Any]:
+    raw = await request.text()
+    if request.content_type == "application/json" and raw:
+        data = json.loads(raw)
+        return data if isinstance(data, dict) else {}
+    return dict(parse_qsl(raw, keep_blank_values=True))
+
+
+def build_app(state: FakeSlack) -> web.Application:
+    async def api(request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _read_args(request)
+        args.update(request.query)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                with contextlib.suppress(ValueError):
+                    args[key] = json.loads(args[key])
+        status, body, headers = state.answer(method, args, token)
+        state.calls.append(Call(method, args, token, time.monotonic()))
+        state.changed.set()
+        return web.json_response(body, status=status, headers=headers)
+
+    async def response_url(request: web.Request) -> web.Response:
+        body = await request.json()
+        body["_path"] = request.path
+        state.responses.append(body)
+        state.changed.set()
+        return web.Response(text="ok")
+
+    async def upload(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text="OK")
+
+    app = web.Application()
+    app.router.add_post("/api/{method}", api)
+    app.router.add_get("/api/{method}", api)
+    app.router.add_post("/response/{id}", response_url)
+    app.router.add_post("/upload/{id}", upload)
+    return app
+
+
+class FakeSlackServer:
+    """`async with FakeSlackServer() as slack:` → `slack.api_url`, `slack.response_url(id)`."""
+
+    def __init__(self, state: FakeSlack | None = None):
+        self.state = state or FakeSlack()
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, ident: str = "1") -> str:
+        return f"{self.url}/response/{ident}"
+
+    async def __aenter__(self) -> FakeSlackServer:
+        self._runner = web.AppRunner(build_app(self.state), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{port}"
+        self.state.url = self.url
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,161 @@
+"""Every user-facing sentence for errors, as small functions.
+
+`sentence(error)` is the single translation from the error tree to words; a meta-test
+checks that every class in `bot.errors` has a sentence here. No sentence ever includes
+a credential: errors only carry the service key and safe details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+
+from bot import errors as e
+
+SERVICE_NAMES = {
+    "weldpulse": "WeldPulse",
+    "raygun": "Raygun Pulse",
+    "whatpulse": "WhatPulse",
+    "pulsetracker": "Pulsetracker",
+    "pulsepro": "PulsePro",
+}
+
+
+def service_name(key: str) -> str:
+    return SERVICE_NAMES.get(key, key)
+
+
+def wait_phrase(seconds: float) -> str:
+    s = max(1, round(seconds))
+    if s < 90:
+        return f"{s} seconds"
+    if s < 5400:
+        return f"{round(s / 60)} minutes"
+    return f"{round(s / 3600)} hours"
+
+
+def usage(err: e.UsageError) -> str:
+    text = err.message
+    if err.suggestion:
+        text += f" Did you mean `/pulse {err.suggestion}`?"
+    if err.usage:
+        text += f"\nUsage: `{err.usage}`"
+    return text
+
+
+def not_connected(err: e.NotConnected) -> str:
+    name = service_name(err.service)
+    return (
+        f"{name} is not connected in this workspace. An admin can connect it with "
+        f"`/pulse connect {err.service}`."
+    )
+
+
+def permission_denied(err: e.PermissionDenied) -> str:
+    return (
+        f"Only Pulse Bot admins can {err.action}: workspace admins and owners, or people "
+        "added with `/pulse admins add @someone`. See who they are with `/pulse admins`."
+    )
+
+
+def config_error(err: e.ConfigError) -> str:
+    return f"Pulse Bot is misconfigured: {err}"
+
+
+def auth_failed(err: e.AuthFailed) -> str:
+    name = service_name(err.service)
+    return (
+        f"{name} rejected the saved credential. An admin can reconnect it with "
+        f"`/pulse connect {err.service}`."
+    )
+
+
+def budget_exhausted(err: e.BudgetExhausted) -> str:
+    name = service_name(err.service)
+    when = err.resets_at.astimezone(UTC).strftime("%H:%M UTC")
+    return (
+        f"{name} allows {err.limit} API calls a day and today's are used up; "
+        f"it resets at {when} (in {wait_phrase(err.retry_after)})."
+    )
+
+
+def rate_limited(err: e.RateLimited) -> str:
+    name = service_name(err.service)
+    return f"{name} is rate limiting us; try again in {wait_phrase(err.retry_after)}."
+
+
+def quota_exceeded(err: e.QuotaExceeded) -> str:
+    name = service_name(err.service)
+    detail = f" It says: “{err.detail}”" if err.detail else ""
+    return f"{name} refused: the account's plan quota is used up.{detail}"
+
+
+def not_found(err: e.NotFound) -> str:
+    name = service_name(err.service)
+    what = f" ({err.detail})" if err.detail else ""
+    return f"{name} has nothing by that ID{what}; check the ID and try again."
+
+
+def invalid_request(err: e.InvalidRequest) -> str:
+    name = service_name(err.service)
+    problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in err.field_errors.items())
+    detail = problems or err.detail or "the request was not accepted"
+    return f"{name} did not accept the request: {detail}."
+
+
+def unavailable(err: e.Unavailable) -> str:
+    name = service_name(err.service)
+    extra = (
+        " PulsePro says such spikes usually pass within 5 minutes."
+        if (err.service == "pulsepro" and err.status == 503)
+        else ""
+    )
+    return f"{name} is not answering right now ({err.detail}); try again in a few minutes.{extra}"
+
+
+def bad_response(err: e.BadResponse) -> str:
+    name = service_name(err.service)
+    return (
+        f"{name} sent an answer Pulse Bot could not read ({err.detail}); "
+        "this is usually temporary — try again shortly."
+    )
+
+
+def service_error(err: e.ServiceError) -> str:
+    name = service_name(err.service)
+    return f"{name} could not answer ({err.detail or 'unknown error'})."
+
+
+def unexpected(reference: str) -> str:
+    return (
+        f"Sorry, something went wrong on our side. If it keeps happening, give the "
+        f"Pulse Bot operator this reference: `{reference}`."
+    )
+
+
+_TABLE: tuple[tuple[type[e.PulseError], Callable[[Any], str]], ...] = (
+    (e.UsageError, usage),
+    (e.NotConnected, not_connected),
+    (e.PermissionDenied, permission_denied),
+    (e.ConfigError, config_error),
+    (e.AuthFailed, auth_failed),
+    (e.BudgetExhausted, budget_exhausted),
+    (e.RateLimited, rate_limited),
+    (e.QuotaExceeded, quota_exceeded),
+    (e.NotFound, not_found),
+    (e.InvalidRequest, invalid_request),
+    (e.Unavailable, unavailable),
+    (e.BadResponse, bad_response),
+    (e.ServiceError, service_error),
+)
+
+HANDLED = frozenset(cls for cls, _ in _TABLE)
+
+
+def sentence(err: e.PulseError) -> str:
+    """The one sentence a user sees for `err` (most specific class wins)."""
+    for cls, render in _TABLE:
+        if isinstance(err, cls):
+            return render(err)
+    return str(err)

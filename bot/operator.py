@@ -1,0 +1,99 @@
+"""The operator CLI: keys, credentials, digests and alerts, from a shell on the server.
+
+    python -m bot keygen                       print a new PULSEBOT_SECRET_KEY value
+    python -m bot rotate-keys                  re-encrypt all secrets with the newest key
+    python -m bot credentials list TEAM        connected services of a workspace (last 4 only)
+    python -m bot credentials delete TEAM SERVICE
+    python -m bot digests list [TEAM]
+    python -m bot alerts list [TEAM]
+
+TEAM is a Slack team ID (`T…`), or `ENTERPRISE:TEAM` for Enterprise Grid installs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cryptography.fernet import Fernet
+
+from bot.app import open_store
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.store import rotate_keys
+from bot.store.team import Team
+
+
+def add_parsers(sub: Any) -> None:
+    cred = sub.add_parser("credentials", help="list or delete a workspace's credentials")
+    cred_sub = cred.add_subparsers(dest="action", required=True)
+    listing = cred_sub.add_parser("list")
+    listing.add_argument("team")
+    delete = cred_sub.add_parser("delete")
+    delete.add_argument("team")
+    delete.add_argument("service")
+    for name in ("digests", "alerts"):
+        group = sub.add_parser(name, help=f"list {name}")
+        group_sub = group.add_subparsers(dest="action", required=True)
+        group_sub.add_parser("list").add_argument("team", nargs="?")
+
+
+def keygen() -> int:
+    print(Fernet.generate_key().decode())
+    return 0
+
+
+def parse_team(value: str) -> Team:
+    enterprise, _, team = value.rpartition(":")
+    return Team(team_id=team, enterprise_id=enterprise or None)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings, SystemClock())
+    try:
+        if args.mode == "rotate-keys":
+            count = rotate_keys(store)
+            print(f"re-encrypted {count} secrets with the newest key")
+            return 0
+        if args.mode == "credentials":
+            team = parse_team(args.team)
+            if args.action == "delete":
+                gone = store.credentials.delete(team, args.service)
+                if gone:
+                    store.audit.record(
+                        team, "operator", "credentials.delete", {"service": args.service}
+                    )
+                print("deleted" if gone else "no such credential")
+                return 0 if gone else 1
+            for info in store.credentials.list(team):
+                print(
+                    f"{info.service:13} …{info.last4}  added {info.created_at} "
+                    f"by {info.created_by}  last error: {info.last_error or '-'}"
+                )
+            return 0
+        team_arg = getattr(args, "team", None)
+        scope = parse_team(team_arg) if team_arg else None
+        if args.mode == "digests":
+            digests = (
+                store.digests.list(scope)
+                if scope
+                else store.digests.list_all_for_scheduler(include_paused=True)
+            )
+            for d in digests:
+                print(
+                    f"#{d.id} {d.team.key} <#{d.channel_id}> {d.schedule_kind} "
+                    f"{d.hour}:{d.minute:02d} {d.tz} paused={bool(d.paused)}"
+                )
+            return 0
+        if args.mode == "alerts":
+            alerts = (
+                store.alerts.list(scope)
+                if scope
+                else store.alerts.list_all_for_scheduler(include_muted=True)
+            )
+            for a in alerts:
+                print(f"#{a.id} {a.team.key} {a.metric} {a.op} {a.value} state={a.state}")
+            return 0
+        raise SystemExit(f"unknown mode {args.mode!r}")
+    finally:
+        store.close()

@@ -1,0 +1,15 @@
+"""The `/pulse` subcommands, one module per group, assembled into one router."""
+
+from __future__ import annotations
+
+from commands import admins, connect, help, weldpulse
+from commands.router import Router
+
+
+def build_router(env_admins: frozenset[str] = frozenset()) -> Router:
+    router = Router()
+    help.register(router)
+    weldpulse.register(router)
+    connect.register(router)
+    admins.register(router, env_admins)
+    return router

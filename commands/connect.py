@@ -1,0 +1,227 @@
+"""`/pulse connect`, `disconnect` and `services`: the workspace's service accounts.
+
+`connect SERVICE` opens a modal with one input per credential field; the submission is
+validated against the service (one cheap call) before anything is saved, and a rejection
+is shown inside the modal as a field error. Secrets are never echoed: `services` shows
+only the last four characters of a credential.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot import messages
+from bot.blocks import Message, context, header, section
+from bot.config import SERVICES
+from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
+from bot.services import CREDENTIAL_FIELDS, LIMITS
+from commands.context import Context
+from commands.parsing import Args
+from commands.router import Router
+
+CALLBACK_ID = "pulse_connect"
+VALIDATE_TIMEOUT = 2.5  # Slack wants the modal's answer within 3 seconds
+GROUP = "Settings"
+SERVICE_LIST = ", ".join(SERVICES)
+
+
+def service_arg(args: Args, usage: str) -> str:
+    if len(args.words) != 1:
+        raise UsageError(f"Name one service: {SERVICE_LIST}.", usage=usage)
+    name = args.words[0].lower()
+    if name not in SERVICES:
+        close = difflib.get_close_matches(name, SERVICES, n=1, cutoff=0.6)
+        raise UsageError(
+            f"`{args.words[0]}` is not a service I know ({SERVICE_LIST}).",
+            usage=usage,
+            suggestion=f"{usage.split()[1]} {close[0]}" if close else None,
+        )
+    return name
+
+
+def connect_view(service: str, channel_id: str) -> dict[str, Any]:
+    """The modal asking for `service`'s credential fields."""
+    name = messages.service_name(service)
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"Pulse Bot checks the credential with {name} before saving it, "
+                "stores it encrypted, and never shows it again.",
+            },
+        }
+    ]
+    for field in CREDENTIAL_FIELDS[service]:
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": field.name,
+                "label": {"type": "plain_text", "text": field.label},
+                "hint": {"type": "plain_text", "text": field.hint[:150]},
+                "element": {"type": "plain_text_input", "action_id": field.name},
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": CALLBACK_ID,
+        "private_metadata": json.dumps({"service": service, "channel": channel_id}),
+        "title": {"type": "plain_text", "text": f"Connect {name}"[:24]},
+        "submit": {"type": "plain_text", "text": "Check and save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """What the modal sent: the service, where to confirm, and the field values."""
+
+    service: str
+    channel_id: str
+    values: dict[str, str]
+
+    @classmethod
+    def from_view(cls, view: Mapping[str, Any]) -> Submission:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        state = view.get("state", {}).get("values", {})
+        values = {}
+        for block_id, actions in state.items():
+            for action in actions.values():
+                values[block_id] = (action.get("value") or "").strip()
+        return cls(str(meta.get("service", "")), str(meta.get("channel", "")), values)
+
+
+def field_errors(service: str, err: ServiceError | TimeoutError) -> dict[str, str]:
+    """Map a validation failure onto the modal's inputs (block IDs = field names)."""
+    fields = CREDENTIAL_FIELDS[service]
+    secret = next((f.name for f in fields if f.secret), fields[0].name)
+    if isinstance(err, TimeoutError):
+        name = messages.service_name(service)
+        return {secret: f"{name} did not answer within 3 seconds; nothing was saved. Try again."}
+    if isinstance(err, InvalidRequest) and err.field_errors:
+        known = {f.name for f in fields}
+        mapped = {k: " ".join(v) for k, v in err.field_errors.items() if k in known}
+        if mapped:
+            return mapped
+    if isinstance(err, AuthFailed):
+        name = messages.service_name(service)
+        return {secret: f"{name} rejected this credential: check it and try again."}
+    return {secret: messages.sentence(err)[:150]}
+
+
+async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
+    """Validate and save; field errors for the modal, or the confirmation sentence."""
+    await ctx.require_admin("connect services")
+    service = submission.service
+    if service not in SERVICES:
+        raise UsageError(f"unknown service {service!r}")
+    fields = CREDENTIAL_FIELDS[service]
+    missing = {f.name: "Required." for f in fields if not submission.values.get(f.name)}
+    if missing:
+        return missing
+    credential = {f.name: submission.values[f.name] for f in fields}
+    try:
+        described = await asyncio.wait_for(
+            ctx.directory.validate(service, credential), VALIDATE_TIMEOUT
+        )
+    except (ServiceError, TimeoutError) as err:
+        return field_errors(service, err)
+    ctx.store.credentials.save(ctx.team, service, credential, ctx.user_id)
+    ctx.directory.forget(service)
+    ctx.audit("credentials.connect", service=service)
+    name = messages.service_name(service)
+    return f"{name} is connected ({described}). Try `/pulse stats`."
+
+
+def _when(value: datetime | None, ctx: Context) -> str:
+    if value is None:
+        return "never"
+    return value.astimezone(ctx.tz).strftime("%d %b %H:%M")
+
+
+def register(router: Router) -> None:
+    @router.command("connect", group=GROUP)
+    async def connect(ctx: Context, args: Args) -> Message:
+        """connect SERVICE
+
+        Connect a service account (admins only): opens a form for its credentials.
+
+        /pulse connect weldpulse
+        /pulse connect raygun
+        """
+        service = service_arg(args, "/pulse connect SERVICE")
+        await ctx.require_admin("connect services")
+        if ctx.open_modal is None:
+            text = (
+                "Connecting needs Slack's forms. In the local console every service is "
+                "already connected to the simulator's demo accounts."
+            )
+            return Message(text, (section(text),), shareable=False)
+        await ctx.open_modal(connect_view(service, ctx.channel_id))
+        text = f"Opened the form to connect {messages.service_name(service)}."
+        return Message(text, (section(text),), shareable=False)
+
+    @router.command("disconnect", group=GROUP)
+    async def disconnect(ctx: Context, args: Args) -> Message:
+        """disconnect SERVICE
+
+        Remove a service's credential from this workspace (admins only).
+
+        /pulse disconnect pulsepro
+        """
+        service = service_arg(args, "/pulse disconnect SERVICE")
+        await ctx.require_admin("disconnect services")
+        name = messages.service_name(service)
+        if ctx.store.credentials.delete(ctx.team, service):
+            ctx.directory.forget(service)
+            ctx.audit("credentials.disconnect", service=service)
+            text = f"{name} is disconnected; its credential is deleted."
+        else:
+            text = f"{name} was not connected."
+        return Message(text, (section(text),), shareable=False)
+
+    @router.command("services", group=GROUP)
+    async def services(ctx: Context, args: Args) -> Message:
+        """services
+
+        Every service: connected or not, last success, last error, rate-limit headroom.
+        """
+        if args.words:
+            raise UsageError(
+                f"I don't know what `{args.words[0]}` means here.", usage="/pulse services"
+            )
+        infos = {i.service: i for i in ctx.store.credentials.list(ctx.team)}
+        blocks: list[dict[str, Any]] = [header("Connected services")]
+        lines = []
+        for service in SERVICES:
+            name = messages.service_name(service)
+            info = infos.get(service)
+            if info is None:
+                line = f"*{name}* — not connected · `/pulse connect {service}`"
+            else:
+                room = ctx.directory.headroom(service)
+                headroom = (
+                    f"{room.remaining}/{room.limit} calls left this {room.per}"
+                    if room
+                    else LIMITS[service]
+                )
+                tail = f"…{info.last4}" if info.last4 else "(hidden)"
+                line = (
+                    f"*{name}* — connected {tail} by <@{info.created_by}>\n"
+                    f"last success: {_when(info.last_success_at, ctx)} · "
+                    f"last error: {info.last_error or 'none'}"
+                    + (f" ({_when(info.last_error_at, ctx)})" if info.last_error else "")
+                    + f"\nheadroom: {headroom}"
+                )
+            lines.append(line)
+            blocks.append(section(line))
+        blocks.append(context("Only admins can connect or disconnect services."))
+        connected = len(infos)
+        return Message(f"{connected} of {len(SERVICES)} services connected", tuple(blocks))

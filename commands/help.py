@@ -1,0 +1,67 @@
+"""`/pulse help [COMMAND]`, generated from the handlers' own docstrings."""
+
+from __future__ import annotations
+
+from bot.blocks import Message, context, header, section
+from bot.errors import UsageError
+from commands.context import Context
+from commands.parsing import Args
+from commands.router import Command, Router
+
+
+def overview(router: Router) -> Message:
+    groups: dict[str, list[Command]] = {}
+    for command in router.commands.values():
+        groups.setdefault(command.group, []).append(command)
+    blocks = [header("Pulse Bot commands")]
+    lines_all = []
+    for group, commands in groups.items():
+        lines = [f"`/pulse {c.usage}` — {c.summary}" for c in commands]
+        lines_all += lines
+        blocks.append(section(f"*{group}*\n" + "\n".join(lines)))
+    blocks.append(
+        context(
+            "RANGE: today, yesterday, 24h, 7d (default), 30d, 90d, this-week, last-week, "
+            "this-month, last-month or YYYY-MM-DD..YYYY-MM-DD. Add `--public` to post the "
+            "answer in the channel. `/pulse help COMMAND` shows details and examples."
+        )
+    )
+    return Message(text="Pulse Bot commands:\n" + "\n".join(lines_all), blocks=tuple(blocks))
+
+
+def detail(command: Command) -> Message:
+    parts = [f"*`{command.usage_line}`*", command.summary]
+    if command.details:
+        parts.append(command.details)
+    if command.examples:
+        parts.append("*Examples*\n" + "\n".join(f"`{e}`" for e in command.examples))
+    text = "\n\n".join(parts)
+    return Message(text=text, blocks=(section(text),))
+
+
+def register(router: Router) -> None:
+    @router.command("help")
+    async def help_(ctx: Context, args: Args) -> Message:
+        """help [COMMAND]
+
+        List every command, or show one command's usage with examples.
+
+        /pulse help
+        /pulse help sessions
+        """
+        if not args.words:
+            return overview(router)
+        wanted = " ".join(args.words).lower()
+        command = router.commands.get(wanted)
+        if command is None:
+            group = [c for n, c in router.commands.items() if n.startswith(wanted + " ")]
+            if group:
+                text = "\n".join(f"`{c.usage_line}` — {c.summary}" for c in group)
+                return Message(text=text, blocks=(section(text),))
+            err = router.unknown(list(args.words))
+            raise UsageError(
+                f"There is no help for `{wanted}`: it is not a /pulse command.",
+                usage="/pulse help [COMMAND]",
+                suggestion=f"help {err.suggestion}" if err.suggestion else None,
+            )
+        return detail(command)

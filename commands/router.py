@@ -1,0 +1,142 @@
+"""The `/pulse` router: the first word (or two) picks a handler.
+
+A handler is registered with `@router.command("name")`; its docstring is its help text,
+so `/pulse help` cannot drift from the code:
+
+    first line          the usage line (without `/pulse`)
+    next paragraph      the summary shown in `/pulse help`
+    lines starting `/pulse`   examples
+
+Errors are not handled here: handlers raise `PulseError`s and `bot.respond` turns them
+into sentences in one place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.errors import UsageError
+from commands.parsing import Args, parse_args, tokenize
+
+if TYPE_CHECKING:
+    from bot.blocks import Message
+    from commands.context import Context
+
+Handler = Callable[["Context", Args], Awaitable["Message"]]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    handler: Handler
+    usage: str
+    summary: str
+    details: str
+    examples: tuple[str, ...]
+    group: str
+    flags: frozenset[str]
+
+    @property
+    def usage_line(self) -> str:
+        return f"/pulse {self.usage}"
+
+
+def _read_doc(handler: Handler) -> tuple[str, str, str, tuple[str, ...]]:
+    doc = inspect.getdoc(handler) or ""
+    lines = doc.splitlines()
+    if not lines or not lines[0].strip():
+        raise ValueError(f"{handler.__name__} needs a docstring starting with its usage line")
+    usage = lines[0].strip()
+    paragraphs: list[list[str]] = [[]]
+    examples: list[str] = []
+    for line in lines[1:]:
+        stripped = line.strip()
+        if stripped.startswith("/pulse "):
+            examples.append(stripped)
+        elif not stripped:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif stripped.lower() not in {"examples:", "example:"}:
+            paragraphs[-1].append(stripped)
+    texts = [" ".join(p) for p in paragraphs if p]
+    summary = texts[0] if texts else ""
+    details = "\n".join(texts[1:])
+    return usage, summary, details, tuple(examples)
+
+
+@dataclass
+class Router:
+    commands: dict[str, Command] = field(default_factory=dict)
+
+    def command(
+        self, name: str, *, group: str = "General", flags: Collection[str] = ()
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            usage, summary, details, examples = _read_doc(handler)
+            if not usage.startswith(name):
+                raise ValueError(f"usage of {name!r} must start with its name: {usage!r}")
+            self.commands[name] = Command(
+                name=name,
+                handler=handler,
+                usage=usage,
+                summary=summary,
+                details=details,
+                examples=examples,
+                group=group,
+                flags=frozenset({"public", *flags}),
+            )
+            return handler
+
+        return register
+
+    def names(self) -> list[str]:
+        return list(self.commands)
+
+    def find(self, words: list[str]) -> tuple[Command, list[str]]:
+        """The command named by the first one or two words, and the words left over."""
+        if not words:
+            return self.commands["help"], []
+        first = words[0].lower()
+        if len(words) > 1:
+            pair = f"{first} {words[1].lower()}"
+            if pair in self.commands:
+                return self.commands[pair], words[2:]
+        if first in self.commands:
+            return self.commands[first], words[1:]
+        raise self.unknown(words)
+
+    def unknown(self, words: list[str]) -> UsageError:
+        first = words[0].lower()
+        group = [n for n in self.commands if n.startswith(first + " ")]
+        if group:
+            wanted = words[1] if len(words) > 1 else ""
+            candidates = [n.split(" ", 1)[1] for n in group]
+            close = difflib.get_close_matches(wanted.lower(), candidates, n=1, cutoff=0.5)
+            base = self.commands.get(first)
+            usage = base.usage_line if base else " | ".join(f"/pulse {n}" for n in group)
+            what = f"`{first} {wanted}`" if wanted else f"`{first}` on its own"
+            return UsageError(
+                f"{what} is not a `{first}` command.",
+                usage=usage,
+                suggestion=f"{first} {close[0]}" if close else None,
+            )
+        singles = sorted({n.split(" ", 1)[0] for n in self.commands})
+        close = difflib.get_close_matches(first, singles, n=1, cutoff=0.6)
+        return UsageError(
+            f"`{words[0]}` is not a /pulse command.",
+            usage="/pulse help",
+            suggestion=close[0] if close else None,
+        )
+
+    def parse(self, text: str) -> tuple[Command, Args]:
+        tokens = tokenize(text)
+        # Flags are only known once the command is found: find it on the bare words first.
+        leading = [t for t in tokens if not t.startswith("--") and "=" not in t]
+        command, _ = self.find(leading[:2] if leading else [])
+        args = parse_args(tokens, command.flags)
+        skip = len(command.name.split(" ")) if args.words else 0
+        return command, args.shift(skip)
