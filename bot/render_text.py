@@ -7,11 +7,13 @@ from typing import Any
 
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<(https?://[^>|]+)\|([^>]*)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 
 
 def mrkdwn(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _MENTION.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
+    text = _BOLD.sub(r"\1", text)
     return text.replace("```", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -1,0 +1,93 @@
+"""The local console: `/pulse …` lines answered as text, with no Slack at all.
+
+It runs the same router and handlers as Slack, against the simulated services started
+in-process on loopback with demo credentials connected to a console workspace, so a
+newcomer sees real answers from `make run` alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot import dispatch
+from bot.app import Runtime
+from bot.config import SERVICES, Settings
+from bot.render_text import render
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.sim.server import SimServer
+from bot.store.team import Team
+
+CONSOLE_TEAM = Team("T0CONSOLE")
+CONSOLE_USER = "U0CONSOLE"
+CONSOLE_CHANNEL = "C0CONSOLE"
+PROMPT = "pulse> "
+BANNER = (
+    "Pulse Bot local console — simulated services with demo data.\n"
+    "Type `/pulse help` (the `/pulse` is optional); `exit` or Ctrl-D leaves."
+)
+
+
+@contextlib.asynccontextmanager
+async def console_runtime(
+    settings: Settings, *, announce: Callable[[str], None] | None = None
+) -> AsyncIterator[Runtime]:
+    """A Runtime pointed at an in-process simulator, demo credentials connected."""
+    async with SimServer() as sim:
+        local = replace(settings, base_urls={**settings.base_urls, **sim.base_urls})
+        runtime = Runtime.build(local, announce=announce)
+        try:
+            for service in SERVICES:
+                if runtime.store.credentials.get(CONSOLE_TEAM, service) is None:
+                    runtime.store.credentials.save(
+                        CONSOLE_TEAM, service, dict(DEMO_CREDENTIALS[service]), CONSOLE_USER
+                    )
+            runtime.extras["sim"] = sim
+            yield runtime
+        finally:
+            await runtime.close()
+
+
+async def answer_line(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -> str:
+    text = line.strip()
+    if text.startswith("/pulse"):
+        text = text[len("/pulse") :].strip()
+    ctx = runtime.context(
+        CONSOLE_TEAM, CONSOLE_USER, CONSOLE_CHANNEL, tz or ZoneInfo("UTC"), workspace_admin=True
+    )
+    message = await dispatch.answer(runtime.router, text, ctx)
+    rendered = render(message.to_slack())
+    where = "(visible to the channel)" if message.public else "(only you can see this)"
+    charts = "".join(f"\n[chart: {c.title}]" for c in message.charts)
+    return f"{rendered}{charts}\n  {where}"
+
+
+async def run(
+    settings: Settings,
+    *,
+    once: str | None = None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    def announce(text: str) -> None:
+        print(text, file=sys.stderr)
+
+    async with console_runtime(settings, announce=announce) as runtime:
+        if once is not None:
+            print(await answer_line(runtime, once), file=stdout)
+            return 0
+        print(BANNER, file=stdout)
+        loop = asyncio.get_running_loop()
+        while True:
+            print(PROMPT, end="", file=stdout, flush=True)
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line or line.strip() in {"exit", "quit"}:
+                print(file=stdout)
+                return 0
+            if line.strip():
+                print(await answer_line(runtime, line), file=stdout)

@@ -1,0 +1,75 @@
+"""Fault injection for the simulated services.
+
+The kinds of fault `SimControl.add_fault` can inject, and what the service then does:
+
+- `latency`: waits `seconds` (real time: it stands for the network) and answers normally.
+  Several latency faults add up, and combine with one other fault.
+- `status`: answers `status` with the service's own error body; 429 carries `Retry-After`.
+- `timeout`: holds the request `seconds` (default an hour) so the client times out; the
+  wait is cancelled when the client disconnects. If it ever ends, answers 504.
+- `malformed`: answers 200 with an HTML error page (`body="html"`), or with the real answer
+  cut in half (`body="truncated"`).
+- `expired`: refuses the credential with the service's 401.
+- `quota`: the service's "allowance used up" answer (PulseTracker and WeldPulse 403; the
+  others 429).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from bot.sim.control import Fault, SimControl
+from bot.sim.style import ErrorStyle
+
+HTML_ERROR_PAGE = """<!DOCTYPE html>
+<html><head><title>502 Bad Gateway</title></head>
+<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>
+"""
+
+
+def fault_middleware(service: str, control: SimControl, style: ErrorStyle, *,
+                     mount: str = "") -> Middleware:
+    """Middleware applying the faults `control` holds for `service` to each request."""
+
+    @web.middleware
+    async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
+        path = request.path.removeprefix(mount) or "/"
+        for fault in control.take_faults(service, path):
+            if fault.kind == "latency":
+                await asyncio.sleep(fault.seconds)
+                continue
+            if fault.kind == "malformed":
+                return await _malformed(fault, request, handler)
+            return await _refuse(fault, control, style)
+        return await handler(request)
+
+    return faults
+
+
+async def _refuse(fault: Fault, control: SimControl, style: ErrorStyle) -> web.Response:
+    if fault.kind == "timeout":
+        control.hanging += 1
+        try:
+            await asyncio.sleep(fault.seconds)
+        finally:
+            control.hanging -= 1
+        return style.error(504, None)
+    if fault.kind == "expired":
+        return style.unauthorized()
+    if fault.kind == "quota":
+        return style.quota()
+    if fault.status == 429:
+        return style.rate_limited(fault.retry_after)
+    return style.error(fault.status, None)
+
+
+async def _malformed(fault: Fault, request: web.Request, handler: Handler) -> web.Response:
+    if fault.body == "html":
+        return web.Response(status=200, text=HTML_ERROR_PAGE, content_type="text/html")
+    real = await handler(request)
+    body = real.body if isinstance(real, web.Response) else None
+    raw = body if isinstance(body, bytes) and len(body) > 1 else b'{"data": [{"id": 1, "na'
+    return web.Response(status=200, body=raw[: len(raw) // 2], content_type="application/json")
