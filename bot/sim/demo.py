@@ -25,7 +25,8 @@ DEMO_CREDENTIALS: dict[str, dict[str, str]] = {
         "client_id": "demo-client",
         "client_secret": "demo-secret",
     },
-    "whatpulse": {"token": "wp_demo_token_0000"},
+    # `user` is the connect form's default WhatPulse user (not secret, not sent as auth)
+    "whatpulse": {"token": "wp_demo_token_0000", "user": "ana"},
     "pulsetracker": {"token": "pt_demo_token_0000"},
     "pulsepro": {"api_key": "pp_demo_key_0000"},
 }

@@ -15,7 +15,7 @@ def test_demo_credentials_are_the_documented_ones() -> None:
         "weldpulse": {"api_key": "ak_live_demo0000000000000000"},
         "raygun": {"api_key": "demo-raygun-app-key", "client_id": "demo-client",
                    "client_secret": "demo-secret"},
-        "whatpulse": {"token": "wp_demo_token_0000"},
+        "whatpulse": {"token": "wp_demo_token_0000", "user": "ana"},
         "pulsetracker": {"token": "pt_demo_token_0000"},
         "pulsepro": {"api_key": "pp_demo_key_0000"},
     }
