@@ -1,3 +1,3 @@
-from tests.e2e.harness import harness, oauth_harness, slack
+from tests.e2e.harness import harness, oauth_harness, sim, sim_harness, slack
 
-__all__ = ["harness", "oauth_harness", "slack"]
+__all__ = ["harness", "oauth_harness", "sim", "sim_harness", "slack"]

@@ -25,6 +25,7 @@ from bot.app import Runtime
 from bot.config import Settings
 from bot.fakeslack import FakeSlackServer, signed_headers
 from bot.runner import start_http
+from bot.sim.server import SimServer
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
 
@@ -35,6 +36,7 @@ class PulseHarness:
     slack: FakeSlackServer
     url: str
     http: httpx.AsyncClient
+    sim: SimServer | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     async def post(
@@ -87,6 +89,10 @@ class PulseHarness:
         state = self.slack.state
         await state.wait_for(lambda: any(r["_path"] == path for r in state.responses), timeout)
         return next(r for r in state.responses if r["_path"] == path)
+
+    async def interact(self, payload: dict[str, Any]) -> httpx.Response:
+        """An interactivity payload (block_actions, view_submission), form-encoded and signed."""
+        return await self.post(urlencode({"payload": json.dumps(payload)}))
 
     async def event(
         self,
@@ -148,6 +154,30 @@ async def slack() -> AsyncIterator[FakeSlackServer]:
 async def harness(tmp_path: Path, slack: FakeSlackServer) -> AsyncIterator[PulseHarness]:
     settings = e2e_settings(tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token")
     h, runner = await start_harness(settings, slack)
+    try:
+        yield h
+    finally:
+        await h.http.aclose()
+        await runner.cleanup()
+        await h.runtime.stop_background()
+        await h.runtime.close()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[SimServer]:
+    async with SimServer() as server:
+        yield server
+
+
+@pytest.fixture
+async def sim_harness(
+    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+) -> AsyncIterator[PulseHarness]:
+    """Single-workspace mode with every service pointed at the simulator."""
+    urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
+    settings = e2e_settings(tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls)
+    h, runner = await start_harness(settings, slack)
+    h.sim = sim
     try:
         yield h
     finally:
