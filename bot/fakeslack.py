@@ -18,7 +18,7 @@ import itertools
 import json
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -43,6 +43,7 @@ class Call:
     args: dict[str, Any]
     token: str | None
     at: float
+    ok: bool = True
 
 
 @dataclass
@@ -57,18 +58,20 @@ class FakeSlack:
     per_channel_interval: float = 0.0
     oauth_team: dict[str, str] = field(default_factory=lambda: {"id": "T0OAUTH1", "name": "Acme"})
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    _last_post: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    _last_post: dict[str, float] = field(default_factory=lambda: defaultdict(lambda: -1e9))
     url: str = ""
+    monotonic: Callable[[], float] = time.monotonic
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
     def posts(self, channel: str | None = None) -> list[Call]:
+        """Messages Slack accepted (refused attempts are in `calls` with ok=False)."""
         return [
             c
             for c in self.called("chat.postMessage")
-            if channel is None or c.args.get("channel") == channel
+            if c.ok and (channel is None or c.args.get("channel") == channel)
         ]
 
     async def wait_for(self, predicate: Any, timeout: float = 10.0) -> None:
@@ -98,7 +101,7 @@ class FakeSlack:
             if error:
                 return 200, {"ok": False, "error": error}, {}
         if method == "chat.postMessage" and self.per_channel_interval:
-            now = time.monotonic()
+            now = self.monotonic()
             wait = self._last_post[channel] + self.per_channel_interval - now
             if wait > 0:
                 return (
@@ -190,7 +193,8 @@ def build_app(state: FakeSlack) -> web.Application:
                 with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
         status, body, headers = state.answer(method, args, token)
-        state.calls.append(Call(method, args, token, time.monotonic()))
+        ok = status == 200 and bool(body.get("ok"))
+        state.calls.append(Call(method, args, token, state.monotonic(), ok))
         state.changed.set()
         return web.json_response(body, status=status, headers=headers)
 

@@ -138,7 +138,9 @@ class Outbound:
         except SlackApiError as exc:
             return Posted(False, error=_error_code(exc))
         channel = str((opened.get("channel") or {}).get("id", ""))
-        return await self._call(team, channel, "chat_postMessage", {"channel": channel, "text": text})
+        return await self._call(
+            team, channel, "chat_postMessage", {"channel": channel, "text": text}
+        )
 
     async def _call(self, team: Team, channel: str, method: str, args: dict[str, Any]) -> Posted:
         token = await self._tokens(team)
