@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from commands import admins, connect, help, weldpulse
+from commands import admins, connect, help, stats, weldpulse
 from commands.router import Router
 
 
 def build_router(env_admins: frozenset[str] = frozenset()) -> Router:
     router = Router()
     help.register(router)
+    stats.register(router)
     weldpulse.register(router)
     connect.register(router)
     admins.register(router, env_admins)

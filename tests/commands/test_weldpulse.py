@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import struct
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 import httpx
+import pytest
 import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_TEXT
@@ -91,3 +96,471 @@ async def test_empty_result_is_said_plainly(cmd: CommandHarness) -> None:
     cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/pages").mock(return_value=httpx.Response(200, json={"data": []}))
     assert "No page views recorded in WeldPulse for last 7 days." in text(await cmd.run("pages"))
+
+
+# ---- helpers for the other WeldPulse commands ---------------------------------------------
+
+
+def within_block_kit(payload: dict[str, object]) -> None:
+    blocks = payload["blocks"]
+    assert isinstance(blocks, list) and len(blocks) <= MAX_BLOCKS
+    for block in blocks:
+        assert len(block.get("text", {}).get("text", "")) <= MAX_TEXT
+        if block["type"] == "header":
+            assert len(block["text"]["text"]) <= 150
+        for f in block.get("fields", []):
+            assert len(f["text"]) <= 2000
+
+
+def rows_for(command: str, count: int) -> list[dict[str, object]]:
+    """`count` long rows of the shape `command`'s endpoint answers."""
+    long = "x" * 60
+    makers: dict[str, Callable[[int], dict[str, object]]] = {
+        "pages": lambda i: page(i) | {"pathname": f"/{long}/{i}"},
+        "referrers": lambda i: {
+            "referrer_source": f"{long}-{i}",
+            "visitors": 900 - i,
+            "pageviews": 1800 - i,
+            "bounce_rate": 0.5,
+        },
+        "geo": lambda i: {
+            "country": "US",
+            "region": f"{long}-{i}",
+            "visitors": 890 - i,
+            "pageviews": 2100,
+        },
+        "devices": lambda i: {
+            "device_type": "desktop",
+            "browser": f"Chrome {i}",
+            "os": long,
+            "visitors": 567 - i,
+            "pageviews": 1200,
+        },
+    }
+    return [makers[command](i) for i in range(count)]
+
+
+# ---- referrers, geo, devices --------------------------------------------------------------
+
+
+@respx.mock
+async def test_referrers_shows_sources_and_names_direct_traffic(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    route = respx.get(f"{BASE}/v1/referrers").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "referrer_source": None,
+                        "visitors": 1250,
+                        "pageviews": 2400,
+                        "bounce_rate": 0.3,
+                    },
+                    {
+                        "referrer_source": "Google",
+                        "visitors": 320,
+                        "pageviews": 580,
+                        "bounce_rate": 0.45,
+                    },
+                ]
+            },
+        )
+    )
+    message = await cmd.run("referrers last-week --limit 5")
+    shown = text(message)
+    assert "Top referrers — last week" in shown
+    assert "Direct" in shown and "1.2k" in shown and "2.4k" in shown and "30.0%" in shown
+    assert "Google" in shown and "320" in shown and "45.0%" in shown
+    assert "last week: Mon 16 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)" in shown
+    assert message.text == "Top referrers — last week: Direct leads with 1250 visitors"
+    sent = route.calls.last.request.url.params
+    assert sent["limit"] == "5"
+    assert sent["start"] == "2026-11-15T23:00:00Z" and sent["end"] == "2026-11-22T23:00:00Z"
+
+
+@respx.mock
+async def test_geo_shows_country_and_region(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/geo").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {"country": "US", "region": "California", "visitors": 890, "pageviews": 2100},
+                    {"country": "NZ", "region": None, "visitors": 120, "pageviews": 300},
+                ]
+            },
+        )
+    )
+    message = await cmd.run("geo 30d")
+    shown = text(message)
+    assert "Visitors by place — last 30 days" in shown
+    assert "California" in shown and "890" in shown and "2.1k" in shown
+    assert "NZ" in shown and "—" in shown
+    assert message.text.endswith("California, US leads with 890 visitors")
+
+
+@respx.mock
+async def test_devices_shows_device_browser_and_os(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    route = respx.get(f"{BASE}/v1/devices").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "device_type": "desktop",
+                        "browser": "Chrome",
+                        "os": "macOS",
+                        "visitors": 567,
+                        "pageviews": 1200,
+                    },
+                    {
+                        "device_type": "mobile",
+                        "browser": None,
+                        "os": "iOS",
+                        "visitors": 80,
+                        "pageviews": 95,
+                    },
+                ]
+            },
+        )
+    )
+    message = await cmd.run("devices")
+    shown = text(message)
+    assert "Desktop" in shown and "Chrome" in shown and "macOS" in shown and "1.2k" in shown
+    assert "Mobile" in shown and "iOS" in shown
+    assert message.text.endswith("Desktop (Chrome on macOS) leads with 567 visitors")
+    assert route.calls.last.request.url.params["limit"] == "10"
+
+
+@pytest.mark.parametrize("command", ["pages", "referrers", "geo", "devices"])
+@respx.mock
+async def test_limit_100_stays_within_block_kit_limits(cmd: CommandHarness, command: str) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/{command}").mock(
+        return_value=httpx.Response(200, json={"data": rows_for(command, 100)})
+    )
+    message = await cmd.run(f"{command} 90d --limit 100")
+    within_block_kit(message.to_slack(share_id="share-1"))
+    assert len(message.blocks) <= MAX_BLOCKS - 1  # room for the share button
+    assert len(message.text) < 300
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        pytest.param(
+            "referrers --limit 0", "`--limit` must be between 1 and 100 (got 0)", id="zero"
+        ),
+        pytest.param("geo --limit lots", "`--limit` must be a whole number, not `lots`", id="word"),
+        pytest.param("devices --top 5", "This command does not take `--top`", id="unknown-option"),
+        pytest.param("referrers 7d 30d", "Give one range only", id="two-ranges"),
+        pytest.param("geo 7d everywhere", "I don't know what `everywhere` means here", id="stray"),
+        pytest.param("events --limit 5", "This command does not take `--limit`", id="events-limit"),
+    ],
+)
+async def test_bad_arguments_say_what_and_show_usage(
+    cmd: CommandHarness, line: str, expected: str
+) -> None:
+    cmd.connect("weldpulse", KEY)
+    shown = text(await cmd.run(line))
+    assert expected in shown
+    assert f"Usage: `/pulse {line.split()[0]} [RANGE]" in shown
+
+
+# ---- events -------------------------------------------------------------------------------
+
+
+@respx.mock
+async def test_events_are_sorted_by_total_with_a_summary(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    route = respx.get(f"{BASE}/v1/events").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {"event_name": "newsletter", "total": 40, "unique_visitors": 38},
+                    {"event_name": "signup_click", "total": 2340, "unique_visitors": 1890},
+                ]
+            },
+        )
+    )
+    message = await cmd.run("events yesterday")
+    shown = text(message)
+    assert shown.index("signup_click") < shown.index("newsletter")
+    assert "2.3k" in shown and "1.9k" in shown
+    assert "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)" in shown
+    assert message.text == (
+        "Custom events — yesterday: 2380 events of 2 events; signup_click leads with 2340"
+    )
+    assert "limit" not in route.calls.last.request.url.params
+
+
+@respx.mock
+async def test_no_events_is_said_plainly(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/events").mock(return_value=httpx.Response(200, json={"data": []}))
+    shown = text(await cmd.run("events today"))
+    assert "No custom events recorded in WeldPulse for today so far." in shown
+
+
+# ---- realtime and sites -------------------------------------------------------------------
+
+
+REALTIME = {
+    "data": [
+        {
+            "pathname": "/",
+            "country": "US",
+            "device_type": "desktop",
+            "referrer_source": "Google",
+            "current_visitors": 3,
+        },
+        {
+            "pathname": "/pricing",
+            "country": "NZ",
+            "device_type": "mobile",
+            "referrer_source": None,
+            "current_visitors": 2,
+        },
+        {
+            "pathname": "/",
+            "country": "NZ",
+            "device_type": "mobile",
+            "referrer_source": None,
+            "current_visitors": 4,
+        },
+        {
+            "pathname": "/docs",
+            "country": None,
+            "device_type": None,
+            "referrer_source": None,
+            "current_visitors": 1,
+        },
+    ]
+}
+
+
+@respx.mock
+async def test_realtime_totals_by_page_country_and_device(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    route = respx.get(f"{BASE}/v1/realtime").mock(return_value=httpx.Response(200, json=REALTIME))
+    message = await cmd.run("realtime")
+    shown = text(message)
+    assert message.text == "Right now: 10 visitors on the site; most are on /"
+    lines = shown.splitlines()
+    # "/" has 3 + 4 = 7, NZ 2 + 4 = 6, Mobile 6, and unknowns are named
+    assert any(line.split() == ["/", "7"] for line in lines)
+    assert any(line.split() == ["NZ", "6"] for line in lines)
+    assert any(line.split() == ["Mobile", "6"] for line in lines)
+    assert any(line.split() == ["Unknown", "1"] for line in lines)
+    assert "as of Mon 23 Nov 15:30 (Europe/Berlin)" in shown
+    await cmd.run("realtime")
+    assert route.call_count == 2, "realtime is read fresh every time, never from the cache"
+    assert "start" not in route.calls.last.request.url.params
+
+
+@respx.mock
+async def test_realtime_with_nobody_on_the_site(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/realtime").mock(return_value=httpx.Response(200, json={"data": []}))
+    shown = text(await cmd.run("realtime"))
+    assert "Nobody is on the site right now" in shown
+
+
+@respx.mock
+async def test_realtime_with_many_pages_stays_small(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    rows = [
+        {
+            "pathname": f"/p/{i}",
+            "country": f"C{i}",
+            "device_type": "desktop",
+            "referrer_source": None,
+            "current_visitors": 1,
+        }
+        for i in range(300)
+    ]
+    respx.get(f"{BASE}/v1/realtime").mock(return_value=httpx.Response(200, json={"data": rows}))
+    message = await cmd.run("realtime")
+    within_block_kit(message.to_slack(share_id="s"))
+    assert "290 more" in text(message)
+
+
+@pytest.mark.parametrize("line", ["realtime 7d", "sites now", "realtime --limit 3"])
+async def test_realtime_and_sites_take_no_arguments(cmd: CommandHarness, line: str) -> None:
+    cmd.connect("weldpulse", KEY)
+    shown = text(await cmd.run(line))
+    assert f"Usage: `/pulse {line.split()[0]}`" in shown
+
+
+@respx.mock
+async def test_sites_lists_sites_without_their_keys(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/sites").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "id": "b",
+                        "domain": "docs.example.com",
+                        "name": "Docs",
+                        "site_key": "sk_live_secret_2",
+                        "is_active": False,
+                        "created_at": "2024-03-05T09:30:00Z",
+                    },
+                    {
+                        "id": "a",
+                        "domain": "example.com",
+                        "name": "Main Site",
+                        "site_key": "sk_live_secret_1",
+                        "is_active": True,
+                        "created_at": "2024-01-01T00:00:00Z",
+                    },
+                ]
+            },
+        )
+    )
+    message = await cmd.run("sites")
+    shown = text(message)
+    assert message.text == "2 sites in the WeldPulse project (1 active)"
+    assert shown.index("Main Site") < shown.index("Docs"), "active sites first"
+    assert "example.com" in shown and "inactive" in shown and "05 Mar 2024" in shown
+    assert "sk_live" not in shown and "sk_live" not in repr(message)
+
+
+@respx.mock
+async def test_no_sites_says_what_to_do(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/sites").mock(return_value=httpx.Response(200, json={"data": []}))
+    assert "has no sites yet; add one in WeldPulse" in text(await cmd.run("sites"))
+
+
+# ---- timeseries ---------------------------------------------------------------------------
+
+
+def buckets(count: int, step: timedelta, start: datetime) -> dict[str, object]:
+    return {
+        "data": [
+            {
+                "t": (start + i * step).strftime("%Y-%m-%dT%H:%M:%S"),
+                "visitors": 100 + i,
+                "pageviews": 200 + 2 * i,
+                "sessions": 150 + i,
+            }
+            for i in range(count)
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "interval", "count"),
+    [
+        pytest.param("timeseries 24h", "1 hour", 24, id="24h-hourly-by-default"),
+        pytest.param("timeseries this-week", "1 hour", 15, id="3-days-or-less-hourly"),
+        pytest.param("timeseries", "1 day", 7, id="7d-daily-by-default"),
+        pytest.param("timeseries 7d --interval 1h", "1 hour", 168, id="7d-hourly-asked"),
+        pytest.param("timeseries 24h interval=1d", "1 day", 2, id="24h-daily-asked"),
+        pytest.param("timeseries 90d --interval 1d", "1 day", 90, id="90d-daily-accepted"),
+    ],
+)
+@respx.mock
+async def test_timeseries_interval_sent_and_answer_within_limits(
+    cmd: CommandHarness, line: str, interval: str, count: int
+) -> None:
+    cmd.connect("weldpulse", KEY)
+    step = timedelta(hours=1) if interval == "1 hour" else timedelta(days=1)
+    route = respx.get(f"{BASE}/v1/timeseries").mock(
+        return_value=httpx.Response(200, json=buckets(count, step, datetime(2026, 11, 1)))
+    )
+    message = await cmd.run(line)
+    assert route.calls.last.request.url.params["interval"] == interval
+    within_block_kit(message.to_slack(share_id="s"))
+    (chart,) = message.charts
+    assert chart.png.startswith(b"\x89PNG\r\n\x1a\n") and chart.filename.endswith(".png")
+    assert struct.unpack(">II", chart.png[16:24]) == (800, 300)
+    spark = next(b["text"]["text"] for b in message.blocks if "Visitors per" in str(b))
+    assert 1 < len(spark.split("`")[1]) <= 60
+
+
+@respx.mock
+async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/timeseries").mock(
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "t": "2026-11-22T14:00:00",
+                        "visitors": 400,
+                        "pageviews": 900,
+                        "sessions": 500,
+                    },
+                    {
+                        "t": "2026-11-22T15:00:00",
+                        "visitors": 1100,
+                        "pageviews": 2300,
+                        "sessions": 1200,
+                    },
+                    {"t": "2026-11-22T16:00:00", "visitors": 0, "pageviews": 0, "sessions": 0},
+                ]
+            },
+        )
+    )
+    message = await cmd.run("timeseries 24h")
+    shown = text(message)
+    assert message.text == (
+        "WeldPulse traffic — last 24 hours: 1.5k visitors, 3.2k pageviews, 1.7k sessions"
+    )
+    assert "Visitors: 1.5k" in shown and "Pageviews: 3.2k" in shown and "Sessions: 1.7k" in shown
+    # 15:00 UTC is 16:00 in Berlin
+    assert "Busiest hour: Sun 22 Nov 16:00 · 1.1k visitors" in shown
+    assert "`▄█▁`" in str(message.blocks)  # 400, 1100, 0 of 1100
+    assert "last 24 hours: Sun 22 Nov 15:30 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
+    assert message.charts[0].title.endswith("per hour — last 24 hours")
+
+
+async def test_timeseries_90d_hourly_is_refused_without_a_call(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.get(f"{BASE}/v1/timeseries")
+        shown = text(await cmd.run("timeseries 90d --interval 1h"))
+    assert not route.called
+    assert "Last 90 days in hourly buckets would be 2,160 points" in shown
+    assert "use `--interval 1d`" in shown
+    assert "Usage: `/pulse timeseries [RANGE] [--interval 1h|1d]`" in shown
+
+
+@pytest.mark.parametrize("value", ["5m", "1w", "hours2"])
+async def test_timeseries_bad_interval(cmd: CommandHarness, value: str) -> None:
+    cmd.connect("weldpulse", KEY)
+    shown = text(await cmd.run(f"timeseries --interval {value}"))
+    assert f"`--interval` must be `1h` or `1d`, not `{value}`." in shown
+    assert "Usage: `/pulse timeseries [RANGE] [--interval 1h|1d]`" in shown
+
+
+@respx.mock
+async def test_timeseries_without_data_has_no_chart(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/timeseries").mock(return_value=httpx.Response(200, json={"data": []}))
+    message = await cmd.run("timeseries")
+    assert message.charts == ()
+    assert "No visits recorded in WeldPulse for last 7 days." in text(message)
+
+
+@respx.mock
+async def test_timeseries_rate_limited_says_when_to_retry(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/timeseries").mock(
+        return_value=httpx.Response(
+            429,
+            json={"error": "Too many requests", "code": "RATE_LIMITED"},
+            headers={"Retry-After": "30"},
+        )
+    )
+    shown = text(await cmd.run("timeseries"))
+    assert "WeldPulse is rate limiting us; try again in" in shown

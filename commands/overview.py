@@ -1,0 +1,304 @@
+"""Headline numbers per service for a period, against the previous one: `/pulse stats`
+uses them now and the scheduled digests reuse them.
+
+Each builder is `async def <service>_headline(directory, period, previous) -> Headline`;
+it raises the client's `ServiceError`s unchanged. `collect` runs builders in parallel and
+turns a failed service into its error (and only a `ServiceError`: anything else is a bug
+and propagates), so one service being down never hides the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.blocks import Block, change, context, duration, human, percent, section, sparkline
+from bot.chart import downsample
+from bot.clients.pulsepro import Inspection, InspectionList
+from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
+from bot.errors import ServiceError
+from bot.messages import sentence
+from bot.services import Directory
+from commands.ranges import Period
+from commands.weldpulse_timeseries import UNIT, default_interval
+
+SPARK_WIDTH = 48
+QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
+SHOWN_OVERDUE = 3  # overdue actions named one by one
+SHOWN_ITEMS = 5  # apps near their quota named one by one
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """One service's headline for a period.
+
+    `figures` are (label, value, change against the previous period) with the texts
+    ready to show (the change may be empty); `sparkline` is the bare spark characters,
+    described by `spark_label`; `notable` are short sentences worth a reader's attention.
+    """
+
+    service: str
+    title: str
+    figures: tuple[tuple[str, str, str], ...]
+    sparkline: str | None = None
+    notable: tuple[str, ...] = ()
+    spark_label: str = ""
+
+
+HeadlineBuilder = Callable[[Directory, Period, Period], Awaitable[Headline]]
+
+
+def _spark(values: Sequence[float]) -> str | None:
+    return sparkline(downsample(values, SPARK_WIDTH)) if len(values) > 1 else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{human(n)} {word}{'' if n == 1 else 's'}"
+
+
+# ---- the builders ------------------------------------------------------------------------
+
+
+async def weldpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
+    client = directory.weldpulse()
+    interval = default_interval(period)
+    now, before, buckets = await asyncio.gather(
+        client.stats(period.start, period.end),
+        client.stats(previous.start, previous.end),
+        client.timeseries(period.start, period.end, interval=interval),
+    )
+    visitors = [float(b.visitors) for b in sorted(buckets, key=lambda b: b.t)]
+    return Headline(
+        service="weldpulse",
+        title="WeldPulse",
+        figures=(
+            ("Visitors", human(now.visitors), change(now.visitors, before.visitors)),
+            ("Pageviews", human(now.pageviews), change(now.pageviews, before.pageviews)),
+            ("Sessions", human(now.sessions), change(now.sessions, before.sessions)),
+            (
+                "Avg duration",
+                duration(now.avg_duration),
+                change(now.avg_duration, before.avg_duration),
+            ),
+            ("Bounce rate", percent(now.bounce_rate), change(now.bounce_rate, before.bounce_rate)),
+        ),
+        sparkline=_spark(visitors),
+        spark_label=f"Visitors per {UNIT[interval]}",
+    )
+
+
+async def raygun_headline(directory: Directory, period: Period, previous: Period) -> Headline:
+    """Raygun allows 50 calls a day: one page of one session per period reads the total.
+    The periods are asked one after the other, so a failure costs one call, not two."""
+    client = directory.raygun()
+    now = await client.sessions(period.start, period.end, limit=1, max_sessions=1)
+    before = await client.sessions(previous.start, previous.end, limit=1, max_sessions=1)
+    return Headline(
+        service="raygun",
+        title="Raygun Pulse",
+        figures=(("Sessions", human(now.total), change(now.total, before.total)),),
+    )
+
+
+def _megabytes(mb: float) -> str:
+    for unit, size in (("TB", 1024.0**2), ("GB", 1024.0)):
+        if mb >= size:
+            return f"{mb / size:.1f} {unit}"
+    return f"{mb:.0f} MB"
+
+
+def _utc_and_local_days(moment: datetime, period: Period) -> tuple[date, date]:
+    return moment.date(), moment.astimezone(period.tz).date()
+
+
+async def whatpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
+    """The connected user's pulses over both periods, read in one query and split."""
+    client = directory.whatpulse()
+    user = client.default_user
+    if user is None:
+        return Headline(
+            service="whatpulse",
+            title="WhatPulse",
+            figures=(),
+            notable=(
+                "No WhatPulse user is set for this workspace; an admin can set one with "
+                "`/pulse connect whatpulse`.",
+            ),
+        )
+    # WhatPulse filters by whole days; ask for every day either zone could mean, then cut.
+    first = min(_utc_and_local_days(previous.start, period))
+    last = max(_utc_and_local_days(period.end - _TICK, period))
+    found = await client.pulses(user, date_from=first, date_to=last)
+    now = [p for p in found.pulses if period.start <= p.date < period.end]
+    before = [p for p in found.pulses if previous.start <= p.date < previous.end]
+
+    per_day: Counter[date] = Counter()
+    for p in now:
+        per_day[p.date.astimezone(period.tz).date()] += p.keys
+    notable: tuple[str, ...] = ()
+    if found.truncated:
+        notable = (f"Only the first {human(len(found.pulses))} pulses were read; totals are low.",)
+
+    def figure(label: str, field: str, show: Callable[[float], str]) -> tuple[str, str, str]:
+        a, b = (sum(getattr(p, field) for p in ps) for ps in (now, before))
+        return label, show(a), change(a, b)
+
+    return Headline(
+        service="whatpulse",
+        title=f"WhatPulse — {user}",
+        figures=(
+            figure("Keys", "keys", human),
+            figure("Clicks", "clicks", human),
+            figure("Download", "download_mb", _megabytes),
+            figure("Upload", "upload_mb", _megabytes),
+            figure("Uptime", "uptime_seconds", duration),
+        ),
+        sparkline=_spark([float(per_day[d]) for d in period.days()]),
+        spark_label="Keys per day",
+        notable=notable,
+    )
+
+
+async def pulsetracker_headline(directory: Directory, period: Period, previous: Period) -> Headline:
+    """Apps and the messages sent in the month the period ends in (the quota is monthly)."""
+    found = await directory.pulsetracker().all_apps()
+    month = (period.end - _TICK).astimezone(period.tz).date().replace(day=1)
+    prior = (month - timedelta(days=1)).replace(day=1)
+    sent = sum(a.messages_sent_in(month.year, month.month) for a in found.apps)
+    sent_before = sum(a.messages_sent_in(prior.year, prior.month) for a in found.apps)
+    used = sorted(
+        ((quota_fraction(a, month.year, month.month), a) for a in found.apps),
+        key=lambda fa: (-fa[0], fa[1].name),
+    )
+    allowance = human(MONTHLY_MESSAGES_DEFAULT)
+    near = [(fraction, a) for fraction, a in used if fraction >= QUOTA_WARNING]
+    notable = [
+        f"{a.name} has used {fraction:.0%} of its {allowance} monthly messages "
+        f"({human(a.messages_sent_in(month.year, month.month))} in {month:%B})"
+        for fraction, a in near[:SHOWN_ITEMS]
+    ]
+    if len(near) > SHOWN_ITEMS:
+        notable.append(
+            f"…and {len(near) - SHOWN_ITEMS} more apps above {QUOTA_WARNING:.0%} of their "
+            "monthly messages: `/pulse apps`"
+        )
+    if found.truncated:
+        notable.append(f"Only the first {len(found.apps)} of {found.total} apps were read.")
+    vs = change(sent, sent_before)
+    return Headline(
+        service="pulsetracker",
+        title="Pulsetracker",
+        figures=(
+            ("Apps", human(found.total), ""),
+            ("Devices", human(sum(a.devices_count for a in found.apps)), ""),
+            (f"Messages in {month:%b %Y}", human(sent), f"{vs} vs {prior:%b}"),
+        ),
+        notable=tuple(notable),
+    )
+
+
+def _inspections(found: InspectionList, period: Period) -> tuple[int, float | None]:
+    """Count and average score of the inspections conducted within the period itself
+    (the query asks by whole days)."""
+    kept: list[Inspection] = [
+        i
+        for i in found.items
+        if i.conducted_at is None or period.start <= i.conducted_at < period.end
+    ]
+    scores = [i.score for i in kept if i.score is not None]
+    count = found.count if found.truncated else len(kept)
+    return count, (sum(scores) / len(scores) if scores else None)
+
+
+async def pulsepro_headline(directory: Directory, period: Period, previous: Period) -> Headline:
+    client = directory.pulsepro()
+    now, before, actions = await asyncio.gather(
+        client.inspections(period.local_start().date(), period.days()[-1]),
+        client.inspections(previous.local_start().date(), previous.days()[-1]),
+        client.actions(status="open"),
+    )
+    count, score = _inspections(now, period)
+    count_before, score_before = _inspections(before, previous)
+    overdue = [a for a in actions.items if a.overdue]
+    overdue.sort(key=lambda a: (a.due_date or date.max, a.title))
+    notable: list[str] = []
+    if overdue:
+        notable.append(f"{_plural(len(overdue), 'corrective action')} overdue")
+        for a in overdue[:SHOWN_OVERDUE]:
+            due = f"due {a.due_date:%d %b}" if a.due_date else "no due date"
+            where = f", {a.location}" if a.location else ""
+            notable.append(f"Overdue: {a.title} ({due}{where})")
+        if len(overdue) > SHOWN_OVERDUE:
+            notable.append(f"…and {len(overdue) - SHOWN_OVERDUE} more: `/pulse actions --overdue`")
+    score_change = "" if score is None or score_before is None else change(score, score_before)
+    return Headline(
+        service="pulsepro",
+        title="PulsePro",
+        figures=(
+            ("Inspections", human(count), change(count, count_before)),
+            ("Average score", "—" if score is None else f"{score:.1f}%", score_change),
+            ("Open actions", human(actions.count), ""),
+            ("Overdue actions", human(len(overdue)), ""),
+        ),
+        notable=tuple(notable),
+    )
+
+
+HEADLINES: dict[str, HeadlineBuilder] = {
+    "weldpulse": weldpulse_headline,
+    "raygun": raygun_headline,
+    "whatpulse": whatpulse_headline,
+    "pulsetracker": pulsetracker_headline,
+    "pulsepro": pulsepro_headline,
+}
+
+
+# ---- running and showing them ------------------------------------------------------------
+
+
+async def collect(
+    directory: Directory, services: Sequence[str], period: Period, previous: Period
+) -> list[tuple[str, Headline | ServiceError]]:
+    """Every service's headline in parallel; a service that fails gives its error."""
+
+    async def settle(service: str) -> Headline | ServiceError:
+        try:
+            return await HEADLINES[service](directory, period, previous)
+        except ServiceError as err:
+            return err
+
+    wanted = [s for s in services if s in HEADLINES]
+    return list(zip(wanted, await asyncio.gather(*(settle(s) for s in wanted)), strict=True))
+
+
+def render_headline(headline: Headline) -> list[Block]:
+    """A service's section: its name with the figures, the sparkline, the notable items."""
+    top = section(f"*{headline.title}*")
+    if headline.figures:
+        top["fields"] = [
+            {"type": "mrkdwn", "text": f"*{label}*\n{value}  {moved}".rstrip()}
+            for label, value, moved in headline.figures[:10]
+        ]
+    blocks = [top]
+    if headline.sparkline:
+        blocks.append(context(f"{headline.spark_label}  `{headline.sparkline}`".strip()))
+    if headline.notable:
+        blocks.append(section("\n".join(f"• {n}" for n in headline.notable)))
+    return blocks
+
+
+def failure_line(err: ServiceError, *, others: bool) -> str:
+    """One plain line for a service that failed, saying the others still show."""
+    return f"⚠️ {sentence(err)}" + (" The others are below." if others else "")
+
+
+def summary(headline: Headline) -> str:
+    """`WeldPulse: 1.2k visitors (▲ 25.0%)` for fallback texts."""
+    if not headline.figures:
+        return headline.title
+    label, value, moved = headline.figures[0]
+    return f"{headline.title}: {value} {label.lower()}" + (f" ({moved})" if moved else "")

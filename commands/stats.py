@@ -1,0 +1,65 @@
+"""`/pulse stats`: one overview with a section per connected service."""
+
+from __future__ import annotations
+
+from bot.blocks import Block, Message, context, divider, header, section
+from bot.config import SERVICES
+from bot.errors import ServiceError
+from bot.messages import service_name
+from commands import overview
+from commands.context import Context
+from commands.options import range_and_rest, reject_unknown
+from commands.overview import Headline
+from commands.parsing import Args
+from commands.router import Router
+
+GROUP = "Overview"
+USAGE = "/pulse stats [RANGE]"
+
+
+def register(router: Router) -> None:
+    @router.command("stats", group=GROUP)
+    async def stats(ctx: Context, args: Args) -> Message:
+        """stats [RANGE]
+
+        One overview of every connected service: its headline numbers for RANGE, the
+        change against the previous period of equal length, and a sparkline where a
+        series exists. A service that does not answer is named in one line; the others
+        still show.
+
+        /pulse stats
+        /pulse stats 30d
+        /pulse stats last-week --public
+        """
+        reject_unknown(args, USAGE)
+        period, _ = range_and_rest(ctx, args, USAGE)
+        services = ctx.directory.connected()
+        if not services:
+            text = (
+                "No service is connected in this workspace yet, so there is nothing to "
+                "show. An admin can connect one with `/pulse connect SERVICE` "
+                f"({', '.join(SERVICES)})."
+            )
+            return Message(text, (section(text),))
+        previous = period.previous()
+        results = await overview.collect(ctx.directory, services, period, previous)
+        shown = [r for _, r in results if isinstance(r, Headline)]
+        failed = [r for _, r in results if isinstance(r, ServiceError)]
+
+        title = f"Pulse overview — {period.label}"
+        blocks: list[Block] = [header(title)]
+        blocks += [section(overview.failure_line(e, others=bool(shown))) for e in failed]
+        for i, headline in enumerate(shown):
+            if i or failed:
+                blocks.append(divider())
+            blocks += overview.render_headline(headline)
+        _, _, before = previous.describe().partition(": ")
+        blocks += [
+            context(period.describe()),
+            context(f"▲/▼ compare with the period of equal length before: {before}"),
+        ]
+        parts = [overview.summary(h) for h in shown]
+        if failed:
+            names = ", ".join(service_name(e.service) for e in failed)
+            parts.append(f"not answering: {names}")
+        return Message(f"{title}: " + "; ".join(parts), tuple(blocks))
