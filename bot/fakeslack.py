@@ -160,6 +160,17 @@ class FakeSlack:
                 },
                 {},
             )
+        if method == "files.completeUploadExternal":
+            files = args.get("files")
+            parsed = json.loads(files) if isinstance(files, str) else files or []
+            return (
+                200,
+                {
+                    "ok": True,
+                    "files": [{"id": f["id"], "title": f.get("title", "")} for f in parsed],
+                },
+                {},
+            )
         if method == "files.getUploadURLExternal":
             return (
                 200,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -150,6 +150,40 @@ async def user_profile(
         return ZoneInfo("UTC"), is_admin
 
 
+async def attach_charts(client: AsyncWebClient, message: Message) -> Message:
+    """Upload the message's charts as private files and show them as image blocks.
+
+    Files uploaded without a channel stay private to the app, so an ephemeral answer's
+    chart is seen only by whoever the answer is shown to (or shared with).
+    """
+    if not message.charts:
+        return message
+    images = []
+    for chart in message.charts:
+        try:
+            uploaded = await client.files_upload_v2(
+                content=chart.png, filename=chart.filename, title=chart.title
+            )
+            file_id = (uploaded.get("files") or [{}])[0].get("id")
+        except SlackApiError as exc:
+            log.warning("chart upload failed: %s", slack_error(exc))
+            continue
+        if file_id:
+            images.append(
+                {
+                    "type": "image",
+                    "slack_file": {"id": file_id},
+                    "alt_text": chart.title,
+                    "title": {"type": "plain_text", "text": chart.title[:150]},
+                }
+            )
+    if not images:
+        return message
+    blocks = list(message.blocks)
+    at = 2 if len(blocks) > 2 else len(blocks)
+    return replace(message, blocks=(*blocks[:at], *images, *blocks[at:]), charts=())
+
+
 async def send(respond: AsyncRespond, message: Message, share_id: str | None = None) -> None:
     payload = message.to_slack(share_id=share_id)
     await respond(
@@ -188,6 +222,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         channel = command.get("channel_id", "")
         ctx = deps.make_context(team, user_id, channel, tz, workspace_admin, actions)
         message = await dispatch.answer(deps.router, command.get("text", ""), ctx)
+        message = await attach_charts(client, message)
         share_id = None
         if message.wants_share_button:
             share_id = store.answers.remember(team, message.to_slack())

@@ -115,3 +115,17 @@ async def test_two_workspaces_never_see_each_others_data(sim_harness: PulseHarne
     _, rid_c = await h.command("services", team_id="T0000003")
     answer_c = await h.response(rid_c)
     assert "*WeldPulse* — not connected" in str(answer_c["blocks"])
+
+
+async def test_timeseries_chart_is_uploaded_and_shown(sim_harness: PulseHarness) -> None:
+    h = sim_harness
+    h.runtime.store.credentials.save(Team("T0000001"), "weldpulse", {"api_key": KEY}, "U1")
+    _, rid = await h.command("timeseries 7d --interval 1d")
+    answer = await h.response(rid)
+    uploads = h.slack.state.called("files.getUploadURLExternal")
+    assert len(uploads) == 1
+    assert int(uploads[0].args["length"]) > 100  # a real PNG, not an empty file
+    images = [b for b in answer["blocks"] if b["type"] == "image"]
+    assert len(images) == 1
+    completed = h.slack.state.called("files.completeUploadExternal")
+    assert "channel_id" not in completed[0].args  # private: not posted into the channel
