@@ -28,7 +28,7 @@ def register(router: Router, env_admins: frozenset[str] = frozenset()) -> None:
     async def admins(ctx: Context, args: Args) -> Message:
         """admins
 
-        Who may connect services and manage digests, alerts and admins here.
+        Who may connect services, manage admins, and change anyone's digests and alerts.
         """
         if args.words:
             raise router.unknown(["admins", *args.words])
@@ -52,7 +52,7 @@ def register(router: Router, env_admins: frozenset[str] = frozenset()) -> None:
     async def admins_add(ctx: Context, args: Args) -> Message:
         """admins add @USER
 
-        Let someone connect services and manage digests, alerts and admins (admins only).
+        Let someone connect services and manage admins, digests and alerts (admins only).
 
         /pulse admins add @ana
         """

@@ -29,12 +29,14 @@ def overview(router: Router) -> Message:
     return Message(text="Pulse Bot commands:\n" + "\n".join(lines_all), blocks=tuple(blocks))
 
 
-def detail(command: Command) -> Message:
+def detail(command: Command, related: list[Command] | None = None) -> Message:
     parts = [f"*`{command.usage_line}`*", command.summary]
     if command.details:
         parts.append(command.details)
     if command.examples:
         parts.append("*Examples*\n" + "\n".join(f"`{e}`" for e in command.examples))
+    if related:
+        parts.append("*Also*\n" + "\n".join(f"`{c.usage_line}` — {c.summary}" for c in related))
     text = "\n\n".join(parts)
     return Message(text=text, blocks=(section(text),))
 
@@ -64,4 +66,5 @@ def register(router: Router) -> None:
                 usage="/pulse help [COMMAND]",
                 suggestion=f"help {err.suggestion}" if err.suggestion else None,
             )
-        return detail(command)
+        related = [c for n, c in router.commands.items() if n.startswith(wanted + " ")]
+        return detail(command, related)
