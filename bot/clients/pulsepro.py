@@ -78,13 +78,6 @@ SPIKE_DETAIL = (
 T = TypeVar("T")
 
 
-class _Headers(dict[str, str]):
-    """Request headers whose values (the API key) never show up in a repr."""
-
-    def __repr__(self) -> str:
-        return f"<headers {sorted(self)} (values hidden)>"
-
-
 def decode_error(response: Response) -> ServiceError:
     """Map a non-2xx PulsePro answer (other than 429/502-504) to the error tree."""
     status = response.status
@@ -133,7 +126,7 @@ class PulseProClient:
             http=http,
             service=SERVICE,
             base_url=base_url,
-            headers=_Headers({"Authorization": f"Api-key {key}", "Accept": "application/json"}),
+            headers={"Authorization": f"Api-key {key}", "Accept": "application/json"},
             limiter=WindowLimiter(LIMIT, WINDOW, self.clock),
             decode_error=decode_error,
             clock=self.clock,

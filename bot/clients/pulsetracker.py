@@ -84,13 +84,6 @@ DEVICES_PATH = "/api/devices"
 DEVICE_PATH = "/api/devices/{key}"
 
 
-class _Headers(dict[str, str]):
-    """Request headers whose values (the token) never show up in a repr."""
-
-    def __repr__(self) -> str:
-        return f"<headers {sorted(self)} (values hidden)>"
-
-
 def decode_error(response: Response) -> ServiceError:
     """Map a non-2xx Pulsetracker answer (other than 429/502-504) to the error tree."""
     status = response.status
@@ -156,7 +149,7 @@ class PulsetrackerClient:
             http=http,
             service=SERVICE,
             base_url=base_url,
-            headers=_Headers({"Authorization": f"Bearer {token}", "Accept": "application/json"}),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             limiter=WindowLimiter(LIMIT, WINDOW, clock),
             decode_error=decode_error,
             clock=clock,

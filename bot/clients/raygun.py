@@ -117,13 +117,6 @@ a call too, so a failed GET is retried once, not twice. All calls time out after
 as documented."""
 
 
-class _Headers(dict[str, str]):
-    """Request headers whose repr never shows the credential."""
-
-    def __repr__(self) -> str:
-        return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
-
-
 # ---- errors ---------------------------------------------------------------------------
 
 _TOKENISH = re.compile(r"[A-Za-z0-9+/=_-]{24,}")
@@ -198,8 +191,8 @@ class RaygunClient:
         self.budget_key = budget_key(values["api_key"])
         self._key_tail = values["api_key"][-4:]
         basic = base64.b64encode(f"{values['client_id']}:{values['client_secret']}".encode())
-        self._session_headers = _Headers({"Accept": "application/json"})
-        auth_headers = _Headers(
+        self._session_headers = {"Accept": "application/json"}
+        auth_headers = dict(
             {
                 "Accept": "application/json",
                 "X-ApiKey": values["api_key"],

@@ -105,13 +105,6 @@ class ProjectForbidden(InvalidRequest):
     """
 
 
-class _Headers(dict[str, str]):
-    """Request headers whose repr never shows the credential."""
-
-    def __repr__(self) -> str:
-        return "{" + ", ".join(f"{k!r}: '***'" for k in self) + "}"
-
-
 def _safe(text: str) -> str:
     """A service message fit for a user: key-like tokens masked, kept short."""
     return _KEYISH.sub(r"\1_\2_…", text.strip())[:200]
@@ -206,7 +199,7 @@ class WeldPulseClient:
             http=http,
             service=SERVICE,
             base_url=base_url,
-            headers=_Headers({"Authorization": f"Bearer {api_key}", "Accept": "application/json"}),
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
             limiter=WindowLimiter(LIMIT, WINDOW, clock),
             decode_error=decode_error,
             clock=clock,

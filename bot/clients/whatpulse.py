@@ -77,13 +77,6 @@ PULSES_PATH = "/api/v1/users/{user}/pulses"
 COMPUTERS_PATH = "/api/v1/users/{user}/computers"
 
 
-class _Headers(dict[str, str]):
-    """Request headers whose values (the token) never show up in a repr."""
-
-    def __repr__(self) -> str:
-        return f"<headers {sorted(self)} (values hidden)>"
-
-
 def decode_error(response: Response) -> ServiceError:
     """Map a non-2xx WhatPulse answer (other than 429/502-504) to the error tree."""
     status = response.status
@@ -152,7 +145,7 @@ class WhatPulseClient:
             http=http,
             service=SERVICE,
             base_url=base_url,
-            headers=_Headers({"Authorization": f"Bearer {token}", "Accept": "application/json"}),
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             limiter=WindowLimiter(LIMIT, WINDOW, clock),
             decode_error=decode_error,
             clock=clock,
