@@ -145,9 +145,7 @@ def _table_lines(
         ]
         return "  ".join(parts).rstrip()
 
-    return [line(clipped[0]), "  ".join("─" * w for w in widths)] + [
-        line(r) for r in clipped[1:]
-    ]
+    return [line(clipped[0]), "  ".join("─" * w for w in widths)] + [line(r) for r in clipped[1:]]
 
 
 def table(
@@ -213,6 +211,19 @@ def duration(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}h {s % 3600 // 60}m" if s % 3600 // 60 else f"{s // 3600}h"
     return f"{s // 86400}d {s % 86400 // 3600}h" if s % 86400 // 3600 else f"{s // 86400}d"
+
+
+def data_size(mb: float) -> str:
+    """Megabytes as people say them: 512 MB, 2.0 GB, 1.3 TB."""
+    for unit, size in (("TB", 1024.0**2), ("GB", 1024.0)):
+        if mb >= size:
+            return f"{mb / size:.1f} {unit}"
+    return f"{mb:.0f} MB"
+
+
+def escape(text: str) -> str:
+    """Text from a service made safe inside Slack mrkdwn."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def percent(fraction: float) -> str:

@@ -100,7 +100,7 @@ def not_found(err: e.NotFound) -> str:
 def invalid_request(err: e.InvalidRequest) -> str:
     name = service_name(err.service)
     problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in err.field_errors.items())
-    detail = problems or err.detail or "the request was not accepted"
+    detail = (problems or err.detail or "the request was not accepted").rstrip(".")
     return f"{name} did not accept the request: {detail}."
 
 

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from commands import admins, connect, help, stats, weldpulse
+from commands import (
+    admins,
+    connect,
+    help,
+    pulsepro,
+    pulsetracker,
+    raygun,
+    stats,
+    weldpulse,
+    whatpulse,
+)
 from commands.router import Router
 
 
@@ -11,6 +21,10 @@ def build_router(env_admins: frozenset[str] = frozenset()) -> Router:
     help.register(router)
     stats.register(router)
     weldpulse.register(router)
+    raygun.register(router)
+    whatpulse.register(router)
+    pulsetracker.register(router)
+    pulsepro.register(router)
     connect.register(router)
     admins.register(router, env_admins)
     return router

@@ -15,7 +15,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.blocks import Block, change, context, duration, human, percent, section, sparkline
+from bot.blocks import (
+    Block,
+    change,
+    context,
+    data_size,
+    duration,
+    human,
+    percent,
+    section,
+    sparkline,
+)
 from bot.chart import downsample
 from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
@@ -104,13 +114,6 @@ async def raygun_headline(directory: Directory, period: Period, previous: Period
     )
 
 
-def _megabytes(mb: float) -> str:
-    for unit, size in (("TB", 1024.0**2), ("GB", 1024.0)):
-        if mb >= size:
-            return f"{mb / size:.1f} {unit}"
-    return f"{mb:.0f} MB"
-
-
 def _utc_and_local_days(moment: datetime, period: Period) -> tuple[date, date]:
     return moment.date(), moment.astimezone(period.tz).date()
 
@@ -153,8 +156,8 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
         figures=(
             figure("Keys", "keys", human),
             figure("Clicks", "clicks", human),
-            figure("Download", "download_mb", _megabytes),
-            figure("Upload", "upload_mb", _megabytes),
+            figure("Download", "download_mb", data_size),
+            figure("Upload", "upload_mb", data_size),
             figure("Uptime", "uptime_seconds", duration),
         ),
         sparkline=_spark([float(per_day[d]) for d in period.days()]),

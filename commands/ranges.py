@@ -50,6 +50,12 @@ class Period:
         """The period of equal length immediately before this one."""
         return Period(self.start - self.length, self.start, f"before {self.label}", self.tz, False)
 
+    def during(self) -> str:
+        """In a sentence: `in the last 7 days`, `yesterday`, `from 2026-11-01 to 2026-11-07`."""
+        if not self.calendar:
+            return f"in the {self.label}"
+        return f"from {self.label}" if self.label[:1].isdigit() else self.label
+
     def local_start(self) -> datetime:
         return self.start.astimezone(self.tz)
 

@@ -119,8 +119,9 @@ class Router:
             base = self.commands.get(first)
             usage = base.usage_line if base else " | ".join(f"/pulse {n}" for n in group)
             what = f"`{first} {wanted}`" if wanted else f"`{first}` on its own"
+            article = "an" if first[:1] in "aeiou" else "a"
             return UsageError(
-                f"{what} is not a `{first}` command.",
+                f"{what} is not {article} `{first}` command.",
                 usage=usage,
                 suggestion=f"{first} {close[0]}" if close else None,
             )
@@ -137,6 +138,9 @@ class Router:
         # Flags are only known once the command is found: find it on the bare words first.
         leading = [t for t in tokens if not t.startswith("--") and "=" not in t]
         command, _ = self.find(leading[:2] if leading else [])
-        args = parse_args(tokens, command.flags)
+        try:
+            args = parse_args(tokens, command.flags)
+        except UsageError as err:
+            raise UsageError(err.message, usage=err.usage or command.usage_line) from None
         skip = len(command.name.split(" ")) if args.words else 0
         return command, args.shift(skip)

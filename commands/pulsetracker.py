@@ -1,0 +1,226 @@
+"""Pulsetracker commands: the apps, with devices and this month's messages against the
+plan's monthly allowance; one app in detail; creating and renaming apps.
+
+Anyone may read and anyone may create or rename (PRODUCT §7: these change the service,
+not the bot's settings), but every change is written to the audit table.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.blocks import (
+    Block,
+    Message,
+    context,
+    escape,
+    fields,
+    header,
+    human,
+    percent,
+    section,
+    table_blocks,
+)
+from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
+from bot.errors import UsageError
+from commands.context import Context
+from commands.options import int_option, reject_unknown
+from commands.overview import QUOTA_WARNING
+from commands.parsing import Args
+from commands.router import Router
+
+GROUP = "Pulsetracker"
+APPS_USAGE = "/pulse apps [--page N]"
+SHOW_USAGE = "/pulse apps show KEY"
+CREATE_USAGE = "/pulse apps create NAME"
+RENAME_USAGE = "/pulse apps rename KEY NAME"
+MAX_PAGE = 10_000
+HISTORY = 12  # months of messages shown for one app
+ALLOWANCE = human(MONTHLY_MESSAGES_DEFAULT)
+
+
+def this_month(ctx: Context) -> date:
+    """The first day of the caller's current month, in the caller's zone."""
+    return ctx.now().astimezone(ctx.tz).date().replace(day=1)
+
+
+def usage_of(app: App, month: date) -> tuple[int, float]:
+    """Messages sent in `month` and their share of the monthly allowance."""
+    return app.messages_sent_in(month.year, month.month), quota_fraction(
+        app, month.year, month.month
+    )
+
+
+def warning(fraction: float) -> str:
+    return "⚠" if fraction >= QUOTA_WARNING else ""
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{human(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _name(words: tuple[str, ...], usage: str, what: str) -> str:
+    name = " ".join(words).strip()
+    if not name:
+        raise UsageError(f'Give the {what} name, in quotes if you like: "My app".', usage=usage)
+    return name
+
+
+def _one_key(args: Args, usage: str) -> str:
+    if not args.words:
+        raise UsageError("Which app? Give its key, as `/pulse apps` lists them.", usage=usage)
+    if len(args.words) > 1:
+        raise UsageError(f"I don't know what `{args.words[1]}` means here.", usage=usage)
+    return args.words[0]
+
+
+def app_message(ctx: Context, app: App) -> Message:
+    month = this_month(ctx)
+    sent, fraction = usage_of(app, month)
+    created = app.created_at.astimezone(ctx.tz).strftime("%d %b %Y") if app.created_at else "—"
+    facts = fields(
+        [
+            ("Key", f"`{app.key}`"),
+            ("Devices", human(app.devices_count)),
+            (
+                f"Messages in {month:%B}",
+                f"{sent:,} ({percent(fraction)} of {ALLOWANCE}) {warning(fraction)}".strip(),
+            ),
+            ("Created", created),
+        ]
+    )
+    blocks: list[Block] = [header(f"Pulsetracker app — {app.name}"), facts]
+    history = sorted(app.quota, key=lambda q: (q.year, q.month), reverse=True)[:HISTORY]
+    if history:
+        rows = [
+            [
+                date(q.year, q.month, 1).strftime("%b %Y"),
+                f"{q.messages_sent:,}",
+                percent(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
+                warning(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
+            ]
+            for q in history
+        ]
+        blocks += table_blocks(["Month", "Messages", "Of allowance", ""], rows, right=1)
+    else:
+        blocks.append(section("No messages recorded for this app yet."))
+    blocks.append(
+        context(
+            f"Monthly allowance: {ALLOWANCE} messages (the default plan's); "
+            f"⚠ at {QUOTA_WARNING:.0%} or more. Months in {ctx.tz.key}."
+        )
+    )
+    lead = (
+        f"{app.name} ({app.key}): {_plural(app.devices_count, 'device')}, "
+        f"{sent:,} message{'' if sent == 1 else 's'} in {month:%B %Y} ({percent(fraction)} of the "
+        "monthly allowance)"
+    )
+    return Message(lead, tuple(blocks))
+
+
+def register(router: Router) -> None:
+    @router.command("apps", group=GROUP)
+    async def apps(ctx: Context, args: Args) -> Message:
+        """apps [--page N]
+
+        Pulsetracker apps, 12 a page: key, devices, and this month's messages against
+        the monthly allowance (⚠ from 80%).
+
+        /pulse apps
+        /pulse apps --page 2
+        """
+        if args.words:
+            raise router.unknown(["apps", *args.words])
+        reject_unknown(args, APPS_USAGE, {"page"})
+        number = int_option(args, "page", 1, low=1, high=MAX_PAGE, usage=APPS_USAGE)
+        page = await ctx.directory.pulsetracker().apps(number)
+        if page.total == 0:
+            text = (
+                "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`."
+            )
+            return Message(text, (section(text),))
+        if not page.apps:
+            text = (
+                f"There is no page {number}: Pulsetracker has {_plural(page.total, 'app')} on "
+                f"{_plural(page.last_page, 'page')}."
+            )
+            raise UsageError(text, usage=APPS_USAGE)
+        month = this_month(ctx)
+        used = [(app, *usage_of(app, month)) for app in page.apps]
+        rows = [
+            [app.name, app.key, human(app.devices_count), f"{sent:,}", percent(f), warning(f)]
+            for app, sent, f in used
+        ]
+        near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
+        where = f"page {page.current_page} of {page.last_page}"
+        title = f"Pulsetracker apps — {page.total} apps, {where}"
+        notes = [
+            f"Messages sent in {month:%B %Y} ({ctx.tz.key}) against the default plan's "
+            f"{ALLOWANCE} a month; ⚠ at {QUOTA_WARNING:.0%} or more"
+        ]
+        if page.current_page < page.last_page:
+            notes.append(f"next: `/pulse apps --page {page.current_page + 1}`")
+        notes.append("one app: `/pulse apps show KEY`")
+        blocks: list[Block] = [
+            header(title),
+            *table_blocks(
+                ["App", "Key", "Devices", f"{month:%b} messages", "Of allowance", ""],
+                rows,
+                right=2,
+            ),
+            context(" · ".join(notes)),
+        ]
+        lead = f"Pulsetracker: {_plural(page.total, 'app')}, {where}"
+        if near:
+            lead += f"; {near} at {QUOTA_WARNING:.0%} or more of the monthly messages"
+        return Message(lead, tuple(blocks))
+
+    @router.command("apps show", group=GROUP)
+    async def apps_show(ctx: Context, args: Args) -> Message:
+        """apps show KEY
+
+        One app: its devices, this month's messages against the allowance, and the
+        messages of recent months.
+
+        /pulse apps show app_9f2c1a
+        """
+        reject_unknown(args, SHOW_USAGE)
+        key = _one_key(args, SHOW_USAGE)
+        return app_message(ctx, await ctx.directory.pulsetracker().app(key))
+
+    @router.command("apps create", group=GROUP)
+    async def apps_create(ctx: Context, args: Args) -> Message:
+        """apps create NAME
+
+        Create a Pulsetracker app named NAME (quotes are optional). Recorded in the
+        audit log.
+
+        /pulse apps create "Night shift"
+        """
+        reject_unknown(args, CREATE_USAGE)
+        name = _name(args.words, CREATE_USAGE, "new app's")
+        app = await ctx.directory.pulsetracker().create_app(name)
+        ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
+        text = f"Created the Pulsetracker app {app.name} with key {app.key}."
+        shown = f"Created the Pulsetracker app *{escape(app.name)}* with key `{app.key}`."
+        return Message(text, (section(shown), context(f"See it with `/pulse apps show {app.key}`")))
+
+    @router.command("apps rename", group=GROUP)
+    async def apps_rename(ctx: Context, args: Args) -> Message:
+        """apps rename KEY NAME
+
+        Give the app with key KEY a new name (quotes are optional). Recorded in the
+        audit log.
+
+        /pulse apps rename app_9f2c1a "Delivery fleet (north)"
+        """
+        reject_unknown(args, RENAME_USAGE)
+        if not args.words:
+            raise UsageError("Which app? Give its key, then the new name.", usage=RENAME_USAGE)
+        key = args.words[0]
+        name = _name(args.words[1:], RENAME_USAGE, "new")
+        now_named = await ctx.directory.pulsetracker().rename_app(key, name)
+        ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
+        text = f"Renamed the Pulsetracker app {key} to {now_named}."
+        shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."
+        return Message(text, (section(shown),))

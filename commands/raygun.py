@@ -1,0 +1,283 @@
+"""Raygun Pulse commands: one user's sessions, and one session in full.
+
+Raygun allows 50 calls a day per application, so each command makes exactly one data
+call (plus the session-key call when the key has expired): `sessions` asks for at most
+`--limit` sessions in one page, never walking further pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from bot.blocks import (
+    Block,
+    Message,
+    context,
+    duration,
+    escape,
+    fields,
+    header,
+    human,
+    section,
+    table_blocks,
+)
+from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
+from bot.errors import UsageError
+from commands.context import Context
+from commands.options import int_option, range_and_rest, reject_unknown
+from commands.parsing import Args
+from commands.ranges import Period
+from commands.router import Router
+
+GROUP = "Raygun Pulse"
+SESSIONS_USAGE = "/pulse sessions USER [RANGE] [--country US,NZ] [--limit N]"
+SESSION_USAGE = "/pulse session ID"
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+LINKS = 5  # sessions linked one by one under the table
+MAX_PAGE_VIEWS = 60  # page views shown of one session
+MAX_ERRORS = 15  # errors linked one by one in one session
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link (a `|` would end the label early), or the bare label without a URL."""
+    return f"<{url}|{escape(label).replace('|', '¦')}>" if url else escape(label)
+
+
+def software(item: Software, *, major: bool = False) -> str:
+    """`Chrome 131` (major version only) or `Windows 11`; `—` when unknown."""
+    if not item.name:
+        return "—"
+    version = item.version or ""
+    if major:
+        version = version.split(".", 1)[0]
+    return f"{item.name} {version}".strip()
+
+
+def place(location: Location) -> str:
+    """`Wellington, New Zealand` (city, state, country; a repeated name said once)."""
+    parts: list[str] = []
+    for part in (location.city, location.state, location.country or location.country_code):
+        if part and (not parts or parts[-1] != part):
+            parts.append(part)
+    return ", ".join(parts) or "unknown"
+
+
+def countries(args: Args) -> tuple[str, ...]:
+    raw = args.option("country")
+    if raw is None:
+        return ()
+    codes = [c.strip() for c in raw.split(",") if c.strip()]
+    wrong = [c for c in codes if not _COUNTRY.match(c)]
+    if wrong or not codes:
+        what = f"`{wrong[0]}` is not one" if wrong else "none was given"
+        raise UsageError(
+            f"`--country` takes 2-letter country codes separated by commas, like `US,NZ`; {what}.",
+            usage=SESSIONS_USAGE,
+        )
+    return tuple(dict.fromkeys(c.upper() for c in codes))
+
+
+def _when(moment: datetime, ctx: Context) -> str:
+    return moment.astimezone(ctx.tz).strftime("%a %d %b %H:%M")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{human(n)} {word}{'' if n == 1 else 's'}"
+
+
+def sessions_message(
+    ctx: Context,
+    user: str,
+    period: Period,
+    codes: Sequence[str],
+    found: Sequence[SessionSummary],
+    total: int,
+) -> Message:
+    rows = sorted(found, key=lambda s: s.started, reverse=True)
+    title = f"Sessions of {user} — {period.label}"
+    table = table_blocks(
+        ["ID", "Start", "Browser", "OS", "Country", "Status", "Length", "Pages"],
+        [
+            [
+                str(s.id),
+                _when(s.started, ctx),
+                software(s.browser, major=True),
+                software(s.os),
+                s.location.country_code or "—",
+                s.status,
+                duration(s.length_ms / 1000),
+                human(s.page_view_count),
+            ]
+            for s in rows
+        ],
+        right=6,
+    )
+    time_spent = sum(s.length_ms for s in rows) / 1000
+    views = sum(s.page_view_count for s in rows)
+    seen = sorted({s.location.country_code for s in rows if s.location.country_code})
+    summary = fields(
+        [
+            ("Sessions", human(total)),
+            ("Time", duration(time_spent)),
+            ("Page views", human(views)),
+            ("Countries", ", ".join(seen) or "—"),
+        ]
+    )
+    links = [
+        f"• {link(s.web_url, str(s.id))}  {_when(s.started, ctx)} · "
+        f"{escape(software(s.browser, major=True))} on {escape(software(s.os))}"
+        for s in rows[:LINKS]
+    ]
+    shown = f"Showing {len(rows)} of {_plural(total, 'session')}, newest first"
+    if len(rows) < total:
+        shown += "; time and page views add up the shown ones"
+    notes = [shown, period.describe()]
+    if codes:
+        notes.append(f"only sessions from {', '.join(codes)}")
+    blocks: list[Block] = [header(title), summary, *table]
+    blocks.append(
+        section(
+            f"*Open in Raygun* (newest {len(links)})\n" + "\n".join(links) + "\n"
+            "One session in detail: `/pulse session ID`"
+        )
+    )
+    blocks.append(context(" · ".join(notes)))
+    lead = f"Raygun Pulse: {_plural(total, 'session')} for {user} {period.during()}"
+    return Message(lead, tuple(blocks))
+
+
+def session_message(ctx: Context, s: SessionDetail) -> Message:
+    who = s.user.full_name or s.user.identifier or s.user.email or "anonymous user"
+    contact = s.user.email or s.user.identifier
+    if contact and contact != who:
+        who = f"{who} ({contact})"
+    if s.user.anonymous:
+        who += ", anonymous"
+    facts = fields(
+        [
+            ("Satisfaction", s.satisfaction or "—"),
+            ("User", link(s.user.web_url, who)),
+            ("Browser / OS", escape(f"{software(s.browser)} on {software(s.os)}")),
+            ("Location", escape(place(s.location))),
+            ("Started", _when(s.started, ctx)),
+            ("Length", f"{duration(s.length_ms / 1000)} ({s.status})"),
+        ]
+    )
+    blocks: list[Block] = [header(f"Raygun session {s.id}"), facts]
+    views = sorted(s.page_views, key=lambda v: v.viewed_on)
+    if views:
+        rows = [
+            [
+                v.viewed_on.astimezone(ctx.tz).strftime("%H:%M:%S"),
+                _page(v.page),
+                f"{v.loading_ms / 1000:.1f}s",
+                duration(v.viewing_ms / 1000),
+            ]
+            for v in views[:MAX_PAGE_VIEWS]
+        ]
+        blocks += table_blocks(["Viewed", "Page", "Load", "Time on page"], rows, right=2)
+        if len(views) > MAX_PAGE_VIEWS:
+            blocks.append(context(f"…and {len(views) - MAX_PAGE_VIEWS} more page views"))
+    else:
+        blocks.append(section("No page views were recorded in this session."))
+    if s.errors:
+        lines = [f"• {link(e.web_url, e.title)}" for e in s.errors[:MAX_ERRORS]]
+        if len(s.errors) > MAX_ERRORS:
+            lines.append(f"…and {len(s.errors) - MAX_ERRORS} more")
+        blocks.append(section(f"*{_plural(len(s.errors), 'error')}*\n" + "\n".join(lines)))
+    else:
+        blocks.append(section("No errors in this session."))
+    if s.web_url:
+        blocks.append(section(f"<{s.web_url}|Open the session in Raygun>"))
+    blocks.append(context(f"Times in {ctx.tz.key}"))
+    load = sum(v.loading_ms for v in views) / len(views) / 1000 if views else None
+    parts = [
+        who,
+        duration(s.length_ms / 1000),
+        _plural(len(views), "page view"),
+        _plural(len(s.errors), "error"),
+    ]
+    if load is not None:
+        parts.append(f"average load {load:.1f}s")
+    if s.satisfaction:
+        parts.append(f"satisfaction {s.satisfaction}")
+    return Message(f"Raygun session {s.id}: " + ", ".join(parts), tuple(blocks))
+
+
+def _page(url: str) -> str:
+    """A page URL without its scheme: `shop.example.com/pricing`."""
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return url
+    return parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def register(router: Router) -> None:
+    @router.command("sessions", group=GROUP)
+    async def sessions(ctx: Context, args: Args) -> Message:
+        """sessions USER [RANGE] [--country US,NZ] [--limit N]
+
+        One user's sessions (USER is an email or user identifier): start, browser, OS,
+        country, status, length, pages, with links to Raygun. One Raygun call per
+        answer; `--limit` is 1 to 100 (default 20).
+
+        /pulse sessions ana@example.com
+        /pulse sessions ana@example.com 30d --country US,NZ --limit 50
+        """
+        reject_unknown(args, SESSIONS_USAGE, {"country", "limit"})
+        limit = int_option(
+            args, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT, usage=SESSIONS_USAGE
+        )
+        codes = countries(args)
+        period, rest = range_and_rest(ctx, args, SESSIONS_USAGE, max_words=1)
+        if not rest:
+            raise UsageError(
+                "Whose sessions? Give the user's email or identifier.", usage=SESSIONS_USAGE
+            )
+        user = rest[0]
+        page = await ctx.directory.raygun().sessions(
+            period.start,
+            period.end,
+            user_identifier=user,
+            countries=codes,
+            limit=limit,
+            max_sessions=limit,
+        )
+        if not page.sessions:
+            where = f" from {', '.join(codes)}" if codes else ""
+            text = f"No sessions for {user}{where} {period.during()}"
+            return Message(text, (section(escape(text)), context(period.describe())))
+        return sessions_message(ctx, user, period, codes, page.sessions, page.total)
+
+    @router.command("session", group=GROUP)
+    async def session(ctx: Context, args: Args) -> Message:
+        """session ID
+
+        One session in full: satisfaction, user, browser and OS, location, page views
+        with load times, and the errors it hit, each linked to Raygun.
+
+        /pulse session 9012345678
+        """
+        reject_unknown(args, SESSION_USAGE)
+        if not args.words:
+            raise UsageError(
+                "Which session? Give its ID, as `/pulse sessions USER` lists them.",
+                usage=SESSION_USAGE,
+            )
+        if len(args.words) > 1:
+            raise UsageError(
+                f"I don't know what `{args.words[1]}` means here.", usage=SESSION_USAGE
+            )
+        raw = args.words[0]
+        if not (raw.isascii() and raw.isdigit()):
+            raise UsageError(
+                f"`{raw}` is not a session ID: Raygun session IDs are whole numbers.",
+                usage=SESSION_USAGE,
+            )
+        detail = await ctx.directory.raygun().session(int(raw))
+        return session_message(ctx, detail)

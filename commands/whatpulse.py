@@ -1,0 +1,180 @@
+"""WhatPulse `pulses`: a user's keys, clicks, scrolls, network, uptime and distance.
+
+Totals for the period and a breakdown per local day of the caller. WhatPulse filters by
+whole days, so the query asks for the caller's local days and the answer keeps the
+pulses within the exact period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bot.blocks import (
+    Block,
+    Message,
+    context,
+    data_size,
+    duration,
+    fields,
+    header,
+    human,
+    section,
+    table_blocks,
+)
+from bot.clients.whatpulse import Pulse
+from bot.errors import UsageError
+from commands.context import Context
+from commands.options import range_and_rest, reject_unknown
+from commands.parsing import Args
+from commands.ranges import Period
+from commands.router import Router
+
+GROUP = "WhatPulse"
+USAGE = "/pulse pulses USER [RANGE] [--computer ID]"
+
+
+def miles(distance: float) -> str:
+    return f"{distance:.1f} mi"
+
+
+@dataclass(frozen=True, slots=True)
+class Sums:
+    """What a group of pulses adds up to; `scrolls` is None when no pulse reported any."""
+
+    pulses: int
+    keys: int
+    clicks: int
+    scrolls: int | None
+    download_mb: float
+    upload_mb: float
+    uptime_seconds: int
+    distance_miles: float
+
+    @classmethod
+    def of(cls, pulses: Sequence[Pulse]) -> Sums:
+        known = [p.scrolls for p in pulses if p.scrolls is not None]
+        return cls(
+            pulses=len(pulses),
+            keys=sum(p.keys for p in pulses),
+            clicks=sum(p.clicks for p in pulses),
+            scrolls=sum(known) if known else None,
+            download_mb=sum(p.download_mb for p in pulses),
+            upload_mb=sum(p.upload_mb for p in pulses),
+            uptime_seconds=sum(p.uptime_seconds for p in pulses),
+            distance_miles=sum(p.distance_miles for p in pulses),
+        )
+
+    def row(self) -> list[str]:
+        return [
+            human(self.keys),
+            human(self.clicks),
+            "—" if self.scrolls is None else human(self.scrolls),
+            data_size(self.download_mb),
+            data_size(self.upload_mb),
+            duration(self.uptime_seconds),
+            miles(self.distance_miles),
+        ]
+
+
+COLUMNS = ["Keys", "Clicks", "Scrolls", "Download", "Upload", "Uptime", "Distance"]
+
+
+def computer_option(args: Args) -> int | None:
+    raw = args.option("computer")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise UsageError(
+            f"`--computer` takes a WhatPulse computer ID, a whole number, not `{raw}`.",
+            usage=USAGE,
+        )
+    return int(raw)
+
+
+def pulses_message(
+    user: str,
+    period: Period,
+    kept: Sequence[Pulse],
+    *,
+    computer: int | None,
+    defaulted: bool,
+    truncated: tuple[int, int] | None,
+) -> Message:
+    total = Sums.of(kept)
+    per_day: dict[date, list[Pulse]] = {day: [] for day in period.days()}
+    for p in kept:
+        per_day.setdefault(p.date.astimezone(period.tz).date(), []).append(p)
+    where = _computer(kept, computer)
+    title = f"WhatPulse — {user}{where} — {period.label}"
+    figures: list[tuple[str, str]] = list(zip(COLUMNS, total.row(), strict=True))
+    figures.append(("Pulses", human(total.pulses)))
+    blocks: list[Block] = [header(title), fields(figures)]
+    blocks += table_blocks(
+        ["Day", *COLUMNS],
+        [[day.strftime("%a %d %b"), *Sums.of(ps).row()] for day, ps in sorted(per_day.items())],
+        right=1,
+    )
+    notes: list[str] = []
+    if truncated is not None:
+        read, of = truncated
+        notes.append(
+            f"⚠️ Only the first {human(read)} of {human(of)} pulses could be read (WhatPulse "
+            "pages are capped), so these totals are lower than the real ones."
+        )
+    if any(p.scrolls is None for p in kept) and total.scrolls is not None:
+        notes.append("Some pulses did not report scrolls; only the reported ones are counted.")
+    if notes:
+        blocks.append(section("\n".join(notes)))
+    footer = [period.describe()]
+    if defaulted:
+        footer.append(f"No USER given: showing {user}, this workspace's WhatPulse user")
+    blocks.append(context(" · ".join(footer)))
+    lead = (
+        f"WhatPulse — {user}{where}, {period.label}: {human(total.keys)} keys, "
+        f"{human(total.clicks)} clicks in {human(total.pulses)} "
+        f"pulse{'' if total.pulses == 1 else 's'}"
+    )
+    return Message(lead, tuple(blocks))
+
+
+def _computer(pulses: Sequence[Pulse], computer: int | None) -> str:
+    if computer is None:
+        return ""
+    name = next((p.computer_name for p in pulses if p.computer_name), None)
+    return f" on {name} ({computer})" if name else f" on computer {computer}"
+
+
+def register(router: Router) -> None:
+    @router.command("pulses", group=GROUP)
+    async def pulses(ctx: Context, args: Args) -> Message:
+        """pulses USER [RANGE] [--computer ID]
+
+        A WhatPulse user's keys, clicks, scrolls, download/upload, uptime and distance:
+        totals and a breakdown per day. Without USER, the workspace's WhatPulse user.
+
+        /pulse pulses alice
+        /pulse pulses alice last-week --computer 771
+        """
+        reject_unknown(args, USAGE, {"computer"})
+        computer = computer_option(args)
+        period, rest = range_and_rest(ctx, args, USAGE, max_words=1)
+        client = ctx.directory.whatpulse()
+        user = rest[0] if rest else client.default_user
+        if user is None:
+            raise UsageError(
+                "Whose pulses? Give a WhatPulse user name or ID; this workspace has no "
+                "default WhatPulse user.",
+                usage=USAGE,
+            )
+        days = period.days()
+        found = await client.pulses(user, date_from=days[0], date_to=days[-1], computer_id=computer)
+        kept = [p for p in found.pulses if period.start <= p.date < period.end]
+        truncated = (len(found.pulses), found.total) if found.truncated else None
+        if not kept and truncated is None:
+            text = f"No pulses from {user}{_computer(kept, computer)} {period.during()}."
+            return Message(text, (section(text), context(period.describe())))
+        return pulses_message(
+            user, period, kept, computer=computer, defaulted=not rest, truncated=truncated
+        )

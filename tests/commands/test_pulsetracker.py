@@ -1,0 +1,258 @@
+"""Pulsetracker commands: apps, their devices and this month's messages as the service says."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import respx
+
+from bot.blocks import MAX_BLOCKS, MAX_TEXT
+from commands import pulsetracker
+from tests.commands.harness import CommandHarness, text
+
+BASE = "http://pulsetracker.test/pulsetracker"
+APPS = f"{BASE}/api/apps"
+CRED = {"token": "pt_token_do_not_show_0001"}
+SAMPLES = Path(__file__).parent.parent / "samples" / "pulsetracker"
+
+
+def sample(name: str) -> Any:
+    return json.loads((SAMPLES / f"{name}.json").read_text())
+
+
+def rows(shown: str) -> dict[str, str]:
+    """Table lines keyed by their first cell, whitespace squeezed."""
+    return {line.split()[0]: " ".join(line.split()) for line in shown.splitlines() if line}
+
+
+@pytest.fixture
+def cmd(cmd: CommandHarness) -> CommandHarness:
+    if "apps" not in cmd.router.commands:
+        pulsetracker.register(cmd.router)
+    cmd.connect("pulsetracker", CRED)
+    return cmd
+
+
+@respx.mock
+async def test_apps_show_devices_and_this_months_messages(cmd: CommandHarness) -> None:
+    route = respx.get(APPS).respond(200, json=sample("apps_page1"))
+    message = await cmd.run("apps")
+    shown = text(message)
+    assert route.calls.last.request.url.params["page"] == "1"
+    assert route.calls.last.request.headers["Authorization"] == f"Bearer {CRED['token']}"
+    assert "Pulsetracker apps — 13 apps, page 1 of 2" in shown
+    table = rows(shown)
+    # November 2026 in Berlin: 8,450 of the 10k allowance is 84.5%, above the 80% mark
+    assert table["Delivery"] == "Delivery fleet app_9f2c1a 14 8,450 84.5% ⚠"
+    assert table["Field"] == "Field sales app_77b0d4 0 0 0.0%"
+    assert "Nov messages" in shown
+    assert "Messages sent in November 2026 (Europe/Berlin)" in shown
+    assert "next: `/pulse apps --page 2`" in shown
+    assert message.text == (
+        "Pulsetracker: 13 apps, page 1 of 2; 1 at 80% or more of the monthly messages"
+    )
+
+
+@respx.mock
+async def test_apps_page_is_sent_and_the_last_page_has_no_next(cmd: CommandHarness) -> None:
+    route = respx.get(APPS).respond(200, json=sample("apps_page2"))
+    message = await cmd.run("apps --page 2")
+    shown = text(message)
+    assert route.calls.last.request.url.params["page"] == "2"
+    assert rows(shown)["Couriers"] == "Couriers app_c0ffee 3 120 1.2%"
+    assert "page 2 of 2" in shown and "--page 3" not in shown
+    assert message.text == "Pulsetracker: 13 apps, page 2 of 2"
+
+
+@respx.mock
+async def test_this_month_is_the_callers_month(cmd: CommandHarness) -> None:
+    # 23:30 UTC on 30 Nov is already 1 Dec in Berlin: December has no messages yet
+    cmd.clock.set(datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    respx.get(APPS).respond(200, json=sample("apps_page1"))
+    shown = text(await cmd.run("apps"))
+    assert rows(shown)["Delivery"] == "Delivery fleet app_9f2c1a 14 0 0.0%"
+    assert "Messages sent in December 2026" in shown
+
+
+@respx.mock
+async def test_a_full_page_of_long_names_fits_block_kit(cmd: CommandHarness) -> None:
+    body = sample("apps_page1")
+    template = body["data"][0]
+    body["data"] = [
+        {**template, "key": f"app_{i:06d}", "name": f"{'Regional delivery fleet ' * 3}{i}"}
+        for i in range(12)
+    ]
+    respx.get(APPS).respond(200, json=body)
+    message = await cmd.run("apps")
+    payload = message.to_slack(share_id="s")
+    assert len(payload["blocks"]) <= MAX_BLOCKS
+    for block in payload["blocks"]:
+        assert len(block.get("text", {}).get("text", "")) <= MAX_TEXT
+    shown = text(message)
+    assert all(f"app_{i:06d}" in shown for i in range(12))
+    assert message.text.endswith("12 at 80% or more of the monthly messages")
+
+
+@respx.mock
+async def test_no_apps_says_how_to_create_one(cmd: CommandHarness) -> None:
+    body = sample("apps_page2")
+    body["data"] = []
+    body["meta"].update(current_page=1, last_page=1, total=0)
+    respx.get(APPS).respond(200, json=body)
+    shown = text(await cmd.run("apps"))
+    assert "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`." in (
+        shown
+    )
+
+
+@respx.mock
+async def test_a_page_past_the_end_says_how_many_there_are(cmd: CommandHarness) -> None:
+    body = sample("apps_page2")
+    body["data"] = []
+    body["meta"]["current_page"] = 5
+    respx.get(APPS).respond(200, json=body)
+    shown = text(await cmd.run("apps --page 5"))
+    assert "There is no page 5: Pulsetracker has 13 apps on 2 pages." in shown
+    assert "Usage: `/pulse apps [--page N]`" in shown
+
+
+# ---- apps show ------------------------------------------------------------------------------
+
+
+@respx.mock
+async def test_apps_show_gives_this_month_and_the_history(cmd: CommandHarness) -> None:
+    route = respx.get(f"{APPS}/app_9f2c1a").respond(200, json=sample("app"))
+    message = await cmd.run("apps show app_9f2c1a")
+    shown = text(message)
+    assert route.called
+    assert "Pulsetracker app — Delivery fleet" in shown
+    assert "Devices: 14" in shown
+    assert "Messages in November: 8,450 (84.5% of 10k) ⚠" in shown
+    assert "Created: 02 Mar 2025" in shown
+    table = rows(shown)
+    assert table["Nov"] == "Nov 2026 8,450 84.5% ⚠"
+    assert table["Oct"] == "Oct 2026 7,120 71.2%"
+    assert shown.index("Nov 2026") < shown.index("Oct 2026")
+    assert message.text == (
+        "Delivery fleet (app_9f2c1a): 14 devices, 8,450 messages in November 2026 "
+        "(84.5% of the monthly allowance)"
+    )
+
+
+@respx.mock
+async def test_apps_show_unknown_key_says_check_the_id(cmd: CommandHarness) -> None:
+    respx.get(f"{APPS}/app_nope").respond(404, json={"message": "Not found."})
+    shown = text(await cmd.run("apps show app_nope"))
+    assert "Pulsetracker has nothing by that ID (no app with key 'app_nope'); check the ID" in shown
+
+
+# ---- apps create / rename -------------------------------------------------------------------
+
+
+@respx.mock
+async def test_apps_create_sends_the_quoted_name_and_is_audited(cmd: CommandHarness) -> None:
+    route = respx.post(APPS).respond(201, json=sample("app_created"))
+    message = await cmd.run('apps create "Night shift"')
+    assert json.loads(route.calls.last.request.content) == {"name": "Night shift"}
+    assert message.text == "Created the Pulsetracker app Night shift with key app_new123."
+    assert "See it with `/pulse apps show app_new123`" in text(message)
+    (entry,) = cmd.store.audit.list(cmd.team)
+    assert entry.action == "pulsetracker.apps.create"
+    assert entry.detail == {"name": "Night shift", "key": "app_new123"}
+    assert entry.user_id == cmd.user_id
+
+
+@respx.mock
+async def test_apps_create_joins_unquoted_words(cmd: CommandHarness) -> None:
+    route = respx.post(APPS).respond(201, json=sample("app_created"))
+    await cmd.run("apps create Night shift")
+    assert json.loads(route.calls.last.request.content) == {"name": "Night shift"}
+
+
+@respx.mock
+async def test_apps_create_over_quota_gives_the_services_sentence(cmd: CommandHarness) -> None:
+    respx.post(APPS).respond(403, json=sample("error_403_quota"))
+    shown = text(await cmd.run("apps create Night shift"))
+    assert "Pulsetracker refused: the account's plan quota is used up." in shown
+    assert "You have exceeded your monthly quota. Please upgrade your plan" in shown
+    assert cmd.store.audit.list(cmd.team) == [], "nothing changed, nothing audited"
+
+
+@respx.mock
+async def test_apps_create_refused_names_the_field(cmd: CommandHarness) -> None:
+    respx.post(APPS).respond(422, json=sample("error_422"))
+    shown = text(await cmd.run("apps create x"))
+    assert "Pulsetracker did not accept the request: name: The name field is required." in shown
+
+
+@respx.mock
+async def test_apps_rename_sends_the_name_and_is_audited(cmd: CommandHarness) -> None:
+    route = respx.put(f"{APPS}/app_9f2c1a").respond(200, json="Delivery fleet (north)")
+    message = await cmd.run('apps rename app_9f2c1a "Delivery fleet (north)"')
+    assert json.loads(route.calls.last.request.content) == {"name": "Delivery fleet (north)"}
+    assert message.text == "Renamed the Pulsetracker app app_9f2c1a to Delivery fleet (north)."
+    (entry,) = cmd.store.audit.list(cmd.team)
+    assert entry.action == "pulsetracker.apps.rename"
+    assert entry.detail == {"key": "app_9f2c1a", "name": "Delivery fleet (north)"}
+
+
+@respx.mock
+async def test_apps_rename_unknown_key(cmd: CommandHarness) -> None:
+    respx.put(f"{APPS}/app_nope").respond(404, json={"message": "Not found."})
+    shown = text(await cmd.run("apps rename app_nope New name"))
+    assert "Pulsetracker has nothing by that ID (no app with key 'app_nope')" in shown
+    assert cmd.store.audit.list(cmd.team) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "usage"),
+    [
+        pytest.param("apps --page 0", "`--page` must be between 1", "apps [--page N]", id="page-0"),
+        pytest.param(
+            "apps --page two", "must be a whole number", "apps [--page N]", id="page-word"
+        ),
+        pytest.param("apps --limit 5", "does not take `--limit`", "apps [--page N]", id="option"),
+        pytest.param(
+            "apps shwo app_1", "`apps shwo` is not an `apps` command.", "apps [--page N]", id="typo"
+        ),
+        pytest.param("apps show", "Which app? Give its key", "apps show KEY", id="show-no-key"),
+        pytest.param("apps show a b", "what `b` means here", "apps show KEY", id="show-two-keys"),
+        pytest.param(
+            "apps create", "Give the new app's name", "apps create NAME", id="create-no-name"
+        ),
+        pytest.param(
+            'apps create ""', "Give the new app's name", "apps create NAME", id="create-empty"
+        ),
+        pytest.param(
+            "apps rename", "Which app? Give its key, then", "apps rename KEY NAME", id="rename-none"
+        ),
+        pytest.param(
+            "apps rename app_1", "Give the new name", "apps rename KEY NAME", id="rename-no-name"
+        ),
+    ],
+)
+async def test_bad_arguments_say_what_and_show_usage(
+    cmd: CommandHarness, line: str, expected: str, usage: str
+) -> None:
+    with respx.mock(assert_all_called=False) as mock:
+        route = mock.route()
+        shown = text(await cmd.run(line))
+    assert expected in shown
+    assert f"Usage: `/pulse {usage}`" in shown
+    assert not route.called
+
+
+async def test_typo_of_a_subcommand_suggests_it(cmd: CommandHarness) -> None:
+    assert "Did you mean `/pulse apps show`?" in text(await cmd.run("apps shwo app_1"))
+
+
+@respx.mock
+async def test_rejected_token_says_reconnect(cmd: CommandHarness) -> None:
+    respx.get(APPS).respond(401, json=sample("error_401"))
+    shown = text(await cmd.run("apps"))
+    assert "Pulsetracker rejected the saved credential" in shown
+    assert CRED["token"] not in shown
