@@ -19,9 +19,13 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 
+from bot.alerts import Alerts
 from bot.clock import Clock, SystemClock
 from bot.config import SchedulerPlacement, Settings
+from bot.digests import Digests
 from bot.errors import ConfigError
+from bot.outbound import BotTokens, Outbound, Poster
+from bot.scheduler import Clockwork
 from bot.services import ClientPool, Directory
 from bot.slack import SlackActions, SlackDeps, build_bolt_app, register, web_app
 from bot.store import Store
@@ -99,9 +103,12 @@ class Runtime:
     router: Router
     http: httpx.AsyncClient
     pool: ClientPool
+    digests: Digests
+    alerts: Alerts
     health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
+    clockwork: Clockwork | None = None
 
     @classmethod
     def build(
@@ -110,12 +117,20 @@ class Runtime:
         *,
         clock: Clock | None = None,
         announce: Callable[[str], None] | None = None,
+        outbound: Poster | None = None,
     ) -> Runtime:
         clock = clock or SystemClock()
         store = open_store(settings, clock, announce)
         http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
         pool = ClientPool(http, settings.base_urls, clock, store)
-        runtime = cls(settings, clock, store, build_router(settings.admins), http, pool)
+        poster = outbound or Outbound(
+            BotTokens(settings, store).token, clock, api_url=settings.slack_api_url
+        )
+        digests = Digests(store, pool, poster, clock)
+        alerts = Alerts(store, pool, poster, clock, interval=settings.alert_interval)
+        runtime = cls(
+            settings, clock, store, build_router(settings.admins), http, pool, digests, alerts
+        )
         runtime.health_checks["database"] = store.ping
         return runtime
 
@@ -132,6 +147,15 @@ class Runtime:
         self.scheduler.start()
         scheduler = self.scheduler
         self.health_checks["scheduler"] = lambda: scheduler.running
+        self.clockwork = Clockwork(
+            scheduler,
+            self.store,
+            self.digests,
+            self.clock,
+            evaluate_alerts=self.alerts.evaluate_all,
+            alert_interval=self.settings.alert_interval,
+        )
+        await self.clockwork.start()
 
     async def stop_background(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
@@ -200,6 +224,8 @@ class Runtime:
             is_admin=is_admin,
             services=Directory(self.pool, team),
             open_modal=open_modal,
+            digests=self.digests,
+            alerts=self.alerts,
         )
 
     def health(self) -> dict[str, Any]:

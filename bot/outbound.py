@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
@@ -42,6 +42,20 @@ class Posted:
     ts: str | None = None
     channel: str | None = None
     error: str | None = None
+
+
+class Poster(Protocol):
+    """Where background messages go: Slack (`Outbound`) or the console's screen."""
+
+    async def post(
+        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+    ) -> Posted: ...
+
+    async def update(
+        self, team: Team, channel: str, ts: str, payload: dict[str, Any]
+    ) -> Posted: ...
+
+    async def dm(self, team: Team, user_id: str, text: str) -> Posted: ...
 
 
 class BotTokens:

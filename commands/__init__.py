@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from commands import (
     admins,
+    alerts,
     connect,
+    digests,
     help,
     pulsepro,
     pulsetracker,
@@ -26,5 +28,7 @@ def build_router(env_admins: frozenset[str] = frozenset()) -> Router:
     pulsetracker.register(router)
     pulsepro.register(router)
     connect.register(router)
+    digests.register(router)
+    alerts.register(router)
     admins.register(router, env_admins)
     return router

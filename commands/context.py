@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
@@ -17,6 +17,11 @@ from bot.errors import PermissionDenied
 from bot.services import Directory
 from bot.store import Store
 from bot.store.team import Team
+
+if TYPE_CHECKING:
+    from bot.alerts import Alerts
+
+    from bot.digests import Digests
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Context:
     is_admin: Callable[[], Awaitable[bool]] | None = None
     services: Directory | None = None
     open_modal: Callable[[dict[str, Any]], Awaitable[None]] | None = None
+    digests: Digests | None = None
+    alerts: Alerts | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property

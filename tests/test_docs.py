@@ -96,7 +96,8 @@ async def test_every_manifest_command_has_a_listener(tmp_path: Path) -> None:
             request.context["token"] = "xoxb-meta"
             # a command without a listener is answered 404 by Bolt before any Web API call
             listeners = [
-                lst for lst in bolt._async_listeners
+                lst
+                for lst in bolt._async_listeners
                 if await lst.async_matches(req=request, resp=None)  # type: ignore[arg-type]
             ]
             assert listeners, f"no listener for {command['command']}"

@@ -118,33 +118,56 @@ class SimControl:
             raise ValueError("a malformed body is 'html' or 'truncated'")
         if seconds is None:
             seconds = 3600.0 if kind == "timeout" else 0.0
-        fault = Fault(next(self._ids), service, kind, path, times, seconds, status,
-                      retry_after, body)
+        fault = Fault(
+            next(self._ids), service, kind, path, times, seconds, status, retry_after, body
+        )
         self.faults.append(fault)
         return fault
 
-    def latency(self, service: str, seconds: float, *, times: int | None = None,
-                path: str | None = None) -> Fault:
+    def latency(
+        self, service: str, seconds: float, *, times: int | None = None, path: str | None = None
+    ) -> Fault:
         return self.add_fault(service, "latency", seconds=seconds, times=times, path=path)
 
-    def fail(self, service: str, status: int = 503, *, retry_after: int = 30,
-             times: int | None = None, path: str | None = None) -> Fault:
-        return self.add_fault(service, "status", status=status, retry_after=retry_after,
-                              times=times, path=path)
+    def fail(
+        self,
+        service: str,
+        status: int = 503,
+        *,
+        retry_after: int = 30,
+        times: int | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        return self.add_fault(
+            service, "status", status=status, retry_after=retry_after, times=times, path=path
+        )
 
-    def hang(self, service: str, *, seconds: float = 3600.0, times: int | None = None,
-             path: str | None = None) -> Fault:
+    def hang(
+        self,
+        service: str,
+        *,
+        seconds: float = 3600.0,
+        times: int | None = None,
+        path: str | None = None,
+    ) -> Fault:
         return self.add_fault(service, "timeout", seconds=seconds, times=times, path=path)
 
-    def malformed(self, service: str, *, body: MalformedBody = "html", times: int | None = None,
-                  path: str | None = None) -> Fault:
+    def malformed(
+        self,
+        service: str,
+        *,
+        body: MalformedBody = "html",
+        times: int | None = None,
+        path: str | None = None,
+    ) -> Fault:
         return self.add_fault(service, "malformed", body=body, times=times, path=path)
 
     def expire(self, service: str, *, times: int | None = None, path: str | None = None) -> Fault:
         return self.add_fault(service, "expired", times=times, path=path)
 
-    def exhaust_quota(self, service: str, *, times: int | None = None,
-                      path: str | None = None) -> Fault:
+    def exhaust_quota(
+        self, service: str, *, times: int | None = None, path: str | None = None
+    ) -> Fault:
         return self.add_fault(service, "quota", times=times, path=path)
 
     def clear_faults(self, service: str | None = None) -> None:
@@ -201,8 +224,9 @@ class SimControl:
         self._counts[(service, method, path)] += 1
         return entry
 
-    def count(self, service: str | None = None, path: str | None = None,
-              method: str | None = None) -> int:
+    def count(
+        self, service: str | None = None, path: str | None = None, method: str | None = None
+    ) -> int:
         """Requests received (faulted and refused ones included), optionally filtered."""
         return sum(
             n

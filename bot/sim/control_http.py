@@ -1,16 +1,16 @@
 """`/_control/...`: the `SimControl` operations over HTTP, for benchmarks and demos.
 
-    GET    /_control/state                     everything below at a glance
-    POST   /_control/faults                    {"service", "kind", "times"?, "path"?,
-                                                "seconds"?, "status"?, "retry_after"?, "body"?}
-    DELETE /_control/faults[?service=S]        clear faults
-    POST   /_control/traffic                   {"multiplier": 3.0}
-    POST   /_control/credentials               {"service": S, "api_key"|"token": …, …}
-    DELETE /_control/credentials/{service}/{secret}
-    GET    /_control/requests[?service=&path=] {"total", "count", "counts": [...]}
-    DELETE /_control/requests                  forget the request log
-    POST   /_control/limits                    {"raygun_per_day": 10000, …}
-    POST   /_control/reset                     faults, traffic, limits, log, rate counters
+GET    /_control/state                     everything below at a glance
+POST   /_control/faults                    {"service", "kind", "times"?, "path"?,
+                                            "seconds"?, "status"?, "retry_after"?, "body"?}
+DELETE /_control/faults[?service=S]        clear faults
+POST   /_control/traffic                   {"multiplier": 3.0}
+POST   /_control/credentials               {"service": S, "api_key"|"token": …, …}
+DELETE /_control/credentials/{service}/{secret}
+GET    /_control/requests[?service=&path=] {"total", "count", "counts": [...]}
+DELETE /_control/requests                  forget the request log
+POST   /_control/limits                    {"raygun_per_day": 10000, …}
+POST   /_control/reset                     faults, traffic, limits, log, rate counters
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ async def _body(request: web.Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.text() or "{}")
     except ValueError:
-        raise web.HTTPBadRequest(text='{"error": "the body must be JSON"}',
-                                 content_type="application/json") from None
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be JSON"}', content_type="application/json"
+        ) from None
     if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text='{"error": "the body must be a JSON object"}',
-                                 content_type="application/json")
+        raise web.HTTPBadRequest(
+            text='{"error": "the body must be a JSON object"}', content_type="application/json"
+        )
     return body
 
 
@@ -57,9 +59,13 @@ def create_control_app(control: SimControl) -> web.Application:
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
         fault = control.add_fault(
-            str(body["service"]), body["kind"],
-            times=body.get("times"), path=body.get("path"), seconds=body.get("seconds"),
-            status=int(body.get("status", 503)), retry_after=int(body.get("retry_after", 30)),
+            str(body["service"]),
+            body["kind"],
+            times=body.get("times"),
+            path=body.get("path"),
+            seconds=body.get("seconds"),
+            status=int(body.get("status", 503)),
+            retry_after=int(body.get("retry_after", 30)),
             body=body.get("body", "html"),
         )
         return json_response(fault.to_json(), 201)
@@ -80,18 +86,21 @@ def create_control_app(control: SimControl) -> web.Application:
         return json_response({"registered": service}, 201)
 
     async def revoke(request: web.Request) -> web.Response:
-        revoked = control.revoke_credential(request.match_info["service"],
-                                            request.match_info["secret"])
+        revoked = control.revoke_credential(
+            request.match_info["service"], request.match_info["secret"]
+        )
         return json_response({"revoked": revoked}, 200 if revoked else 404)
 
     async def requests(request: web.Request) -> web.Response:
         q = request.query
         counts = [{"service": s, "path": p, "count": n} for (s, p), n in control.counts().items()]
-        return json_response({
-            "total": control.count(),
-            "count": control.count(q.get("service"), q.get("path"), q.get("method")),
-            "counts": counts,
-        })
+        return json_response(
+            {
+                "total": control.count(),
+                "count": control.count(q.get("service"), q.get("path"), q.get("method")),
+                "counts": counts,
+            }
+        )
 
     async def reset_requests(request: web.Request) -> web.Response:
         control.reset_requests()

@@ -30,8 +30,9 @@ HTML_ERROR_PAGE = """<!DOCTYPE html>
 """
 
 
-def fault_middleware(service: str, control: SimControl, style: ErrorStyle, *,
-                     mount: str = "") -> Middleware:
+def fault_middleware(
+    service: str, control: SimControl, style: ErrorStyle, *, mount: str = ""
+) -> Middleware:
     """Middleware applying the faults `control` holds for `service` to each request."""
 
     @web.middleware

@@ -31,14 +31,17 @@ from bot.sim.ratelimit import BucketState, RefillBucket
 from bot.sim.style import ErrorStyle, Reply, json_response
 
 PAGE_SIZE = 20
-CODES = {400: "invalid_request", 401: "unauthorized", 429: "rate_limit_exceeded",
-         500: "internal_error"}
+CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    429: "rate_limit_exceeded",
+    500: "internal_error",
+}
 MESSAGES = {
     401: "Invalid or missing API key. Send it as 'Authorization: Api-key <key>'.",
     404: "Not found.",
     429: "Rate limit exceeded. Retry after the number of seconds in Retry-After.",
-    503: "The API is handling an unexpected spike in traffic; it is usually back within "
-         "5 minutes.",
+    503: "The API is handling an unexpected spike in traffic; it is usually back within 5 minutes.",
 }
 T = TypeVar("T")
 
@@ -47,8 +50,8 @@ def error(status: int, message: str | None = None) -> web.Response:
     phrase = HTTPStatus(status)
     code = CODES.get(status, phrase.name.lower())
     return json_response(
-        {"error": {"code": code, "message": message or MESSAGES.get(status, phrase.phrase)}},
-        status)
+        {"error": {"code": code, "message": message or MESSAGES.get(status, phrase.phrase)}}, status
+    )
 
 
 STYLE = ErrorStyle(error, quota_status=429)
@@ -71,12 +74,15 @@ def page_of(request: web.Request, items: Sequence[T]) -> tuple[Sequence[T], dict
         params.setdefault(name, []).append(value)
 
     def path(n: int) -> str:
-        query = {**params, "page": [str(n)]} if n > 1 else {
-            k: v for k, v in params.items() if k != "page"}
+        query = (
+            {**params, "page": [str(n)]}
+            if n > 1
+            else {k: v for k, v in params.items() if k != "page"}
+        )
         encoded = urlencode(sorted(query.items()), doseq=True)
         return request[SERVICE_PATH] + ("?" + encoded if encoded else "")
 
-    return items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], {
+    return items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE], {
         "count": len(items),
         "next": path(page + 1) if page < pages else None,
         "previous": path(page - 1) if page > 1 else None,
@@ -150,18 +156,31 @@ class PulsePro:
         location = optional_location(request)
         now = self.clock.now()
         found = [
-            i for i in model.inspections(self.kseed(request), now)
+            i
+            for i in model.inspections(self.kseed(request), now)
             if (date_from is None or i.conducted_at.date() >= date_from)
             and (date_to is None or i.conducted_at.date() <= date_to)
             and (location is None or i.location.id == location)
         ]
         shown, page = page_of(request, found)
-        return json_response({**page, "results": [
-            {"id": i.id, "title": i.title, "template": i.template, "location": i.location.ref(),
-             "conducted_at": iso_z(i.conducted_at), "score": i.score,
-             "status": model.inspection_status(i, now), "inspector": i.inspector}
-            for i in shown
-        ]})
+        return json_response(
+            {
+                **page,
+                "results": [
+                    {
+                        "id": i.id,
+                        "title": i.title,
+                        "template": i.template,
+                        "location": i.location.ref(),
+                        "conducted_at": iso_z(i.conducted_at),
+                        "score": i.score,
+                        "status": model.inspection_status(i, now),
+                        "inspector": i.inspector,
+                    }
+                    for i in shown
+                ],
+            }
+        )
 
     async def actions(self, request: web.Request) -> web.Response:
         status = choice(request, "status", ("open", "closed"))
@@ -172,31 +191,45 @@ class PulsePro:
         for a in model.actions(self.kseed(request), now):
             is_open = model.is_open(a, now)
             late = is_open and a.due_date < now.date()
-            if ((status is None or (status == "open") == is_open)
-                    and (overdue is None or (overdue == "true") == late)
-                    and (location is None or a.location.id == location)):
-                rows.append({
-                    "id": a.id, "title": a.title, "status": "open" if is_open else "closed",
-                    "priority": a.priority, "due_date": a.due_date.isoformat(), "overdue": late,
-                    "location": a.location.ref(), "assignee": a.assignee,
-                    "created_at": iso_z(a.created_at),
-                })
+            if (
+                (status is None or (status == "open") == is_open)
+                and (overdue is None or (overdue == "true") == late)
+                and (location is None or a.location.id == location)
+            ):
+                rows.append(
+                    {
+                        "id": a.id,
+                        "title": a.title,
+                        "status": "open" if is_open else "closed",
+                        "priority": a.priority,
+                        "due_date": a.due_date.isoformat(),
+                        "overdue": late,
+                        "location": a.location.ref(),
+                        "assignee": a.assignee,
+                        "created_at": iso_z(a.created_at),
+                    }
+                )
         shown, page = page_of(request, rows)
         return json_response({**page, "results": list(shown)})
 
     async def locations(self, request: web.Request) -> web.Response:
         shown, page = page_of(request, model.locations(self.kseed(request)))
-        return json_response({**page, "results": [
-            {"id": loc.id, "name": loc.name, "address": loc.address, "country": loc.country}
-            for loc in shown
-        ]})
+        return json_response(
+            {
+                **page,
+                "results": [
+                    {"id": loc.id, "name": loc.name, "address": loc.address, "country": loc.country}
+                    for loc in shown
+                ],
+            }
+        )
 
 
-def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-               ) -> web.Application:
+def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = "") -> web.Application:
     service = PulsePro(control, seed=seed, clock=clock)
-    app = service_app("pulsepro", control, STYLE, mount=mount, gate=service.gate,
-                      outer=[service.rate_limit])
+    app = service_app(
+        "pulsepro", control, STYLE, mount=mount, gate=service.gate, outer=[service.rate_limit]
+    )
     app.router.add_get("/api/v1/inspections", service.inspections)
     app.router.add_get("/api/v1/actions", service.actions)
     app.router.add_get("/api/v1/locations", service.locations)

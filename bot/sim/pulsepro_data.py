@@ -28,14 +28,35 @@ SITES = (  # (name, country, street address)
     ("Perth Distribution Centre", "AU", "9 Kewdale Road, Perth WA 6105"),
     ("Dunedin Workshop", "NZ", "73 Crawford Street, Dunedin 9016"),
 )
-TEMPLATES = ("Daily Safety Walk", "Food Safety Audit", "Fire Equipment Check",
-             "Vehicle Pre-Start", "Site Induction Audit", "Forklift Inspection")
-PEOPLE = ("Aroha Ngata", "Liam Walker", "Priya Singh", "Tom Becker", "Mei Tanaka",
-          "Sam O'Connor", "Fatima Khan")
-ACTIONS = ("Replace damaged fire extinguisher", "Repair loading dock lighting",
-           "Clear blocked emergency exit", "Recalibrate fridge thermometer",
-           "Refresh first-aid kit", "Fix leaking hand-wash basin", "Re-train staff on PPE",
-           "Replace worn forklift tyre", "Update chemical register", "Secure loose racking")
+TEMPLATES = (
+    "Daily Safety Walk",
+    "Food Safety Audit",
+    "Fire Equipment Check",
+    "Vehicle Pre-Start",
+    "Site Induction Audit",
+    "Forklift Inspection",
+)
+PEOPLE = (
+    "Aroha Ngata",
+    "Liam Walker",
+    "Priya Singh",
+    "Tom Becker",
+    "Mei Tanaka",
+    "Sam O'Connor",
+    "Fatima Khan",
+)
+ACTIONS = (
+    "Replace damaged fire extinguisher",
+    "Repair loading dock lighting",
+    "Clear blocked emergency exit",
+    "Recalibrate fridge thermometer",
+    "Refresh first-aid kit",
+    "Fix leaking hand-wash basin",
+    "Re-train staff on PPE",
+    "Replace worn forklift tyre",
+    "Update chemical register",
+    "Secure loose racking",
+)
 PRIORITIES = (("low", 3), ("medium", 4), ("high", 2), ("critical", 1))
 
 
@@ -88,24 +109,30 @@ def inspections_on(kseed: int, day: int) -> tuple[Inspection, ...]:
     for n in range(r.randint(0, 2) if weekend else r.randint(2, 5)):
         site, template = r.choice(sites), r.choice(TEMPLATES)
         quality = 0.75 + 0.2 * unit(kseed, "site-quality", site.id)
-        out.append(Inspection(
-            id=50_000 + day * 10 + n,
-            title=f"{template} – {site.name}",
-            template=template,
-            location=site,
-            conducted_at=day_start(day) + timedelta(hours=r.randint(7, 17),
-                                                    minutes=r.randrange(60)),
-            score=round(min(100.0, max(0.0, r.gauss(quality * 100, 8))), 1),
-            inspector=r.choice(PEOPLE),
-        ))
+        out.append(
+            Inspection(
+                id=50_000 + day * 10 + n,
+                title=f"{template} – {site.name}",
+                template=template,
+                location=site,
+                conducted_at=day_start(day)
+                + timedelta(hours=r.randint(7, 17), minutes=r.randrange(60)),
+                score=round(min(100.0, max(0.0, r.gauss(quality * 100, 8))), 1),
+                inspector=r.choice(PEOPLE),
+            )
+        )
     return tuple(sorted(out, key=lambda i: i.conducted_at))
 
 
 def inspections(kseed: int, now: datetime) -> list[Inspection]:
     """Inspections conducted in the last year up to `now`, newest first."""
     today = epoch_day(now)
-    found = [i for day in range(today - INSPECTION_DAYS, today + 1)
-             for i in inspections_on(kseed, day) if i.conducted_at <= now]
+    found = [
+        i
+        for day in range(today - INSPECTION_DAYS, today + 1)
+        for i in inspections_on(kseed, day)
+        if i.conducted_at <= now
+    ]
     return sorted(found, key=lambda i: (i.conducted_at, i.id), reverse=True)
 
 
@@ -120,16 +147,18 @@ def actions_on(kseed: int, day: int) -> tuple[Action, ...]:
     out = []
     for n in range(r.choices((0, 1, 2), (3, 5, 2))[0]):
         created = day_start(day) + timedelta(hours=r.randint(8, 17), minutes=r.randrange(60))
-        out.append(Action(
-            id=900_000 + day * 10 + n,
-            title=r.choice(ACTIONS),
-            priority=r.choices([p for p, _ in PRIORITIES], [w for _, w in PRIORITIES])[0],
-            location=r.choice(sites),
-            assignee=r.choice(PEOPLE),
-            created_at=created,
-            due_date=(created + timedelta(days=r.randint(3, 21))).date(),
-            close_chance=r.random(),
-        ))
+        out.append(
+            Action(
+                id=900_000 + day * 10 + n,
+                title=r.choice(ACTIONS),
+                priority=r.choices([p for p, _ in PRIORITIES], [w for _, w in PRIORITIES])[0],
+                location=r.choice(sites),
+                assignee=r.choice(PEOPLE),
+                created_at=created,
+                due_date=(created + timedelta(days=r.randint(3, 21))).date(),
+                close_chance=r.random(),
+            )
+        )
     return tuple(out)
 
 
@@ -142,6 +171,10 @@ def is_open(action: Action, now: datetime) -> bool:
 def actions(kseed: int, now: datetime) -> list[Action]:
     """Actions raised in the last 120 days up to `now`, newest first."""
     today = epoch_day(now)
-    found = [a for day in range(today - ACTION_DAYS, today + 1)
-             for a in actions_on(kseed, day) if a.created_at <= now]
+    found = [
+        a
+        for day in range(today - ACTION_DAYS, today + 1)
+        for a in actions_on(kseed, day)
+        if a.created_at <= now
+    ]
     return sorted(found, key=lambda a: (a.created_at, a.id), reverse=True)

@@ -29,16 +29,24 @@ PULSETRACKER_MONTHLY_MESSAGES = 10_000
 """The monthly plan limit on messages per app that the demo data is measured against."""
 
 PER_PAGE = 12
-QUOTA_MESSAGE = ("You have exceeded your monthly quota. Please upgrade your plan or wait until "
-                 "your quota resets.")
-MESSAGES = {401: "Unauthenticated.", 403: QUOTA_MESSAGE, 404: "Not Found",
-            429: "Too Many Attempts.", 500: "Server Error"}
+QUOTA_MESSAGE = (
+    "You have exceeded your monthly quota. Please upgrade your plan or wait until "
+    "your quota resets."
+)
+MESSAGES = {
+    401: "Unauthenticated.",
+    403: QUOTA_MESSAGE,
+    404: "Not Found",
+    429: "Too Many Attempts.",
+    500: "Server Error",
+}
 T = TypeVar("T")
 
 
 def error(status: int, message: str | None = None) -> web.Response:
-    return json_response({"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)},
-                         status)
+    return json_response(
+        {"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)}, status
+    )
 
 
 STYLE = ErrorStyle(error, quota_status=403, quota_message=QUOTA_MESSAGE)
@@ -55,7 +63,7 @@ def paginate(request: web.Request, items: Sequence[T]) -> tuple[Sequence[T], dic
     except ValueError:
         page = 1
     last = max(1, math.ceil(len(items) / PER_PAGE))
-    shown = items[(page - 1) * PER_PAGE: page * PER_PAGE]
+    shown = items[(page - 1) * PER_PAGE : page * PER_PAGE]
     first = (page - 1) * PER_PAGE + 1 if shown else None
 
     def url(n: int | None) -> str | None:
@@ -67,9 +75,14 @@ def paginate(request: web.Request, items: Sequence[T]) -> tuple[Sequence[T], dic
     links.append({"url": url(nxt), "label": "Next &raquo;", "active": False})
     return shown, {
         "meta": {
-            "current_page": page, "from": first, "last_page": last, "links": links,
-            "path": str(request.url.with_query(None)), "per_page": PER_PAGE,
-            "to": first + len(shown) - 1 if first is not None else None, "total": len(items),
+            "current_page": page,
+            "from": first,
+            "last_page": last,
+            "links": links,
+            "path": str(request.url.with_query(None)),
+            "per_page": PER_PAGE,
+            "to": first + len(shown) - 1 if first is not None else None,
+            "total": len(items),
         },
         "links": {"first": url(1), "last": url(last), "prev": url(prev), "next": url(nxt)},
     }
@@ -121,9 +134,13 @@ class Pulsetracker:
 
     def app_json(self, app: App) -> dict[str, Any]:
         now = self.clock.now()
-        return {"key": app.key, "name": app.name,
-                "quota": app.quota(now, PULSETRACKER_MONTHLY_MESSAGES),
-                "devices_count": app.devices_count, "created_at": iso_z(app.created_at)}
+        return {
+            "key": app.key,
+            "name": app.name,
+            "quota": app.quota(now, PULSETRACKER_MONTHLY_MESSAGES),
+            "devices_count": app.devices_count,
+            "created_at": iso_z(app.created_at),
+        }
 
     def find(self, request: web.Request) -> App:
         key = request.match_info["key"]
@@ -159,8 +176,11 @@ class Pulsetracker:
             if app is None:
                 raise not_found("App", app_key)
             return devices(account.kseed, app, now, PULSETRACKER_MONTHLY_MESSAGES)
-        return [d for app in account.listed(now)
-                for d in devices(account.kseed, app, now, PULSETRACKER_MONTHLY_MESSAGES)]
+        return [
+            d
+            for app in account.listed(now)
+            for d in devices(account.kseed, app, now, PULSETRACKER_MONTHLY_MESSAGES)
+        ]
 
     async def list_devices(self, request: web.Request) -> web.Response:
         shown, page = paginate(request, self.all_devices(request))
@@ -174,8 +194,7 @@ class Pulsetracker:
         return json_response({"data": found[0]})
 
 
-def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-               ) -> web.Application:
+def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = "") -> web.Application:
     service = Pulsetracker(control, seed=seed, clock=clock)
     app = service_app("pulsetracker", control, STYLE, mount=mount, gate=service.gate)
     app.router.add_get("/api/apps", service.list_apps)

@@ -13,10 +13,25 @@ from datetime import UTC, datetime, timedelta
 
 from bot.sim.data import apportion, fake_uuid, iso_z, number, rng, unit
 
-NAMES = ("Delivery Fleet", "Field Technicians", "Courier App", "Bike Share", "Rideshare Drivers",
-         "Warehouse Robots", "Marathon Live", "School Buses", "Food Trucks", "Hiking Club",
-         "Ambulance Dispatch", "Ferry Tracker", "Taxi Dispatch", "Pet Tracker", "Drone Survey",
-         "Snow Ploughs", "Tour Guides")
+NAMES = (
+    "Delivery Fleet",
+    "Field Technicians",
+    "Courier App",
+    "Bike Share",
+    "Rideshare Drivers",
+    "Warehouse Robots",
+    "Marathon Live",
+    "School Buses",
+    "Food Trucks",
+    "Hiking Club",
+    "Ambulance Dispatch",
+    "Ferry Tracker",
+    "Taxi Dispatch",
+    "Pet Tracker",
+    "Drone Survey",
+    "Snow Ploughs",
+    "Tour Guides",
+)
 QUOTA_MONTHS = 3
 DEVICE_TYPES = ("android", "ios", "gps-tracker")
 
@@ -47,8 +62,13 @@ class App:
         for _ in range(QUOTA_MONTHS):
             if datetime(year, month, 1, tzinfo=UTC) + timedelta(days=31) < self.created_at:
                 break
-            months.append({"year": year, "month": month,
-                           "messages_sent": self.messages(year, month, now, limit)})
+            months.append(
+                {
+                    "year": year,
+                    "month": month,
+                    "messages_sent": self.messages(year, month, now, limit),
+                }
+            )
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         return months[::-1]
 
@@ -69,14 +89,16 @@ class Account:
             r = rng(kseed, "app", i)
             created = first + timedelta(days=i * 41 + r.randrange(30), minutes=r.randrange(600))
             quiet = r.random() < 0.15
-            apps.append(App(
-                key=fake_uuid(kseed, "app-key", i),
-                name=NAMES[(i + number(kseed, "names")) % len(NAMES)],
-                created_at=created,
-                devices_count=60 if i == hot else 0 if quiet else r.randint(1, 40),
-                monthly=0 if quiet and i != hot else r.randint(300, int(monthly_limit * 0.6)),
-                hot=i == hot,
-            ))
+            apps.append(
+                App(
+                    key=fake_uuid(kseed, "app-key", i),
+                    name=NAMES[(i + number(kseed, "names")) % len(NAMES)],
+                    created_at=created,
+                    devices_count=60 if i == hot else 0 if quiet else r.randint(1, 40),
+                    monthly=0 if quiet and i != hot else r.randint(300, int(monthly_limit * 0.6)),
+                    hot=i == hot,
+                )
+            )
         return cls(kseed, apps)
 
     def find(self, key: str, now: datetime) -> App | None:
@@ -103,22 +125,30 @@ def devices(kseed: int, app: App, now: datetime, limit: int) -> list[dict[str, o
     out: list[dict[str, object]] = []
     for n, r in enumerate(draws):
         seen = now - timedelta(minutes=r.randrange(1, 60 * 24 * 3))
-        out.append({
-            "key": fake_uuid(kseed, "device-key", app.key, n),
-            "name": f"device-{n + 1:03d}",
-            "type": r.choice(DEVICE_TYPES),
-            "app_key": app.key,
-            "app": {"key": app.key, "name": app.name},
-            "lastLocation": {
-                "location": {"type": "Point",
-                             "coordinates": [round(r.uniform(-120.0, 175.0), 6),
-                                             round(r.uniform(-45.0, 60.0), 6)]},
-                "ip_address": f"{r.randrange(23, 220)}.{r.randrange(256)}.{r.randrange(256)}."
-                              f"{r.randrange(1, 255)}",
-                "updated_at": iso_z(seen),
-            },
-            "quota": [{**month, "messages_sent": share[n]}
-                      for month, share in zip(months, shares, strict=True)],
-            "created_at": iso_z(app.created_at + timedelta(hours=n + 1)),
-        })
+        out.append(
+            {
+                "key": fake_uuid(kseed, "device-key", app.key, n),
+                "name": f"device-{n + 1:03d}",
+                "type": r.choice(DEVICE_TYPES),
+                "app_key": app.key,
+                "app": {"key": app.key, "name": app.name},
+                "lastLocation": {
+                    "location": {
+                        "type": "Point",
+                        "coordinates": [
+                            round(r.uniform(-120.0, 175.0), 6),
+                            round(r.uniform(-45.0, 60.0), 6),
+                        ],
+                    },
+                    "ip_address": f"{r.randrange(23, 220)}.{r.randrange(256)}.{r.randrange(256)}."
+                    f"{r.randrange(1, 255)}",
+                    "updated_at": iso_z(seen),
+                },
+                "quota": [
+                    {**month, "messages_sent": share[n]}
+                    for month, share in zip(months, shares, strict=True)
+                ],
+                "created_at": iso_z(app.created_at + timedelta(hours=n + 1)),
+            }
+        )
     return out

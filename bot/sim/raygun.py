@@ -40,8 +40,9 @@ MESSAGES = {
 
 
 def error(status: int, message: str | None = None) -> web.Response:
-    return json_response({"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)},
-                         status)
+    return json_response(
+        {"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)}, status
+    )
 
 
 STYLE = ErrorStyle(error, quota_status=429)
@@ -64,8 +65,11 @@ class Raygun:
         retry_after = self.quota.hit(api_key)
         if retry_after is not None:
             limit = self.control.limits.raygun_per_day
-            raise Reply(STYLE.rate_limited(
-                retry_after, f"Rate limit exceeded: {limit} calls per day for this application."))
+            raise Reply(
+                STYLE.rate_limited(
+                    retry_after, f"Rate limit exceeded: {limit} calls per day for this application."
+                )
+            )
         return api_key
 
     def _application(self, request: web.Request) -> str:
@@ -76,8 +80,11 @@ class Raygun:
             client = base64.b64decode(encoded, validate=True).decode()
         except (binascii.Error, UnicodeDecodeError):
             client = None
-        if (credential is None or scheme.lower() != "basic"
-                or client != f"{credential.get('client_id')}:{credential.get('client_secret')}"):
+        if (
+            credential is None
+            or scheme.lower() != "basic"
+            or client != f"{credential.get('client_id')}:{credential.get('client_secret')}"
+        ):
             raise Reply(error(401))
         return api_key
 
@@ -86,8 +93,10 @@ class Raygun:
         if found is None:
             raise Reply(error(401))
         api_key, issued = found
-        if (self.clock.monotonic() - issued >= SESSION_KEY_TTL
-                or self.control.credential("raygun", api_key) is None):
+        if (
+            self.clock.monotonic() - issued >= SESSION_KEY_TTL
+            or self.control.credential("raygun", api_key) is None
+        ):
             raise Reply(error(401))
         return api_key
 
@@ -103,8 +112,11 @@ class Raygun:
         try:
             start, end = parse_datetime(q["dateFrom"]), parse_datetime(q["dateTo"])
         except ValueError:
-            raise Reply(error(400, "The request is invalid: dateFrom and dateTo must be "
-                                   "ISO 8601 date-times.")) from None
+            raise Reply(
+                error(
+                    400, "The request is invalid: dateFrom and dateTo must be ISO 8601 date-times."
+                )
+            ) from None
         skip, limit = query_int(request, "skip", 0), query_int(request, "limit", 50)
         if skip is None or skip < 0:
             raise Reply(error(400, "The request is invalid: skip must be zero or more."))
@@ -112,32 +124,41 @@ class Raygun:
             raise Reply(error(400, "The request is invalid: limit must be between 1 and 500."))
         user_type = q.get("userType", "all").lower()
         if user_type not in USER_TYPES:
-            raise Reply(error(400, "The request is invalid: userType must be one of "
-                                   + ", ".join(USER_TYPES) + "."))
+            raise Reply(
+                error(
+                    400,
+                    "The request is invalid: userType must be one of "
+                    + ", ".join(USER_TYPES)
+                    + ".",
+                )
+            )
         countries = {c.strip().upper() for v in q.getall("country", []) for c in v.split(",")}
         countries.discard("")
         kseed, now = key_seed(self.seed, request[CREDENTIAL]), self.clock.now()
         found = [
-            s for s in model.sessions_between(kseed, start, end, now)
+            s
+            for s in model.sessions_between(kseed, start, end, now)
             if (not q.get("userIdentifier") or s.user.identifier == q["userIdentifier"])
             and (not countries or s.country in countries)
             and (user_type == "all" or s.user.anonymous == (user_type == "anonymous"))
         ]
         view = View(request, kseed, now)
-        page = found[skip: skip + limit]
+        page = found[skip : skip + limit]
 
         def link(at: int) -> str:
             return str(request.url.update_query(skip=str(at), limit=str(limit)))
 
-        return json_response({
-            "totalSessions": len(found),
-            "sessions": [view.summary(s) for s in page],
-            "links": {
-                "self": str(request.url),
-                "next": link(skip + limit) if skip + limit < len(found) else None,
-                "previous": link(max(0, skip - limit)) if skip > 0 else None,
-            },
-        })
+        return json_response(
+            {
+                "totalSessions": len(found),
+                "sessions": [view.summary(s) for s in page],
+                "links": {
+                    "self": str(request.url),
+                    "next": link(skip + limit) if skip + limit < len(found) else None,
+                    "previous": link(max(0, skip - limit)) if skip > 0 else None,
+                },
+            }
+        )
 
     async def session(self, request: web.Request) -> web.Response:
         raw = request.query.get("id", "")
@@ -192,8 +213,9 @@ class View:
             "platform": {"name": platform},
             "os": {"name": os_name, "version": os_version},
             "location": {"country": s.country, "ipAddress": s.ip},
-            "sessionLength": int(((self.now if active else s.end) - s.start).total_seconds()
-                                 * 1000),
+            "sessionLength": int(
+                ((self.now if active else s.end) - s.start).total_seconds() * 1000
+            ),
             "status": "active" if active else "ended",
             "pageViewCount": len(views),
             "links": {"self": self._self(s), "web": self._web(f"sessions/{s.id}")},
@@ -206,20 +228,33 @@ class View:
         state, city = places[s.id % len(places)]
         out["location"]["ipLookup"] = {"country": name, "state": state, "city": city}
         out.pop("pageViewCount")
-        detail = {key: out[key] for key in ("id", "sessionStart", "sessionUpdated", "sessionEnd",
-                                            "user")}
+        detail = {
+            key: out[key] for key in ("id", "sessionStart", "sessionUpdated", "sessionEnd", "user")
+        }
         detail["satisfactionRating"] = satisfaction(s)
-        detail |= {key: out[key] for key in ("browser", "platform", "os", "location",
-                                             "sessionLength", "status")}
+        detail |= {
+            key: out[key]
+            for key in ("browser", "platform", "os", "location", "sessionLength", "status")
+        }
         detail["errors"] = [
-            {"groupId": e.group_id, "instanceId": e.instance_id, "title": e.title,
-             "links": {"web": f"https://app.raygun.com/crashreporting/{self.app_id}/errors/"
-                              f"{e.group_id}?instanceId={e.instance_id}"}}
+            {
+                "groupId": e.group_id,
+                "instanceId": e.instance_id,
+                "title": e.title,
+                "links": {
+                    "web": f"https://app.raygun.com/crashreporting/{self.app_id}/errors/"
+                    f"{e.group_id}?instanceId={e.instance_id}"
+                },
+            }
             for e in s.errors
         ]
         detail["pageViews"] = [
-            {"page": v.page, "loadingTime": v.loading_ms, "viewingTime": v.viewing_ms,
-             "viewedOn": iso_z(v.viewed_on, millis=True)}
+            {
+                "page": v.page,
+                "loadingTime": v.loading_ms,
+                "viewingTime": v.viewing_ms,
+                "viewedOn": iso_z(v.viewed_on, millis=True),
+            }
             for v in views
         ]
         detail["links"] = out["links"]
@@ -234,8 +269,7 @@ def satisfaction(s: model.Session) -> str:
     return ratings[min(3, level + (1 if s.errors else 0))]
 
 
-def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-               ) -> web.Application:
+def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = "") -> web.Application:
     service = Raygun(control, seed=seed, clock=clock)
     app = service_app("raygun", control, STYLE, mount=mount, gate=service.gate)
     app.router.add_route("GET", AUTHENTICATE, service.authenticate)

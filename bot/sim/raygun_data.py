@@ -29,8 +29,12 @@ COUNTRIES = {  # code: (name, [(state, city)], weight)
     "IN": ("India", [("Karnataka", "Bengaluru"), ("Maharashtra", "Mumbai")], 8),
     "FR": ("France", [("Île-de-France", "Paris"), ("Auvergne-Rhône-Alpes", "Lyon")], 6),
 }
-HOME_COUNTRY = {"ana@example.com": "NZ", "ben@example.com": "US", "chloe@example.com": "AU",
-                "dev@example.com": "IN"}
+HOME_COUNTRY = {
+    "ana@example.com": "NZ",
+    "ben@example.com": "US",
+    "chloe@example.com": "AU",
+    "dev@example.com": "IN",
+}
 CLIENTS = (  # (browser, version, os, os version, platform)
     ("Chrome", "131.0.6778.86", "Windows", "10.0", "Desktop"),
     ("Chrome", "131.0.6778.86", "macOS", "14.6", "Desktop"),
@@ -41,13 +45,25 @@ CLIENTS = (  # (browser, version, os, os version, platform)
     ("Chrome Mobile", "131.0.6778.81", "Android", "14", "Mobile"),
 )
 SITE = "https://app.example.com"
-PAGES = ("/", "/dashboard", "/projects", "/projects/42", "/reports", "/settings", "/billing",
-         "/team", "/search?q=export", "/help")
-ERRORS = ("TypeError: Cannot read properties of undefined (reading 'map')",
-          "NetworkError: Failed to fetch /api/projects",
-          "RangeError: Maximum call stack size exceeded",
-          "ChunkLoadError: Loading chunk 7 failed",
-          "SyntaxError: Unexpected token '<' in JSON at position 0")
+PAGES = (
+    "/",
+    "/dashboard",
+    "/projects",
+    "/projects/42",
+    "/reports",
+    "/settings",
+    "/billing",
+    "/team",
+    "/search?q=export",
+    "/help",
+)
+ERRORS = (
+    "TypeError: Cannot read properties of undefined (reading 'map')",
+    "NetworkError: Failed to fetch /api/projects",
+    "RangeError: Maximum call stack size exceeded",
+    "ChunkLoadError: Loading chunk 7 failed",
+    "SyntaxError: Unexpected token '<' in JSON at position 0",
+)
 HOURS = (1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 11, 11, 10, 10, 11, 11, 10, 9, 7, 6, 5, 4, 3, 2)
 
 
@@ -98,11 +114,22 @@ class Session:
 
 def users(kseed: int) -> list[User]:
     """The demo people first, then the anonymous visitors."""
-    people = [User(100_000 + number(kseed, "user", email) % 900_000, email, email, first,
-                   f"{first} {last}") for first, last, email in DEMO_PEOPLE]
-    anonymous = [User(1_000_000 + number(kseed, "anon", i) % 9_000_000,
-                      hex_token(32, kseed, "anon-id", i), None, None, None)
-                 for i in range(ANONYMOUS_USERS)]
+    people = [
+        User(
+            100_000 + number(kseed, "user", email) % 900_000, email, email, first, f"{first} {last}"
+        )
+        for first, last, email in DEMO_PEOPLE
+    ]
+    anonymous = [
+        User(
+            1_000_000 + number(kseed, "anon", i) % 9_000_000,
+            hex_token(32, kseed, "anon-id", i),
+            None,
+            None,
+            None,
+        )
+        for i in range(ANONYMOUS_USERS)
+    ]
     return people + anonymous
 
 
@@ -113,12 +140,16 @@ def id_base(kseed: int) -> int:
 def _session(kseed: int, day: int, i: int, user: User) -> Session:
     r = rng(kseed, "session", day, i)
     hour = r.choices(range(24), HOURS)[0]
-    start = day_start(day) + timedelta(hours=hour, seconds=r.randrange(3600),
-                                       milliseconds=r.randrange(1000))
+    start = day_start(day) + timedelta(
+        hours=hour, seconds=r.randrange(3600), milliseconds=r.randrange(1000)
+    )
     home = HOME_COUNTRY.get(user.identifier)
     codes = list(COUNTRIES)
-    country = home if home and r.random() < 0.85 else r.choices(
-        codes, [COUNTRIES[c][2] for c in codes])[0]
+    country = (
+        home
+        if home and r.random() < 0.85
+        else r.choices(codes, [COUNTRIES[c][2] for c in codes])[0]
+    )
     slow = r.random() < 0.15
     views: list[PageView] = []
     moment = start
@@ -128,8 +159,9 @@ def _session(kseed: int, day: int, i: int, user: User) -> Session:
         views.append(PageView(SITE + r.choice(PAGES), loading, viewing, moment))
         moment += timedelta(milliseconds=loading + viewing)
     errors = tuple(
-        SessionError(number(kseed, "group", title) % 10**9, number(kseed, "err", day, i, n)
-                     % 10**12, title)
+        SessionError(
+            number(kseed, "group", title) % 10**9, number(kseed, "err", day, i, n) % 10**12, title
+        )
         for n, title in enumerate(r.sample(ERRORS, k=min(3, int(r.expovariate(2.5)))))
     )
     ip = f"{r.randrange(23, 220)}.{r.randrange(256)}.{r.randrange(256)}.{r.randrange(1, 255)}"
@@ -145,9 +177,8 @@ def day_sessions(kseed: int, day: int) -> tuple[Session, ...]:
     picked = [person for person in everyone[: len(DEMO_PEOPLE)] if r.random() < 0.45]
     base = 12 + 24 * unit(kseed, "volume")
     count = max(1, round(base * (0.55 if weekend else 1.0) * r.uniform(0.7, 1.3)))
-    picked += r.choices(everyone[len(DEMO_PEOPLE):], k=count)
-    made = sorted((_session(kseed, day, i, u) for i, u in enumerate(picked)),
-                  key=lambda s: s.start)
+    picked += r.choices(everyone[len(DEMO_PEOPLE) :], k=count)
+    made = sorted((_session(kseed, day, i, u) for i, u in enumerate(picked)), key=lambda s: s.start)
     first_id = id_base(kseed) + day * IDS_PER_DAY
     return tuple(
         Session(first_id + n, s.start, s.user, s.client, s.country, s.ip, s.page_views, s.errors)
@@ -155,17 +186,20 @@ def day_sessions(kseed: int, day: int) -> tuple[Session, ...]:
     )
 
 
-def sessions_between(kseed: int, start: datetime, end: datetime, now: datetime
-                     ) -> list[Session]:
+def sessions_between(kseed: int, start: datetime, end: datetime, now: datetime) -> list[Session]:
     """Sessions started in [start, end] within retention and not after `now`, newest first."""
     earliest = now - timedelta(days=RETENTION_DAYS)
     lo, hi = max(start, earliest), min(end, now)
-    found = [
-        s
-        for day in range(epoch_day(lo), epoch_day(hi) + 1)
-        for s in day_sessions(kseed, day)
-        if lo <= s.start <= hi
-    ] if lo <= hi else []
+    found = (
+        [
+            s
+            for day in range(epoch_day(lo), epoch_day(hi) + 1)
+            for s in day_sessions(kseed, day)
+            if lo <= s.start <= hi
+        ]
+        if lo <= hi
+        else []
+    )
     found.sort(key=lambda s: s.start, reverse=True)
     return found
 

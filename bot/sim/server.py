@@ -23,8 +23,9 @@ from bot.sim.demo import SERVICES
 
 
 class ServiceFactory(Protocol):
-    def __call__(self, control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-                 ) -> web.Application: ...
+    def __call__(
+        self, control: SimControl, *, seed: int, clock: Clock, mount: str = ""
+    ) -> web.Application: ...
 
 
 FACTORIES: dict[str, ServiceFactory] = {
@@ -36,8 +37,9 @@ FACTORIES: dict[str, ServiceFactory] = {
 }
 
 
-def build_app(control: SimControl | None = None, *, seed: int = 42,
-              clock: Clock | None = None) -> web.Application:
+def build_app(
+    control: SimControl | None = None, *, seed: int = 42, clock: Clock | None = None
+) -> web.Application:
     """The combined application: every service under `/<service>`, and `/_control`."""
     control = control if control is not None else SimControl()
     clock = clock if clock is not None else SystemClock()
@@ -56,8 +58,15 @@ class SimServer:
     the `SimControl` steering them.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 42,
-                 clock: Clock | None = None, control: SimControl | None = None):
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int = 42,
+        clock: Clock | None = None,
+        control: SimControl | None = None,
+    ):
         self.host = host
         self.port = port
         self.seed = seed
@@ -78,8 +87,9 @@ class SimServer:
         app = build_app(self.control, seed=self.seed, clock=self.clock)
         # Cancel handlers whose client went away (a `timeout` fault must not outlive it),
         # and do not wait long for them at shutdown.
-        runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=0.5,
-                               access_log=None)
+        runner = web.AppRunner(
+            app, handler_cancellation=True, shutdown_timeout=0.5, access_log=None
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
         await site.start()
@@ -95,8 +105,12 @@ class SimServer:
         await self.start()
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.stop()
 
 

@@ -37,8 +37,9 @@ DOMAINS = ("acme.io", "northwind.dev", "globex.app", "initech.co", "umbrella.app
 def error(status: int, message: str | None = None) -> web.Response:
     phrase = HTTPStatus(status)
     code = CODES.get(status, phrase.name)
-    return json_response({"error": message or MESSAGES.get(status, phrase.phrase), "code": code},
-                         status)
+    return json_response(
+        {"error": message or MESSAGES.get(status, phrase.phrase), "code": code}, status
+    )
 
 
 STYLE = ErrorStyle(error, quota_status=403)
@@ -59,8 +60,7 @@ class WeldPulse:
         retry_after = self.limiter.hit(key)
         if retry_after is not None:
             limit = self.control.limits.weldpulse_per_minute
-            raise Reply(STYLE.rate_limited(
-                retry_after, f"Too many requests ({limit}/min limit)"))
+            raise Reply(STYLE.rate_limited(retry_after, f"Too many requests ({limit}/min limit)"))
         return key
 
     def kseed(self, request: web.Request) -> int:
@@ -85,8 +85,9 @@ class WeldPulse:
         start, end = self.window(request)
         return model.range_totals(self.kseed(request), start, end, self.clock.now())
 
-    def ranked(self, request: web.Request, rows: list[dict[str, object]], default: int
-               ) -> web.Response:
+    def ranked(
+        self, request: web.Request, rows: list[dict[str, object]], default: int
+    ) -> web.Response:
         limit = query_int(request, "limit", default)
         if limit is None or limit < 1:
             raise Reply(error(400, "Invalid parameter: limit must be a positive integer"))
@@ -116,13 +117,22 @@ class WeldPulse:
         interval = request.query.get("interval", "1 hour")
         if interval not in INTERVALS:
             raise Reply(error(400, 'Invalid interval: use "1 hour" or "1 day"'))
-        series = model.buckets(self.kseed(request), start, end, self.clock.now(),
-                               INTERVALS[interval])
-        return json_response({"data": [
-            {"t": moment.strftime("%Y-%m-%dT%H:%M:%S"), "visitors": t.visitors,
-             "pageviews": t.pageviews, "sessions": t.sessions}
-            for moment, t in series
-        ]})
+        series = model.buckets(
+            self.kseed(request), start, end, self.clock.now(), INTERVALS[interval]
+        )
+        return json_response(
+            {
+                "data": [
+                    {
+                        "t": moment.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "visitors": t.visitors,
+                        "pageviews": t.pageviews,
+                        "sessions": t.sessions,
+                    }
+                    for moment, t in series
+                ]
+            }
+        )
 
     async def realtime(self, request: web.Request) -> web.Response:
         rows = model.realtime(self.kseed(request), self.clock.now(), self.control.traffic)
@@ -131,26 +141,42 @@ class WeldPulse:
     async def sites(self, request: web.Request) -> web.Response:
         kseed = self.kseed(request)
         domain = DOMAINS[number(kseed, "domain") % len(DOMAINS)]
-        created = datetime(2023, 1 + number(kseed, "created") % 12, 1 + kseed % 28, 9, 30,
-                           tzinfo=UTC)
+        created = datetime(
+            2023, 1 + number(kseed, "created") % 12, 1 + kseed % 28, 9, 30, tzinfo=UTC
+        )
         sites = [("Main Site", domain), ("Docs", f"docs.{domain}"), ("Blog", f"blog.{domain}")]
         count = 1 + number(kseed, "sites") % len(sites)
-        return json_response({"data": [
-            {"id": fake_uuid(kseed, "site", i), "domain": site_domain, "name": name,
-             "site_key": "sk_live_" + hex_token(24, kseed, "site-key", i),
-             "is_active": i < 2, "created_at": iso_z(created + timedelta(days=40 * i))}
-            for i, (name, site_domain) in enumerate(sites[:count])
-        ]})
+        return json_response(
+            {
+                "data": [
+                    {
+                        "id": fake_uuid(kseed, "site", i),
+                        "domain": site_domain,
+                        "name": name,
+                        "site_key": "sk_live_" + hex_token(24, kseed, "site-key", i),
+                        "is_active": i < 2,
+                        "created_at": iso_z(created + timedelta(days=40 * i)),
+                    }
+                    for i, (name, site_domain) in enumerate(sites[:count])
+                ]
+            }
+        )
 
 
-def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-               ) -> web.Application:
+def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = "") -> web.Application:
     service = WeldPulse(control, seed=seed, clock=clock)
     app = service_app("weldpulse", control, STYLE, mount=mount, gate=service.gate)
-    routes = {"stats": service.stats, "pages": service.pages, "referrers": service.referrers,
-              "timeseries": service.timeseries, "realtime": service.realtime,
-              "events": service.events, "geo": service.geo, "devices": service.devices,
-              "sites": service.sites}
+    routes = {
+        "stats": service.stats,
+        "pages": service.pages,
+        "referrers": service.referrers,
+        "timeseries": service.timeseries,
+        "realtime": service.realtime,
+        "events": service.events,
+        "geo": service.geo,
+        "devices": service.devices,
+        "sites": service.sites,
+    }
     for name, handler in routes.items():
         app.router.add_get(f"/v1/{name}", handler)
     return app

@@ -35,8 +35,9 @@ MESSAGES = {
 
 
 def error(status: int, message: str | None = None) -> web.Response:
-    return json_response({"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)},
-                         status)
+    return json_response(
+        {"message": message or MESSAGES.get(status, HTTPStatus(status).phrase)}, status
+    )
 
 
 def invalid(errors: dict[str, list[str]]) -> Reply:
@@ -74,19 +75,23 @@ class WhatPulse:
     async def show_user(self, request: web.Request) -> web.Response:
         user = self.user(request)
         found = model.pulses(self.kseed(request), user, self.clock.now())
-        return json_response({"user": {
-            "id": user.id,
-            "username": user.username,
-            "country": user.country,
-            "date_joined": iso_z(day_start(min(c.first_day for c in user.computers))),
-            "first_pulse_date": iso_z(found[-1].date) if found else None,
-            "last_pulse_date": iso_z(found[0].date) if found else None,
-            "pulses": len(found),
-            "computers": len(user.computers),
-            "is_premium": user.id % 2 == 1,
-            "team": None,
-            "totals": model.totals(found),
-        }})
+        return json_response(
+            {
+                "user": {
+                    "id": user.id,
+                    "username": user.username,
+                    "country": user.country,
+                    "date_joined": iso_z(day_start(min(c.first_day for c in user.computers))),
+                    "first_pulse_date": iso_z(found[-1].date) if found else None,
+                    "last_pulse_date": iso_z(found[0].date) if found else None,
+                    "pulses": len(found),
+                    "computers": len(user.computers),
+                    "is_premium": user.id % 2 == 1,
+                    "team": None,
+                    "totals": model.totals(found),
+                }
+            }
+        )
 
     async def computers(self, request: web.Request) -> web.Response:
         user = self.user(request)
@@ -99,16 +104,18 @@ class WhatPulse:
         rows = []
         for computer in user.computers:
             own = [p for p in found if p.computer.id == computer.id]
-            rows.append({
-                "id": computer.id,
-                "name": computer.name,
-                "os": computer.os,
-                "client_version": own[0].client_version if own else None,
-                "is_archived": False,
-                "pulses": len(own),
-                "last_pulse_date": iso_z(own[0].date) if own else None,
-                "totals": model.totals(own),
-            })
+            rows.append(
+                {
+                    "id": computer.id,
+                    "name": computer.name,
+                    "os": computer.os,
+                    "client_version": own[0].client_version if own else None,
+                    "is_archived": False,
+                    "pulses": len(own),
+                    "last_pulse_date": iso_z(own[0].date) if own else None,
+                    "totals": model.totals(own),
+                }
+            )
         return json_response({"computers": rows})
 
     async def pulses(self, request: web.Request) -> web.Response:
@@ -129,41 +136,60 @@ class WhatPulse:
         if errors:
             raise invalid(errors)
         per_page, page = per_page or DEFAULT_PER_PAGE, page or 1
-        found = model.pulses(self.kseed(request), user, self.clock.now(),
-                             computer_id=computer_id, date_from=date_from, date_to=date_to)
+        found = model.pulses(
+            self.kseed(request),
+            user,
+            self.clock.now(),
+            computer_id=computer_id,
+            date_from=date_from,
+            date_to=date_to,
+        )
         last_page = max(1, math.ceil(len(found) / per_page))
-        shown = found[(page - 1) * per_page: page * per_page]
+        shown = found[(page - 1) * per_page : page * per_page]
         first = (page - 1) * per_page + 1 if shown else None
 
         def link(n: int) -> str:
             return str(request.url.update_query(page=str(n)))
 
-        return json_response({
-            "pulses": [_pulse(p) for p in shown],
-            "pagination": {
-                "current_page": page, "per_page": per_page, "total": len(found),
-                "last_page": last_page, "from": first,
-                "to": first + len(shown) - 1 if first is not None else None,
-            },
-            "links": {
-                "first": link(1), "last": link(last_page),
-                "prev": link(page - 1) if page > 1 else None,
-                "next": link(page + 1) if page < last_page else None,
-            },
-            "filters": {
-                "computer_id": computer_id,
-                "date_from": date_from.isoformat() if date_from else None,
-                "date_to": date_to.isoformat() if date_to else None,
-            },
-        })
+        return json_response(
+            {
+                "pulses": [_pulse(p) for p in shown],
+                "pagination": {
+                    "current_page": page,
+                    "per_page": per_page,
+                    "total": len(found),
+                    "last_page": last_page,
+                    "from": first,
+                    "to": first + len(shown) - 1 if first is not None else None,
+                },
+                "links": {
+                    "first": link(1),
+                    "last": link(last_page),
+                    "prev": link(page - 1) if page > 1 else None,
+                    "next": link(page + 1) if page < last_page else None,
+                },
+                "filters": {
+                    "computer_id": computer_id,
+                    "date_from": date_from.isoformat() if date_from else None,
+                    "date_to": date_to.isoformat() if date_to else None,
+                },
+            }
+        )
 
 
 def _pulse(p: model.Pulse) -> dict[str, Any]:
     return {
-        "id": p.id, "date": iso_z(p.date), "keys": p.keys, "clicks": p.clicks,
-        "scrolls": p.scrolls, "download_mb": p.download_mb, "upload_mb": p.upload_mb,
-        "uptime_seconds": p.uptime_seconds, "distance_miles": p.distance_miles,
-        "auto_pulse": p.auto_pulse, "client_version": p.client_version,
+        "id": p.id,
+        "date": iso_z(p.date),
+        "keys": p.keys,
+        "clicks": p.clicks,
+        "scrolls": p.scrolls,
+        "download_mb": p.download_mb,
+        "upload_mb": p.upload_mb,
+        "uptime_seconds": p.uptime_seconds,
+        "distance_miles": p.distance_miles,
+        "auto_pulse": p.auto_pulse,
+        "client_version": p.client_version,
         "computer": {"id": p.computer.id, "name": p.computer.name},
     }
 
@@ -198,8 +224,7 @@ def _date(q: Mapping[str, str], field: str, errors: dict[str, list[str]]) -> dat
         return None
 
 
-def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = ""
-               ) -> web.Application:
+def create_app(control: SimControl, *, seed: int, clock: Clock, mount: str = "") -> web.Application:
     service = WhatPulse(control, seed=seed, clock=clock)
     app = service_app("whatpulse", control, STYLE, mount=mount, gate=service.gate)
     app.router.add_get("/api/v1/users/{user}", service.show_user)

@@ -59,9 +59,13 @@ def _user(index: int, username: str) -> User:
     user_id = 1001 + index
     count = 2 + number("whatpulse-machines", username) % 2
     computers = tuple(
-        Computer(user_id * 10 + n, f"{username}-{machine}", os_name,
-                 (FIRST_DAY - EPOCH.date()).days + number("first", username, n) % 200,
-                 (UPGRADE_DAY - EPOCH.date()).days + number("upgrade", username, n) % 120)
+        Computer(
+            user_id * 10 + n,
+            f"{username}-{machine}",
+            os_name,
+            (FIRST_DAY - EPOCH.date()).days + number("first", username, n) % 200,
+            (UPGRADE_DAY - EPOCH.date()).days + number("upgrade", username, n) % 120,
+        )
         for n, (machine, os_name) in enumerate(MACHINES[:count])
     )
     return User(user_id, username, COUNTRIES[username], computers)
@@ -94,8 +98,8 @@ def pulse_on(kseed: int, computer: Computer, day: int) -> Pulse | None:
     download = round(r.lognormvariate(6.2, 0.7), 2)
     return Pulse(
         id=10_000_000 + day * 100 + computer.id % 100,
-        date=day_start(day) + timedelta(hours=r.randint(15, 22), minutes=r.randrange(60),
-                                        seconds=r.randrange(60)),
+        date=day_start(day)
+        + timedelta(hours=r.randint(15, 22), minutes=r.randrange(60), seconds=r.randrange(60)),
         keys=keys,
         clicks=clicks,
         scrolls=int(clicks * r.uniform(1.1, 2.2)) if new_client else None,
@@ -109,8 +113,15 @@ def pulse_on(kseed: int, computer: Computer, day: int) -> Pulse | None:
     )
 
 
-def pulses(kseed: int, user: User, now: datetime, *, computer_id: int | None = None,
-           date_from: date | None = None, date_to: date | None = None) -> list[Pulse]:
+def pulses(
+    kseed: int,
+    user: User,
+    now: datetime,
+    *,
+    computer_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[Pulse]:
     """The user's pulses made by `now`, newest first, filtered like the API."""
     today = epoch_day(now)
     out = []

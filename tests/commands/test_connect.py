@@ -57,9 +57,21 @@ async def test_non_admin_is_refused_with_who_can(cmd: CommandHarness) -> None:
 @respx.mock
 async def test_valid_credential_is_checked_then_saved_and_audited(cmd: CommandHarness) -> None:
     route = respx.get(f"{WELD}/v1/sites").mock(
-        return_value=httpx.Response(200, json={"data": [
-            {"id": "1", "domain": "a.example", "name": "A", "site_key": "sk", "is_active": True,
-             "created_at": "2024-01-01T00:00:00Z"}]})
+        return_value=httpx.Response(
+            200,
+            json={
+                "data": [
+                    {
+                        "id": "1",
+                        "domain": "a.example",
+                        "name": "A",
+                        "site_key": "sk",
+                        "is_active": True,
+                        "created_at": "2024-01-01T00:00:00Z",
+                    }
+                ]
+            },
+        )
     )
     result = await submit(cmd.context(), submission("weldpulse", api_key=GOOD_KEY))
     assert result == "WeldPulse is connected (project with 1 site). Try `/pulse stats`."
@@ -89,8 +101,9 @@ async def test_missing_fields_are_required(cmd: CommandHarness) -> None:
 
 def test_submission_reads_the_view_state() -> None:
     view = connect_view("weldpulse", "C0CHAN")
-    view["state"] = {"values": {"api_key": {"api_key": {"type": "plain_text_input",
-                                                        "value": f"  {GOOD_KEY} "}}}}
+    view["state"] = {
+        "values": {"api_key": {"api_key": {"type": "plain_text_input", "value": f"  {GOOD_KEY} "}}}
+    }
     got = Submission.from_view(view)
     assert got == Submission("weldpulse", "C0CHAN", {"api_key": GOOD_KEY})
 

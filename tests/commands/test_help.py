@@ -50,4 +50,4 @@ def test_a_handler_without_a_usage_docstring_is_refused() -> None:
         return Message("x")
 
     with pytest.raises(ValueError, match="docstring"):
-        router.command("nameless")(nameless)  # type: ignore[arg-type]
+        router.command("nameless")(nameless)

@@ -1,0 +1,269 @@
+"""Threshold alerts: evaluate, carry out the state machine's effects, answer the buttons.
+
+Every PULSEBOT_ALERT_INTERVAL seconds `Alerts.evaluate_all` measures each due alert's
+metric through the workspace's pooled clients (fresh values; limits and budgets still
+apply; alerts on the same metric and window in a workspace share one measurement), runs
+`bot.alert_machine.step`, persists the new state and carries out what it says: one
+firing message with Snooze 1h / Snooze 24h / Mute buttons, a reminder at most every four
+hours in its thread, and on recovery an edit of the original plus "resolved" in its
+thread. Upstream failures become one "unknown" message after three in a row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import messages
+from bot.alert_machine import (
+    AlertState,
+    Effect,
+    Failure,
+    Fire,
+    Remind,
+    Resolve,
+    Unknown,
+    UpstreamBack,
+    changes,
+    rule_of,
+    state_of,
+    step,
+)
+from bot.blocks import context, duration, human, section
+from bot.clock import Clock
+from bot.errors import PulseError
+from bot.metrics import CATALOGUE, Metric, due, format_duration, measure
+from bot.outbound import Poster
+from bot.services import ClientPool, Directory
+from bot.store import Store
+from bot.store.alerts import Alert
+from bot.store.team import Team
+
+log = logging.getLogger(__name__)
+
+SNOOZE_1H = "alert_snooze_1h"
+SNOOZE_24H = "alert_snooze_24h"
+MUTE = "alert_mute"
+BUTTONS = {SNOOZE_1H: timedelta(hours=1), SNOOZE_24H: timedelta(hours=24), MUTE: None}
+
+
+def show_value(metric: Metric | None, value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return "no value"
+    if metric is not None and metric.unit == "percent":
+        return f"{value:.1f}%"
+    if metric is not None and metric.unit == "seconds":
+        return duration(value)
+    return human(value)
+
+
+def condition(alert: Alert) -> str:
+    metric = CATALOGUE.get(alert.metric)
+    window = (
+        ""
+        if metric is None or metric.point_in_time
+        else (f" over {format_duration(alert.over_seconds)}")
+    )
+    return f"{alert.metric} {alert.op} {show_value(metric, alert.value)}{window}"
+
+
+def firing_message(alert: Alert, value: float, since: datetime) -> dict[str, Any]:
+    metric = CATALOGUE.get(alert.metric)
+    text = (
+        f":rotating_light: *{condition(alert)}* — now *{show_value(metric, value)}* "
+        f"(threshold {show_value(metric, alert.value)})"
+    )
+    about = metric.description if metric else alert.metric
+    return {
+        "text": f"Alert #{alert.id} firing: {condition(alert)} (now {show_value(metric, value)})",
+        "blocks": [
+            section(text),
+            context(
+                f"Alert #{alert.id} · {about} · firing since "
+                f"{since.strftime('%d %b %H:%M UTC')} · set by <@{alert.created_by}>"
+            ),
+            {
+                "type": "actions",
+                "block_id": f"alert:{alert.id}",
+                "elements": [
+                    _button(SNOOZE_1H, "Snooze 1h", alert.id),
+                    _button(SNOOZE_24H, "Snooze 24h", alert.id),
+                    _button(MUTE, "Mute", alert.id, style="danger"),
+                ],
+            },
+        ],
+    }
+
+
+def _button(action_id: str, label: str, alert_id: int, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(alert_id),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any]:
+    metric = CATALOGUE.get(alert.metric)
+    text = f":white_check_mark: *Resolved:* {condition(alert)} — now {show_value(metric, value)}"
+    return {
+        "text": f"Alert #{alert.id} resolved: {condition(alert)}",
+        "blocks": [
+            section(text),
+            context(f"Alert #{alert.id} · resolved {now.strftime('%d %b %H:%M UTC')}"),
+        ],
+    }
+
+
+class Alerts:
+    def __init__(
+        self, store: Store, pool: ClientPool, poster: Poster, clock: Clock, *, interval: float
+    ):
+        self.store = store
+        self.pool = pool
+        self.poster = poster
+        self.clock = clock
+        self.interval = interval
+
+    # ---- evaluation ---------------------------------------------------------------------
+
+    async def evaluate_all(self) -> dict[str, int]:
+        """One evaluation round over every alert that is due; returns what happened."""
+        now = self.clock.now()
+        alerts = [
+            a
+            for a in self.store.alerts.list_all_for_scheduler(include_muted=True)
+            if a.metric in CATALOGUE
+            and due(CATALOGUE[a.metric], now, self.interval, offset_seconds=a.id * 97)
+        ]
+        groups: dict[tuple[str, str, int], list[Alert]] = {}
+        for alert in alerts:
+            window = 0 if CATALOGUE[alert.metric].point_in_time else alert.over_seconds
+            groups.setdefault((alert.team.key, alert.metric, window), []).append(alert)
+        observations = await asyncio.gather(
+            *(self._observe(group[0], now) for group in groups.values())
+        )
+        counts = {"evaluated": 0, "posted": 0}
+        for group, observation in zip(groups.values(), observations, strict=True):
+            for alert in group:
+                counts["posted"] += await self._advance(alert, observation, now)
+                counts["evaluated"] += 1
+        return counts
+
+    async def _observe(self, alert: Alert, now: datetime) -> float | Failure:
+        metric = CATALOGUE[alert.metric]
+        try:
+            return await measure(metric, Directory(self.pool, alert.team), alert.over_seconds, now)
+        except PulseError as err:
+            return Failure(messages.sentence(err))
+
+    async def _advance(self, alert: Alert, observation: float | Failure, now: datetime) -> int:
+        before = state_of(alert)
+        after, effects = step(before, observation, rule_of(alert), now)
+        posted = 0
+        for effect in effects:
+            after, sent = await self._carry_out(alert, after, effect, now)
+            posted += sent
+        if after != before:
+            self.store.alerts.update_alert_state(alert.id, **changes(before, after))
+        return posted
+
+    async def _carry_out(
+        self, alert: Alert, state: AlertState, effect: Effect, now: datetime
+    ) -> tuple[AlertState, int]:
+        team, channel = alert.team, alert.channel_id
+        metric = CATALOGUE.get(alert.metric)
+        if isinstance(effect, Fire):
+            posted = await self.poster.post(team, channel, firing_message(alert, effect.value, now))
+            if posted.ok:
+                return replace(state, message_ts=posted.ts, message_channel=posted.channel), 1
+            log.warning("alert %s could not be posted: %s", alert.id, posted.error)
+            return state, 0
+        if isinstance(effect, Remind):
+            since = now - effect.firing_since
+            text = (
+                f"Still firing after {format_duration(int(since.total_seconds()))}: "
+                f"{condition(alert)} — now {show_value(metric, effect.value)}"
+            )
+            if state.message_ts:
+                sent = await self.poster.post(
+                    team,
+                    state.message_channel or channel,
+                    {"text": text},
+                    thread_ts=state.message_ts,
+                )
+            else:
+                sent = await self.poster.post(team, channel, {"text": text})
+            return state, int(sent.ok)
+        if isinstance(effect, Resolve):
+            where = effect.message_channel or channel
+            await self.poster.update(
+                team, where, effect.message_ts, resolved_message(alert, effect.value, now)
+            )
+            sent = await self.poster.post(
+                team,
+                where,
+                {"text": f"Resolved: now {show_value(metric, effect.value)}."},
+                thread_ts=effect.message_ts,
+            )
+            return state, int(sent.ok)
+        if isinstance(effect, Unknown):
+            text = (
+                f":grey_question: Alert #{alert.id} ({condition(alert)}) cannot be checked: "
+                f"{effect.detail} It has failed {effect.failures} times in a row; "
+                "I'll say when it can be checked again."
+            )
+            return state, int((await self.poster.post(team, channel, {"text": text})).ok)
+        if isinstance(effect, UpstreamBack):
+            text = f"Alert #{alert.id} ({condition(alert)}) can be checked again."
+            return state, int((await self.poster.post(team, channel, {"text": text})).ok)
+        return state, 0
+
+    # ---- buttons and snooze ----------------------------------------------------------------
+
+    def snooze(self, team: Team, alert_id: int, user_id: str, length: timedelta) -> Alert | None:
+        until = self.clock.now() + length
+        updated = self.store.alerts.update_alert_state(alert_id, team=team, snoozed_until=until)
+        if updated is not None:
+            self.store.audit.record(
+                team, user_id, "alert.snooze", {"alert": alert_id, "until": until.isoformat()}
+            )
+        return updated
+
+    def mute(self, team: Team, alert_id: int, user_id: str) -> Alert | None:
+        updated = self.store.alerts.update_alert_state(alert_id, team=team, muted=True)
+        if updated is not None:
+            self.store.audit.record(team, user_id, "alert.mute", {"alert": alert_id})
+        return updated
+
+    def press(
+        self, team: Team, user_team_id: str | None, action_id: str, value: str, user_id: str
+    ) -> str:
+        """A Snooze/Mute button: the sentence to show the person who pressed it."""
+        if user_team_id is not None and user_team_id != team.team_id:
+            return "Only members of the workspace that owns this alert can snooze or mute it."
+        if not value.isdigit() or action_id not in BUTTONS:
+            return "That button is not one I know."
+        alert_id = int(value)
+        length = BUTTONS[action_id]
+        updated = (
+            self.snooze(team, alert_id, user_id, length)
+            if length is not None
+            else self.mute(team, alert_id, user_id)
+        )
+        if updated is None:
+            return f"Alert #{alert_id} no longer exists."
+        if length is None:
+            return (
+                f"Alert #{alert_id} is muted: it keeps being checked but posts nothing. "
+                f"`/pulse alert remove {alert_id}` deletes it."
+            )
+        until = (self.clock.now() + length).strftime("%d %b %H:%M UTC")
+        return f"Alert #{alert_id} is snoozed until {until}."

@@ -1,0 +1,212 @@
+"""Scheduled digests: what one contains, and posting a run exactly once.
+
+`compose` builds the message for a digest and a scheduled time: per selected service the
+headline numbers for the digest's range with change against the previous period, the top
+five pages and referrers, notable items, and a plain line for any service that failed —
+the digest is still posted. `Digests.run` claims the run key (digest, scheduled time) in
+SQLite before posting, so a run is posted at most once whatever restarts or retries
+happen; `catch_up` posts a run missed by less than an hour once, late, and records older
+misses as skipped. Slack's refusals pause the digest and tell its creator once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import messages
+from bot.blocks import Message, context, divider, header, human, section, table
+from bot.clock import Clock
+from bot.errors import PulseError, ServiceError
+from bot.outbound import Posted, Poster
+from bot.schedules import catch_up, default_range, describe, next_run, schedule_of
+from bot.services import ClientPool, Directory
+from bot.store import Store
+from bot.store.digests import Digest
+from commands.overview import HEADLINES, Headline, render_headline
+from commands.ranges import Period, parse_range
+
+log = logging.getLogger(__name__)
+
+#: Slack answers that mean the channel cannot take the digest until someone acts.
+CHANNEL_PROBLEMS = {
+    "channel_not_found": "the channel no longer exists or the bot cannot see it",
+    "is_archived": "the channel is archived",
+    "not_in_channel": "the channel is private and the bot has not been invited",
+    "restricted_action": "the channel does not allow the bot to post",
+}
+TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
+
+
+def digest_period(digest: Digest, scheduled_for: datetime) -> Period:
+    chosen = digest.range or default_range(digest.schedule_kind)
+    return parse_range(chosen, scheduled_for, ZoneInfo(digest.tz))
+
+
+async def _weldpulse_tops(directory: Directory, period: Period) -> list[str]:
+    client = directory.weldpulse()
+    pages, referrers = await asyncio.gather(
+        client.pages(period.start, period.end, limit=5),
+        client.referrers(period.start, period.end, limit=5),
+    )
+    lines = []
+    if pages:
+        lines.append(
+            "*Top pages*\n"
+            + table(["Page", "Visitors"], [[p.pathname, human(p.visitors)] for p in pages])
+        )
+    if referrers:
+        lines.append(
+            "*Top referrers*\n"
+            + table(
+                ["Referrer", "Visitors"],
+                [[r.referrer_source or "(direct)", human(r.visitors)] for r in referrers],
+            )
+        )
+    return lines
+
+
+async def _service_blocks(
+    service: str, directory: Directory, period: Period
+) -> list[dict[str, object]]:
+    try:
+        headline: Headline = await HEADLINES[service](directory, period, period.previous())
+        blocks = render_headline(headline)
+        if service == "weldpulse":
+            blocks += [section(text) for text in await _weldpulse_tops(directory, period)]
+        return blocks
+    except ServiceError as err:
+        return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
+
+
+async def compose(directory: Directory, digest: Digest, scheduled_for: datetime) -> Message:
+    """The digest message for the run scheduled at `scheduled_for`."""
+    period = digest_period(digest, scheduled_for)
+    services = [s for s in (digest.services or tuple(directory.connected())) if s in HEADLINES]
+    title = f"Pulse digest — {period.label}"
+    blocks: list[dict[str, object]] = [header(title), context(period.describe())]
+    if not services:
+        text = (
+            "No services are connected, so there is nothing to report. "
+            "An admin can connect one with `/pulse connect SERVICE`."
+        )
+        return Message(text, (*blocks, section(text)), public=True, shareable=False)
+    parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
+    for part in parts:
+        blocks += [*part, divider()]
+    blocks.append(
+        context(
+            f"Digest #{digest.id} · {describe(schedule_of(digest))} · "
+            "`/pulse digest list` to manage"
+        )
+    )
+    names = ", ".join(messages.service_name(s) for s in services)
+    return Message(f"{title}: {names}", tuple(blocks), public=True, shareable=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    status: str  # posted, duplicate, gone, paused, failed, skipped
+    detail: str | None = None
+    ts: str | None = None
+
+
+class Digests:
+    """Runs digests: claim, compose, post, and act on Slack's answer."""
+
+    def __init__(self, store: Store, pool: ClientPool, outbound: Poster, clock: Clock):
+        self.store = store
+        self.pool = pool
+        self.outbound = outbound
+        self.clock = clock
+        self.listeners: list[Callable[[int], None]] = []
+
+    def changed(self, digest_id: int) -> None:
+        """A digest was added, removed, paused or resumed: the scheduler follows the table."""
+        for listener in self.listeners:
+            listener(digest_id)
+
+    def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
+        return next_run(schedule_of(digest), after or self.clock.now())
+
+    async def preview(self, digest: Digest) -> Message:
+        return await compose(Directory(self.pool, digest.team), digest, self.clock.now())
+
+    async def run(
+        self,
+        digest_id: int,
+        scheduled_for: datetime,
+        *,
+        late: bool = False,
+        manual: bool = False,
+    ) -> RunResult:
+        digest = self.store.digests.get_for_scheduler(digest_id)
+        if digest is None:
+            return RunResult("gone")
+        if digest.paused and not manual:
+            return RunResult("paused")
+        if not self.store.digests.claim_run(digest_id, scheduled_for):
+            return RunResult("duplicate")
+        try:
+            message = await compose(Directory(self.pool, digest.team), digest, scheduled_for)
+        except PulseError as err:
+            detail = messages.sentence(err)
+            self.store.digests.finish_run(digest_id, scheduled_for, "failed", detail=detail)
+            return RunResult("failed", detail)
+        if late:
+            local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%H:%M %Z")
+            message = Message(
+                message.text,
+                (*message.blocks, context(f"Posted late: Pulse Bot was not running at {local}.")),
+                public=True,
+                shareable=False,
+            )
+        payload = message.to_slack()
+        posted = await self.outbound.post(digest.team, digest.channel_id, payload)
+        if posted.ok:
+            self.store.digests.finish_run(digest_id, scheduled_for, "posted", posted_ts=posted.ts)
+            return RunResult("posted", ts=posted.ts)
+        return await self._refused(digest, scheduled_for, posted)
+
+    async def _refused(self, digest: Digest, scheduled_for: datetime, posted: Posted) -> RunResult:
+        code = posted.error or "unknown_error"
+        self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=code)
+        if code in CHANNEL_PROBLEMS or code in TOKEN_PROBLEMS:
+            reason = CHANNEL_PROBLEMS.get(code, "Slack no longer accepts the bot's token")
+            self.store.digests.set_paused(digest.team, digest.id, True, reason=reason)
+            self.store.audit.record(
+                digest.team, None, "digest.paused", {"digest": digest.id, "reason": code}
+            )
+            if code in CHANNEL_PROBLEMS:
+                await self.outbound.dm(
+                    digest.team,
+                    digest.created_by,
+                    f"Your Pulse digest #{digest.id} for <#{digest.channel_id}> is paused: "
+                    f"{reason}. Invite Pulse Bot or pick another channel, then "
+                    f"`/pulse digest resume {digest.id}`.",
+                )
+            log.warning("digest %s paused after Slack said %s", digest.id, code)
+        return RunResult("failed", code)
+
+    async def catch_up(self) -> dict[str, int]:
+        """After downtime: post each run missed by < 1 h once, late; record older misses."""
+        counts = {"late": 0, "skipped": 0}
+        now = self.clock.now()
+        for digest in self.store.digests.list_all_for_scheduler():
+            late, skipped = catch_up(
+                schedule_of(digest), digest.last_run_at, digest.created_at, now
+            )
+            for when in skipped:
+                if self.store.digests.claim_run(digest.id, when):
+                    self.store.digests.finish_run(
+                        digest.id, when, "skipped", detail="missed while the bot was down"
+                    )
+                    counts["skipped"] += 1
+            if late is not None:
+                result = await self.run(digest.id, late, late=True)
+                counts["late"] += result.status == "posted"
+        return counts

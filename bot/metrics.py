@@ -1,0 +1,308 @@
+"""The alert metric catalogue: what `METRIC` may name, how to read it, what it costs.
+
+A metric is `service.key`. `measure` reads its current value through the workspace's own
+typed clients with ``fresh=True``: the short answer cache is bypassed, the limiter and
+budgets are not. Windowed metrics cover the `--over` window ending now; point-in-time
+metrics (`weldpulse.realtime`, this month's messages, open actions) ignore it.
+
+Raygun allows 50 calls a day per application, shared with people's `/pulse` commands. A
+Raygun evaluation costs 2 calls: its 15-minute session key has always expired since the
+previous evaluation, so it authenticates (1 call) and then reads the session total
+(1 call). Raygun metrics are therefore evaluated at most every 2 hours (24 calls a day
+per alert), and `check_budget` keeps all of an application's alerts within
+`RAYGUN_ALERT_SHARE` (30) of the 50, leaving 20 for people.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from bot.clients import raygun
+from bot.clients.pulsetracker import quota_fraction
+from bot.errors import InvalidRequest, UsageError
+from bot.services import Directory
+
+Unit = Literal["count", "percent", "seconds"]
+
+RAYGUN_DAILY_LIMIT = raygun.DAILY_LIMIT
+RAYGUN_ALERT_SHARE = 30
+"""Of Raygun's 50 calls a day per application, alerts may use at most this many."""
+DAILY_ALLOWANCE: Mapping[str, int] = {
+    "weldpulse": 100 * 1440,  # 100 requests a minute
+    "raygun": RAYGUN_DAILY_LIMIT,
+    "whatpulse": 60 * 1440,  # our own pace
+    "pulsetracker": 60 * 1440,  # our own pace
+    "pulsepro": 60 * 1440,  # 60 a minute
+}
+OVER_BOUNDS = (60, 30 * 86400)  # --over: 1 minute .. 30 days
+FOR_BOUNDS = (0, 7 * 86400)  # --for: 0 .. 7 days
+DEFAULT_OVER = 3600
+_DAY = 86400
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Metric:
+    """`calls_per_evaluation` counts the upstream calls of one evaluation (first page only
+    for paged answers); `min_interval_seconds` is the shortest gap between evaluations."""
+
+    name: str
+    service: str
+    description: str
+    unit: Unit
+    point_in_time: bool
+    calls_per_evaluation: int = 1
+    min_interval_seconds: int = 0
+
+
+def _m(name: str, description: str, unit: Unit = "count", *, now: bool = False) -> Metric:
+    service = name.split(".")[0]
+    if service == "raygun":
+        return Metric(name, service, description, unit, now, 2, 7200)
+    return Metric(name, service, description, unit, now)
+
+
+CATALOGUE: Mapping[str, Metric] = {
+    m.name: m
+    for m in (
+        _m("weldpulse.realtime", "visitors on the site in the last 5 minutes", now=True),
+        _m("weldpulse.visitors", "unique visitors in the window"),
+        _m("weldpulse.pageviews", "pageviews in the window"),
+        _m("weldpulse.sessions", "sessions in the window"),
+        _m("weldpulse.bounce_rate", "bounce rate in the window, 0–100", "percent"),
+        _m("weldpulse.avg_duration", "average visit duration in the window", "seconds"),
+        _m("raygun.sessions", "real-user sessions in the window"),
+        _m("whatpulse.keys", "keys pressed in the window (the workspace's WhatPulse user)"),
+        _m("whatpulse.clicks", "mouse clicks in the window (the workspace's WhatPulse user)"),
+        _m("pulsetracker.messages_sent", "messages sent this month across apps", now=True),
+        _m(
+            "pulsetracker.quota_percent",
+            "the busiest app's share of its monthly messages, 0–100",
+            "percent",
+            now=True,
+        ),
+        _m("pulsepro.overdue_actions", "overdue corrective actions", now=True),
+        _m("pulsepro.open_actions", "open corrective actions", now=True),
+        _m("pulsepro.inspections", "inspections conducted in the window"),
+        _m("pulsepro.average_score", "average inspection score in the window, 0–100", "percent"),
+    )
+}
+
+
+def parse_metric(name: str) -> Metric:
+    """The catalogue entry for `name`, or a UsageError suggesting the nearest one."""
+    key = name.strip().lower().replace("-", "_")
+    if key in CATALOGUE:
+        return CATALOGUE[key]
+    nearest = difflib.get_close_matches(key, list(CATALOGUE), n=1, cutoff=0.6)
+    if not nearest:
+        same_service = [m for m in CATALOGUE if m.startswith(f"{key.split('.')[0]}.")]
+        nearest = same_service[:1]
+    hint = f" Did you mean `{nearest[0]}`?" if nearest else ""
+    raise UsageError(f"`{name}` is not a metric I know.{hint} `/pulse alert list` shows them all.")
+
+
+# ---- durations --------------------------------------------------------------------------
+
+
+def format_duration(seconds: int) -> str:
+    """`9000` → ``2h30m``; ``0`` for zero."""
+    parts, rest = [], seconds
+    for unit, size in _UNITS:
+        if rest >= size:
+            parts.append(f"{rest // size}{unit}")
+            rest %= size
+    return "".join(parts) or "0"
+
+
+def parse_duration(
+    text: str, *, minimum: int = 0, maximum: int = 30 * _DAY, option: str = "duration"
+) -> int:
+    """`30s`, `5m`, `1h`, `2h30m`, `1d` (or `0`) → seconds within [minimum, maximum]."""
+    word = text.strip().lower()
+    match = _DURATION.match(word)
+    if word == "0":
+        seconds = 0
+    elif word and match:
+        seconds = sum(
+            int(g or 0) * size for g, (_, size) in zip(match.groups(), _UNITS, strict=True)
+        )
+    else:
+        raise UsageError(
+            f"`{text}` is not a duration: say e.g. `30s`, `5m`, `1h`, `2h30m` or `1d`."
+        )
+    if not minimum <= seconds <= maximum:
+        raise UsageError(
+            f"`{option}` must be between {format_duration(minimum)} and "
+            f"{format_duration(maximum)} (got {text})."
+        )
+    return seconds
+
+
+def parse_over(text: str) -> int:
+    return parse_duration(text, minimum=OVER_BOUNDS[0], maximum=OVER_BOUNDS[1], option="--over")
+
+
+def parse_for(text: str) -> int:
+    return parse_duration(text, minimum=FOR_BOUNDS[0], maximum=FOR_BOUNDS[1], option="--for")
+
+
+# ---- cost -------------------------------------------------------------------------------
+
+
+def evaluation_interval(metric: Metric, interval_seconds: float) -> int:
+    """Seconds between two evaluations of this metric when alerts run every `interval`."""
+    if interval_seconds <= 0:
+        raise ValueError("the evaluation interval must be positive")
+    return max(math.ceil(interval_seconds), metric.min_interval_seconds)
+
+
+def daily_cost(metric: Metric, interval_seconds: float) -> int:
+    """Upstream calls a day one alert on `metric` costs when evaluated every `interval`."""
+    return metric.calls_per_evaluation * math.ceil(
+        _DAY / evaluation_interval(metric, interval_seconds)
+    )
+
+
+def due(metric: Metric, now: datetime, interval_seconds: float, *, offset_seconds: int = 0) -> bool:
+    """Whether an evaluator tick at `now` should evaluate `metric`. Metrics slower than the
+    tick run in the first tick of each slot of `min_interval_seconds` (shifted by
+    `offset_seconds`, e.g. per alert): no memory needed, so a restart costs nothing extra."""
+    every = evaluation_interval(metric, interval_seconds)
+    if every <= interval_seconds:
+        return True
+    return (now.timestamp() - offset_seconds) % every < interval_seconds
+
+
+def check_budget(existing_raygun_alert_costs: int, new_cost: int) -> None:
+    """Refuse an alert that would push the application's Raygun alerts past their share."""
+    total = existing_raygun_alert_costs + new_cost
+    if total <= RAYGUN_ALERT_SHARE:
+        return
+    people = RAYGUN_DAILY_LIMIT - RAYGUN_ALERT_SHARE
+    already = (
+        f"this application's alerts already use {existing_raygun_alert_costs}"
+        if existing_raygun_alert_costs
+        else "no other alert uses any yet"
+    )
+    raise UsageError(
+        f"This alert would cost {new_cost} Raygun calls a day, and alerts may use at most "
+        f"{RAYGUN_ALERT_SHARE} of Raygun's {RAYGUN_DAILY_LIMIT} daily calls (leaving {people} "
+        f"for people); {already}. Remove a Raygun alert first."
+    )
+
+
+def cost_sentence(metric: Metric, interval_seconds: float) -> str:
+    """What `alert add` tells the user, e.g. "Checked every 2h: 24 Raygun calls a day of 50."""
+    every = format_duration(evaluation_interval(metric, interval_seconds))
+    cost = daily_cost(metric, interval_seconds)
+    allowance = DAILY_ALLOWANCE.get(metric.service)
+    of = f" of {allowance:,}" if allowance else ""
+    return f"Checked every {every}: about {cost:,} {metric.service} calls a day{of}."
+
+
+# ---- measuring --------------------------------------------------------------------------
+
+Read = Callable[[Directory, datetime, datetime], Awaitable[float]]
+
+
+async def _weldpulse(field: str, directory: Directory, start: datetime, end: datetime) -> float:
+    stats = await directory.weldpulse().stats(start, end, fresh=True)
+    value = float(getattr(stats, field))
+    return value * 100.0 if field == "bounce_rate" else value
+
+
+async def _realtime(directory: Directory, start: datetime, end: datetime) -> float:
+    return float((await directory.weldpulse().realtime(fresh=True)).current_visitors)
+
+
+async def _raygun_sessions(directory: Directory, start: datetime, end: datetime) -> float:
+    page = await directory.raygun().sessions(start, end, limit=1, max_sessions=1, fresh=True)
+    return float(page.total)
+
+
+def _days_around(start: datetime, end: datetime) -> tuple[date, date]:
+    """Whole days covering the window in any zone (services filter by day): cut after."""
+    return (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
+
+
+async def _whatpulse(field: str, directory: Directory, start: datetime, end: datetime) -> float:
+    client = directory.whatpulse()
+    if client.default_user is None:
+        raise InvalidRequest(
+            "whatpulse", "no WhatPulse user is set for this workspace", {"user": ["is required"]}
+        )
+    first, last = _days_around(start, end)
+    found = await client.pulses(client.default_user, date_from=first, date_to=last, fresh=True)
+    return float(sum(getattr(p, field) for p in found.pulses if start < p.date <= end))
+
+
+async def _tracker(field: str, directory: Directory, start: datetime, end: datetime) -> float:
+    apps = (await directory.pulsetracker().all_apps(fresh=True)).apps
+    year, month = end.year, end.month  # the plan's month, in UTC
+    if field == "messages_sent":
+        return float(sum(a.messages_sent_in(year, month) for a in apps))
+    return max((quota_fraction(a, year, month) * 100.0 for a in apps), default=0.0)
+
+
+async def _actions(which: str, directory: Directory, start: datetime, end: datetime) -> float:
+    overdue = which == "overdue"
+    found = await directory.pulsepro().actions(
+        status="open", overdue=True if overdue else None, max_pages=1, fresh=True
+    )
+    if overdue and not found.truncated:
+        return float(found.overdue_count)
+    return float(found.count)  # PulsePro's own total for the (filtered) query
+
+
+async def _inspections(field: str, directory: Directory, start: datetime, end: datetime) -> float:
+    first, last = _days_around(start, end)
+    found = await directory.pulsepro().inspections(first, last, max_pages=5, fresh=True)
+    kept = [i for i in found.items if i.conducted_at is not None and start < i.conducted_at <= end]
+    if field == "count":  # a lower bound if the days around hold more than 5 pages
+        return float(len(kept))
+    scores = [i.score for i in kept if i.score is not None]
+    return sum(scores) / len(scores) if scores else math.nan
+
+
+def _with(read: Callable[[str, Directory, datetime, datetime], Awaitable[float]], arg: str) -> Read:
+    async def bound(directory: Directory, start: datetime, end: datetime) -> float:
+        return await read(arg, directory, start, end)
+
+    return bound
+
+
+READERS: Mapping[str, Read] = {
+    "weldpulse.realtime": _realtime,
+    **{
+        f"weldpulse.{f}": _with(_weldpulse, f)
+        for f in ("visitors", "pageviews", "sessions", "bounce_rate", "avg_duration")
+    },
+    "raygun.sessions": _raygun_sessions,
+    "whatpulse.keys": _with(_whatpulse, "keys"),
+    "whatpulse.clicks": _with(_whatpulse, "clicks"),
+    "pulsetracker.messages_sent": _with(_tracker, "messages_sent"),
+    "pulsetracker.quota_percent": _with(_tracker, "quota_percent"),
+    "pulsepro.overdue_actions": _with(_actions, "overdue"),
+    "pulsepro.open_actions": _with(_actions, "open"),
+    "pulsepro.inspections": _with(_inspections, "count"),
+    "pulsepro.average_score": _with(_inspections, "average_score"),
+}
+
+
+async def measure(metric: Metric, directory: Directory, over_seconds: int, now: datetime) -> float:
+    """The metric's value now, over the `over_seconds` window ending now (ignored for
+    point-in-time metrics). NaN when there is nothing to average (no inspections in the
+    window): `bot.alert_machine.compare` never holds for NaN. Service errors propagate."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    end = now.replace(microsecond=0)
+    start = end - timedelta(seconds=over_seconds or DEFAULT_OVER)
+    return await READERS[metric.name](directory, start, end)

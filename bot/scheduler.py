@@ -1,0 +1,119 @@
+"""APScheduler wiring: the table is the truth, the scheduler only the clock.
+
+`Clockwork` keeps one job per active digest (ID `digest:<id>`, a `ScheduleTrigger` that
+computes wall-clock times in the digest's zone), one `alerts` job every
+PULSEBOT_ALERT_INTERVAL seconds, and a `reconcile` job that re-reads the digests table
+every 30 seconds — so a digest changed by another process (a web process while the
+`clock` process runs the scheduler) is followed too. At start it first catches up runs
+missed while the bot was down.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock
+from bot.digests import Digests
+from bot.schedules import ScheduleTrigger, latest_run_at_or_before, schedule_of
+from bot.store import Store
+from bot.store.digests import Digest
+
+log = logging.getLogger(__name__)
+
+RECONCILE_SECONDS = 30
+LATE_TOLERANCE = timedelta(hours=1)
+
+
+def _signature(digest: Digest) -> str:
+    return f"{digest.schedule_kind}|{digest.weekday}|{digest.hour}|{digest.minute}|{digest.tz}"
+
+
+class Clockwork:
+    def __init__(
+        self,
+        scheduler: AsyncIOScheduler,
+        store: Store,
+        digests: Digests,
+        clock: Clock,
+        *,
+        evaluate_alerts: Callable[[], Awaitable[object]] | None = None,
+        alert_interval: float = 60.0,
+    ):
+        self.scheduler = scheduler
+        self.store = store
+        self.digests = digests
+        self.clock = clock
+        self.evaluate_alerts = evaluate_alerts
+        self.alert_interval = alert_interval
+        self._signatures: dict[int, str] = {}
+        digests.listeners.append(lambda _digest_id: self.reconcile())
+
+    async def start(self) -> None:
+        counts = await self.digests.catch_up()
+        if counts["late"] or counts["skipped"]:
+            log.info(
+                "after downtime: %(late)d digest runs posted late, %(skipped)d skipped", counts
+            )
+        self.reconcile()
+        self.scheduler.add_job(
+            self.reconcile,
+            "interval",
+            seconds=RECONCILE_SECONDS,
+            id="reconcile",
+            replace_existing=True,
+        )
+        if self.evaluate_alerts is not None:
+            self.scheduler.add_job(
+                self.evaluate_alerts,
+                "interval",
+                seconds=self.alert_interval,
+                id="alerts",
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=self.clock.now() + timedelta(seconds=1),
+            )
+
+    def reconcile(self) -> None:
+        """Make the jobs match the digests table: add, re-time or drop `digest:<id>` jobs."""
+        wanted = {d.id: d for d in self.store.digests.list_all_for_scheduler()}
+        for digest_id in list(self._signatures):
+            if digest_id not in wanted:
+                self._remove(digest_id)
+        for digest_id, digest in wanted.items():
+            signature = _signature(digest)
+            if self._signatures.get(digest_id) == signature:
+                continue
+            self.scheduler.add_job(
+                self.run_due,
+                ScheduleTrigger(schedule_of(digest)),
+                args=[digest_id],
+                id=f"digest:{digest_id}",
+                replace_existing=True,
+                misfire_grace_time=int(LATE_TOLERANCE.total_seconds()),
+                coalesce=True,
+            )
+            self._signatures[digest_id] = signature
+
+    def _remove(self, digest_id: int) -> None:
+        job = self.scheduler.get_job(f"digest:{digest_id}")
+        if job is not None:
+            job.remove()
+        self._signatures.pop(digest_id, None)
+
+    async def run_due(self, digest_id: int, now: datetime | None = None) -> str:
+        """The job: run the digest's most recent scheduled time (the one that fired)."""
+        digest = self.store.digests.get_for_scheduler(digest_id)
+        if digest is None:
+            return "gone"
+        now = now or self.clock.now()
+        scheduled = latest_run_at_or_before(schedule_of(digest), now + timedelta(seconds=1))
+        if scheduled is None or now - scheduled > LATE_TOLERANCE:
+            return "nothing due"
+        late = now - scheduled > timedelta(minutes=5)
+        result = await self.digests.run(digest_id, scheduled, late=late)
+        return result.status

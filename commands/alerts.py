@@ -1,0 +1,196 @@
+"""`/pulse alert …`: threshold alerts on any service's metrics.
+
+Confirmations are ephemeral; the channel only sees the alerts themselves. `alert add`
+says what the alert costs upstream (Raygun's 50 calls a day are shared with people) and
+refuses one that would eat more than the alerts' share.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.alerts import condition, show_value
+from bot.blocks import Message, context, header, section
+from bot.errors import NotConnected, UsageError
+from bot.metrics import (
+    CATALOGUE,
+    check_budget,
+    cost_sentence,
+    daily_cost,
+    format_duration,
+    parse_duration,
+    parse_for,
+    parse_metric,
+    parse_over,
+)
+from bot.store.alerts import OPS, Alert, Op
+from commands.context import Context
+from commands.digests import channel_arg, channel_ref
+from commands.options import reject_unknown
+from commands.parsing import Args
+from commands.router import Router
+
+GROUP = "Alerts"
+ADD_USAGE = "/pulse alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]"
+
+
+def _reply(text: str) -> Message:
+    return Message(text, (section(text),), shareable=False)
+
+
+def _number(word: str) -> float:
+    try:
+        return float(word.rstrip("%").replace(",", ""))
+    except ValueError:
+        raise UsageError(f"`{word}` is not a number.", usage=ADD_USAGE) from None
+
+
+def alert_arg(ctx: Context, args: Args, usage: str, words: int = 1) -> Alert:
+    if len(args.words) != words or not args.words[0].lstrip("#").isdigit():
+        raise UsageError("Give the alert's number, as shown by `/pulse alert list`.", usage=usage)
+    alert = ctx.store.alerts.get(ctx.team, int(args.words[0].lstrip("#")))
+    if alert is None:
+        raise UsageError(
+            f"There is no alert #{args.words[0].lstrip('#')} in this workspace.",
+            usage="/pulse alert list",
+        )
+    return alert
+
+
+async def may_change(ctx: Context, alert: Alert, action: str) -> None:
+    if alert.created_by != ctx.user_id:
+        await ctx.require_admin(f"{action} other people's alerts")
+
+
+def describe_alert(ctx: Context, alert: Alert) -> str:
+    metric = CATALOGUE.get(alert.metric)
+    line = f"*#{alert.id}* {condition(alert)} → {channel_ref(alert.channel_id)} · *{alert.state}*"
+    if alert.for_seconds:
+        line += f" · for {format_duration(alert.for_seconds)}"
+    if alert.last_value is not None:
+        line += f" · last {show_value(metric, alert.last_value)}"
+    now = ctx.now()
+    if alert.muted:
+        line += " · muted"
+    elif alert.snoozed_until is not None and alert.snoozed_until > now:
+        line += f" · snoozed until {alert.snoozed_until.astimezone(ctx.tz).strftime('%d %b %H:%M')}"
+    return line
+
+
+def catalogue_text() -> str:
+    return "\n".join(
+        f"`{m.name}` — {m.description}" + (" (now)" if m.point_in_time else "")
+        for m in CATALOGUE.values()
+    )
+
+
+def register(router: Router) -> None:
+    @router.command("alert add", group=GROUP)
+    async def alert_add(ctx: Context, args: Args) -> Message:
+        """alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]
+
+        Post into a channel when a metric crosses a threshold;
+        `/pulse alert list` shows the metrics.
+
+        /pulse alert add weldpulse.realtime > 50
+        /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
+        /pulse alert add pulsepro.overdue_actions > 5 --in here
+        """
+        reject_unknown(args, ADD_USAGE, {"over", "for", "in"})
+        if len(args.words) != 3:
+            raise UsageError(
+                "Say what to watch: a metric, one of > >= < <=, and a number.", usage=ADD_USAGE
+            )
+        metric = parse_metric(args.words[0])
+        op = args.words[1]
+        if op not in OPS:
+            raise UsageError(f"`{op}` is not a comparison: use >, >=, < or <=.", usage=ADD_USAGE)
+        threshold = _number(args.words[2])
+        over = parse_over(args.option("over") or "1h")
+        hold = parse_for(args.option("for") or "0")
+        channel = channel_arg(ctx, args.option("in") or "here", ADD_USAGE)
+        if metric.service not in ctx.directory.connected():
+            raise NotConnected(metric.service)
+        interval = ctx.alerts.interval if ctx.alerts else 60.0
+        cost = daily_cost(metric, interval)
+        if metric.service == "raygun":
+            existing = sum(
+                daily_cost(CATALOGUE[a.metric], interval)
+                for a in ctx.store.alerts.list(ctx.team)
+                if a.metric in CATALOGUE and CATALOGUE[a.metric].service == "raygun"
+            )
+            check_budget(existing, cost)
+        checked_op: Op = op
+        alert = ctx.store.alerts.add(
+            ctx.team,
+            metric=metric.name,
+            op=checked_op,
+            value=threshold,
+            over_seconds=0 if metric.point_in_time else over,
+            for_seconds=hold,
+            channel_id=channel,
+            created_by=ctx.user_id,
+        )
+        ctx.audit("alert.add", alert=alert.id, metric=metric.name, op=op, value=threshold)
+        note = ""
+        if metric.point_in_time and args.option("over"):
+            note = f" `--over` is ignored: {metric.name} is a point-in-time value."
+        return _reply(
+            f"Alert #{alert.id} added: {condition(alert)} → "
+            f"{channel_ref(channel)}. {cost_sentence(metric, interval)}{note}"
+        )
+
+    @router.command("alert list", group=GROUP)
+    async def alert_list(ctx: Context, args: Args) -> Message:
+        """alert list
+
+        This workspace's alerts with their state, and every metric you can watch.
+        """
+        alerts = ctx.store.alerts.list(ctx.team)
+        blocks = [header("Alerts")]
+        if alerts:
+            blocks += [section(describe_alert(ctx, a)) for a in alerts[:40]]
+        else:
+            blocks.append(section("No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`."))
+        blocks += [
+            section("*Metrics*\n" + catalogue_text()),
+            context("Windows and durations look like 30m, 1h, 6h, 1d."),
+        ]
+        return Message(f"{len(alerts)} alerts", tuple(blocks))
+
+    @router.command("alert remove", group=GROUP)
+    async def alert_remove(ctx: Context, args: Args) -> Message:
+        """alert remove ID
+
+        Delete an alert.
+
+        /pulse alert remove 4
+        """
+        alert = alert_arg(ctx, args, "/pulse alert remove ID")
+        await may_change(ctx, alert, "remove")
+        ctx.store.alerts.remove(ctx.team, alert.id)
+        ctx.audit("alert.remove", alert=alert.id)
+        return _reply(f"Alert #{alert.id} removed.")
+
+    @router.command("alert snooze", group=GROUP)
+    async def alert_snooze(ctx: Context, args: Args) -> Message:
+        """alert snooze ID DURATION
+
+        Keep an alert quiet for a while (it is still checked); 0 ends a snooze.
+
+        /pulse alert snooze 4 2h
+        """
+        usage = "/pulse alert snooze ID DURATION"
+        if len(args.words) != 2:
+            raise UsageError("Give the alert's number and how long, e.g. `2h`.", usage=usage)
+        alert = alert_arg(ctx, Args(args.words[:1], args.options, args.flags), usage)
+        length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
+        if ctx.alerts is None:
+            raise UsageError("Alerts are not available here.")
+        if length == 0:
+            ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, snoozed_until=None)
+            ctx.audit("alert.unsnooze", alert=alert.id)
+            return _reply(f"Alert #{alert.id} is no longer snoozed.")
+        ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
+        until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
+        return _reply(f"Alert #{alert.id} is snoozed until {until.strftime('%a %d %b %H:%M')}.")

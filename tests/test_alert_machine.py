@@ -1,0 +1,479 @@
+"""The alert state machine: every transition, reminders, flapping, unknown and back,
+snooze and mute. Pure: fixed instants, no clock, no I/O."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.alert_machine import (
+    CLEAR_FOR,
+    REMIND_EVERY,
+    AlertState,
+    Effect,
+    Failure,
+    Fire,
+    Observation,
+    Remind,
+    Resolve,
+    Rule,
+    Unknown,
+    UpstreamBack,
+    changes,
+    compare,
+    rule_of,
+    state_of,
+    step,
+)
+from bot.store.alerts import Alert
+from bot.store.team import Team
+
+T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+ABOVE = Rule(">", 10.0)
+ABOVE_FOR_5M = Rule(">", 10.0, for_seconds=300)
+HIGH, LOW = 15.0, 5.0
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def ok(**kw: object) -> AlertState:
+    return replace(AlertState.new(T0 - timedelta(days=1)), **kw)  # type: ignore[arg-type]
+
+
+def firing(**kw: object) -> AlertState:
+    base = AlertState(
+        "firing",
+        T0,
+        pending_since=T0,
+        last_value=HIGH,
+        message_ts="111.222",
+        message_channel="C1",
+        last_reminder_at=T0,
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def unknown(**kw: object) -> AlertState:
+    base = AlertState("unknown", T0, consecutive_failures=3, unknown_announced=True)
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+# ---- one step at a time -----------------------------------------------------------------
+
+CASES = [
+    # (start, observation, rule, minutes after T0, expected state, expected effects)
+    pytest.param(ok(), LOW, ABOVE, 0, "ok", [], id="ok-false-stays-ok"),
+    pytest.param(ok(), HIGH, ABOVE, 0, "firing", [Fire(HIGH)], id="ok-true-for-0-fires"),
+    pytest.param(ok(), HIGH, ABOVE_FOR_5M, 0, "pending", [], id="ok-true-with-for-pending"),
+    pytest.param(
+        AlertState("pending", T0, pending_since=T0),
+        HIGH,
+        ABOVE_FOR_5M,
+        4,
+        "pending",
+        [],
+        id="pending-true-not-long-enough",
+    ),
+    pytest.param(
+        AlertState("pending", T0, pending_since=T0),
+        HIGH,
+        ABOVE_FOR_5M,
+        5,
+        "firing",
+        [Fire(HIGH)],
+        id="pending-true-held-for-fires",
+    ),
+    pytest.param(
+        AlertState("pending", T0, pending_since=T0),
+        LOW,
+        ABOVE_FOR_5M,
+        3,
+        "ok",
+        [],
+        id="pending-false-back-to-ok-silently",
+    ),
+    pytest.param(firing(), HIGH, ABOVE, 60, "firing", [], id="firing-true-no-reminder-yet"),
+    pytest.param(
+        firing(), HIGH, ABOVE, 240, "firing", [Remind(HIGH, T0)], id="firing-true-reminds-at-4h"
+    ),
+    pytest.param(
+        firing(pending_since=at(59)),
+        LOW,
+        ABOVE,
+        60,
+        "firing",
+        [],
+        id="firing-false-briefly-resolve-deferred",
+    ),
+    pytest.param(
+        firing(pending_since=at(50)),
+        LOW,
+        ABOVE,
+        60,
+        "ok",
+        [Resolve(LOW, "111.222", "C1")],
+        id="firing-false-clear-5m-resolves",
+    ),
+    pytest.param(
+        firing(message_ts=None, message_channel=None, last_reminder_at=None),
+        LOW,
+        ABOVE,
+        60,
+        "ok",
+        [],
+        id="firing-without-message-resolves-silently",
+    ),
+    pytest.param(ok(), Failure("down"), ABOVE, 0, "ok", [], id="first-failure-quiet"),
+    pytest.param(
+        ok(consecutive_failures=2),
+        Failure("down"),
+        ABOVE,
+        0,
+        "unknown",
+        [Unknown(3, "down")],
+        id="third-failure-unknown-said",
+    ),
+    pytest.param(
+        firing(consecutive_failures=2),
+        Failure("down"),
+        ABOVE,
+        1,
+        "unknown",
+        [Unknown(3, "down")],
+        id="firing-third-failure-unknown",
+    ),
+    pytest.param(
+        unknown(consecutive_failures=7),
+        Failure("down"),
+        ABOVE,
+        0,
+        "unknown",
+        [],
+        id="unknown-failure-not-repeated",
+    ),
+    pytest.param(unknown(), LOW, ABOVE, 5, "ok", [UpstreamBack()], id="unknown-back-to-ok"),
+    pytest.param(
+        unknown(),
+        HIGH,
+        ABOVE,
+        5,
+        "firing",
+        [UpstreamBack(), Fire(HIGH)],
+        id="unknown-back-and-true-fires",
+    ),
+    pytest.param(
+        unknown(message_ts="111.222", message_channel="C1", pending_since=T0, last_reminder_at=T0),
+        HIGH,
+        ABOVE,
+        5,
+        "firing",
+        [UpstreamBack()],
+        id="unknown-back-still-firing-no-second-message",
+    ),
+    pytest.param(
+        unknown(message_ts="111.222", message_channel="C1", pending_since=T0),
+        LOW,
+        ABOVE,
+        30,
+        "ok",
+        [UpstreamBack(), Resolve(LOW, "111.222", "C1")],
+        id="unknown-back-and-clear-resolves-original",
+    ),
+    pytest.param(
+        ok(snoozed_until=at(60)), HIGH, ABOVE, 0, "firing", [], id="snoozed-fire-suppressed"
+    ),
+    pytest.param(
+        firing(snoozed_until=at(600)),
+        HIGH,
+        ABOVE,
+        300,
+        "firing",
+        [],
+        id="snoozed-reminder-suppressed",
+    ),
+    pytest.param(
+        firing(snoozed_until=at(600), pending_since=at(200)),
+        LOW,
+        ABOVE,
+        300,
+        "ok",
+        [Resolve(LOW, "111.222", "C1")],
+        id="snoozed-resolve-still-said",
+    ),
+    pytest.param(
+        firing(message_ts=None, message_channel=None, last_reminder_at=None, snoozed_until=at(30)),
+        HIGH,
+        ABOVE,
+        31,
+        "firing",
+        [Fire(HIGH)],
+        id="snooze-over-still-true-fires-now",
+    ),
+    pytest.param(ok(muted=True), HIGH, ABOVE, 0, "firing", [], id="muted-fire-suppressed"),
+    pytest.param(
+        firing(muted=True, pending_since=at(100)),
+        LOW,
+        ABOVE,
+        300,
+        "ok",
+        [Resolve(LOW, "111.222", "C1")],
+        id="muted-resolve-still-said",
+    ),
+    pytest.param(
+        ok(muted=True, consecutive_failures=2),
+        Failure("down"),
+        ABOVE,
+        0,
+        "unknown",
+        [],
+        id="muted-unknown-suppressed",
+    ),
+    pytest.param(unknown(muted=True), LOW, ABOVE, 0, "ok", [], id="muted-upstream-back-suppressed"),
+    pytest.param(
+        ok(last_reminder_at=at(-10)),
+        HIGH,
+        ABOVE,
+        0,
+        "pending",
+        [],
+        id="true-soon-after-a-post-must-hold-5m",
+    ),
+    pytest.param(
+        AlertState("pending", at(-5), pending_since=at(-5), last_reminder_at=at(-15)),
+        HIGH,
+        ABOVE,
+        0,
+        "firing",
+        [Fire(HIGH)],
+        id="held-5m-after-a-post-fires",
+    ),
+    pytest.param(ok(), float("nan"), Rule("<", 10.0), 0, "ok", [], id="no-data-never-holds"),
+]
+
+
+@pytest.mark.parametrize(("start", "seen", "rule", "minutes", "expected", "effects"), CASES)
+def test_transition(
+    start: AlertState,
+    seen: Observation,
+    rule: Rule,
+    minutes: float,
+    expected: str,
+    effects: list[Effect],
+) -> None:
+    after, said = step(start, seen, rule, at(minutes))
+    assert after.state == expected
+    assert said == effects
+
+
+def test_fire_starts_the_reminder_clock_and_resolve_clears_the_message() -> None:
+    fired, said = step(ok(), HIGH, ABOVE, at(0))
+    assert said == [Fire(HIGH)]
+    assert (fired.state_since, fired.last_reminder_at, fired.last_value) == (at(0), at(0), HIGH)
+    fired = replace(fired, message_ts="1.1", message_channel="C9")  # what the caller stores
+    cleared, said = step(fired, LOW, ABOVE, at(10))
+    assert said == [Resolve(LOW, "1.1", "C9")]
+    assert (cleared.message_ts, cleared.message_channel, cleared.pending_since) == (
+        None,
+        None,
+        None,
+    )
+    assert cleared.last_reminder_at == at(10)
+
+
+def test_failures_reset_on_success_and_snooze_is_tidied() -> None:
+    state, _ = step(ok(consecutive_failures=2, snoozed_until=at(-1)), LOW, ABOVE, at(0))
+    assert state.consecutive_failures == 0
+    assert state.snoozed_until is None
+
+
+def test_firing_alert_that_goes_unknown_keeps_its_message() -> None:
+    state = firing()
+    for minute in (1, 2, 3):
+        state, _ = step(state, Failure("timeout"), ABOVE, at(minute))
+    assert state.state == "unknown"
+    assert (state.message_ts, state.message_channel) == ("111.222", "C1")
+
+
+# ---- sequences --------------------------------------------------------------------------
+
+
+def run(
+    rule: Rule,
+    observations: Iterable[tuple[datetime, Observation]],
+    start: AlertState | None = None,
+) -> tuple[AlertState, list[tuple[datetime, Effect]]]:
+    """Feed observations in order, storing a message ts after each Fire as the caller does."""
+    state = start or AlertState.new(T0 - timedelta(days=1))
+    said: list[tuple[datetime, Effect]] = []
+    for n, (when, seen) in enumerate(observations):
+        state, effects = step(state, seen, rule, when)
+        for effect in effects:
+            if isinstance(effect, Fire):
+                state = replace(state, message_ts=f"ts-{n}", message_channel="C1")
+            said.append((when, effect))
+    return state, said
+
+
+def every_minute(hours: float, value: Observation) -> list[tuple[datetime, Observation]]:
+    return [(at(m), value) for m in range(int(hours * 60))]
+
+
+def kinds(said: list[tuple[datetime, Effect]]) -> list[str]:
+    return [type(e).__name__ for _, e in said]
+
+
+def test_reminders_at_most_every_4_hours() -> None:
+    _, said = run(ABOVE, every_minute(13, HIGH))
+    assert kinds(said) == ["Fire", "Remind", "Remind", "Remind"]
+    assert [w for w, _ in said] == [at(0), at(240), at(480), at(720)]
+
+
+@pytest.mark.parametrize("rule", [ABOVE, Rule(">=", 10.0)], ids=["above", "at-or-above"])
+def test_flapping_every_evaluation_fires_once(rule: Rule) -> None:
+    values = [(at(m), HIGH if m % 2 == 0 else LOW) for m in range(24 * 60)]
+    state, said = run(rule, values)
+    fires = [w for w, e in said if isinstance(e, Fire)]
+    assert len(fires) == 1
+    assert not any(isinstance(e, Resolve) for _, e in said)
+    assert len([e for _, e in said if isinstance(e, Remind)]) <= 24 * 60 // (4 * 60)
+    assert state.state == "firing"
+    # and then it really clears: resolved once, 5 minutes after the last bad value
+    last_bad = at(24 * 60 - 2)
+    clear = [(last_bad + timedelta(minutes=m), LOW) for m in range(2, 10)]
+    state, said = run(rule, clear, start=state)
+    assert [(w, type(e).__name__) for w, e in said] == [(last_bad + CLEAR_FOR, "Resolve")]
+
+
+def test_slow_flapping_fires_at_most_once_per_4_hours() -> None:
+    # bad for 1 minute, good for 6, over and over: the first blip fires and resolves; the
+    # next blips come within 4 hours of the resolve and do not hold for 5 minutes
+    values = [(at(m), HIGH if m % 7 == 0 else LOW) for m in range(24 * 60)]
+    _, said = run(ABOVE, values)
+    assert kinds(said)[:2] == ["Fire", "Resolve"]
+    assert said[1][0] == at(5)
+    fires = [w for w, e in said if isinstance(e, Fire)]
+    assert all(b - a > REMIND_EVERY for a, b in itertools.pairwise(fires))
+    assert len(fires) <= 6
+
+
+def test_a_real_recurrence_after_a_resolve_still_fires() -> None:
+    values = [(at(0), HIGH)] + [(at(m), LOW) for m in range(1, 10)]
+    values += [(at(m), HIGH) for m in range(10, 20)]
+    _, said = run(ABOVE, values)
+    assert [(w, type(e).__name__) for w, e in said] == [
+        (at(0), "Fire"),
+        (at(5), "Resolve"),
+        (at(15), "Fire"),  # held 5 minutes because it had posted within the hour
+    ]
+
+
+def test_slow_evaluations_resolve_at_the_first_good_value() -> None:
+    every_2h = Rule("<", 100.0)
+    values: list[tuple[datetime, Observation]] = [(at(0), 50.0), (at(120), 150.0)]
+    _, said = run(every_2h, values)
+    assert kinds(said) == ["Fire", "Resolve"]
+
+
+def test_unknown_after_exactly_3_failures_said_once_and_back_said_once() -> None:
+    values: list[tuple[datetime, Observation]] = [
+        (at(m), Failure("Raygun is not answering")) for m in range(10)
+    ]
+    values += [(at(m), LOW) for m in range(10, 20)]
+    state, said = run(ABOVE, values)
+    assert [(w, e) for w, e in said] == [
+        (at(2), Unknown(3, "Raygun is not answering")),
+        (at(10), UpstreamBack()),
+    ]
+    assert state.state == "ok" and not state.unknown_announced
+
+
+def test_two_failures_between_successes_never_go_unknown() -> None:
+    pattern: list[Observation] = [Failure("x"), Failure("x"), LOW]
+    values = [(at(m), pattern[m % 3]) for m in range(60)]
+    state, said = run(ABOVE, values)
+    assert said == [] and state.state == "ok"
+
+
+def test_muted_then_unmuted_while_unknown_says_it_then() -> None:
+    state = ok(muted=True)
+    for m in range(5):
+        state, said = step(state, Failure("down"), ABOVE, at(m))
+        assert said == []
+    state = replace(state, muted=False)
+    state, said = step(state, Failure("down"), ABOVE, at(6))
+    assert said == [Unknown(6, "down")]
+
+
+def test_a_failed_post_is_retried_at_the_reminder_pace() -> None:
+    state, said = step(ok(), HIGH, ABOVE, at(0))
+    assert said == [Fire(HIGH)]  # ... and the caller could not post: no message_ts
+    state, said = step(state, HIGH, ABOVE, at(60))
+    assert said == []
+    state, said = step(state, HIGH, ABOVE, at(240))
+    assert said == [Fire(HIGH)]
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "expected"),
+    [
+        (">", 10.0, False),
+        (">", 10.5, True),
+        (">=", 10.0, True),
+        ("<", 10.0, False),
+        ("<", 9.0, True),
+        ("<=", 10.0, True),
+        ("<=", float("nan"), False),
+    ],
+)
+def test_compare(op: str, value: float, expected: bool) -> None:
+    assert compare(op, value, 10.0) is expected
+
+
+def test_compare_refuses_unknown_operators() -> None:
+    with pytest.raises(ValueError, match="unknown operator"):
+        compare("==", 1.0, 1.0)
+
+
+def test_round_trip_with_the_stored_alert() -> None:
+    alert = Alert(
+        id=7,
+        team=Team("T0TEST01"),
+        metric="weldpulse.visitors",
+        op=">=",
+        value=100.0,
+        over_seconds=3600,
+        for_seconds=300,
+        channel_id="C1",
+        created_by="U1",
+        created_at=T0,
+        state="ok",
+        state_since=T0,
+        pending_since=None,
+        last_value=None,
+        consecutive_failures=0,
+        message_ts=None,
+        message_channel=None,
+        last_reminder_at=None,
+        snoozed_until=None,
+        muted=False,
+        unknown_announced=False,
+    )
+    assert rule_of(alert) == Rule(">=", 100.0, 300)
+    before = state_of(alert)
+    after, _ = step(before, 150.0, rule_of(alert), at(1))
+    assert changes(before, after) == {
+        "state": "pending",
+        "state_since": at(1),
+        "pending_since": at(1),
+        "last_value": 150.0,
+    }
+    assert timedelta(hours=4) == REMIND_EVERY

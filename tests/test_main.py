@@ -1,0 +1,89 @@
+"""`python -m bot`: modes chosen from the environment; misconfiguration is one sentence."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "fragment"),
+    [
+        (["serve"], {"SLACK_SIGNING_SECRET": "s"}, "needs a token source"),
+        ([], {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}, "PULSEBOT_SECRET_KEY"),
+        (["serve"], {"PORT": "eighty"}, "PORT must be a whole number"),
+        (
+            ["serve"],
+            {
+                "SLACK_SIGNING_SECRET": "s",
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "PULSEBOT_SECRET_KEY": "not-a-fernet-key",
+            },
+            "PULSEBOT_SECRET_KEY",
+        ),
+    ],
+    ids=["no-token", "no-key", "bad-port", "bad-key"],
+)
+def test_misconfiguration_stops_with_one_sentence(
+    argv: list[str],
+    env: dict[str, str],
+    fragment: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    env = {"DATABASE_PATH": str(tmp_path / "x.db"), **env}
+    assert main(argv, env) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("pulsebot: ")
+    assert fragment in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+    assert "not-a-fernet-key" not in err
+
+
+def test_console_once_answers_and_creates_a_private_key_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "PULSEBOT_"))}
+    env["DATABASE_PATH"] = str(tmp_path / "console.db")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--once", "/pulse help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Pulse Bot commands" in run.stdout
+    assert "/pulse stats [RANGE]" in run.stdout
+    key_file = tmp_path / "console.db.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert "generated a local key" in run.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--once", "/pulse services"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode == 0
+    assert "generated a local key" not in again.stderr  # said once, on first run only
+    assert "WeldPulse — connected" in again.stdout
+
+
+def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keygen"], {}) == 0
+    key = capsys.readouterr().out.strip()
+    assert main(["keygen"], {}) == 0
+    assert len(key) == 44 and key != capsys.readouterr().out.strip()
