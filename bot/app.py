@@ -172,6 +172,7 @@ class Runtime:
             router=self.router,
             make_context=self._slack_context,
             health=self.health,
+            alerts=self.alerts,
         )
         register(bolt, deps)
         return SlackWiring(bolt, web_app(bolt, deps))

@@ -12,12 +12,13 @@ import contextlib
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot import dispatch
 from bot.app import Runtime
 from bot.config import SERVICES, Settings
+from bot.outbound import Posted
 from bot.render_text import render
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -33,14 +34,41 @@ BANNER = (
 )
 
 
+class ConsolePoster:
+    """What the scheduler would post into Slack, printed instead."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.posted: list[tuple[str, dict[str, Any]]] = []
+
+    async def post(
+        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+    ) -> Posted:
+        self.posted.append((channel, payload))
+        where = f"#{channel.lstrip('#')}" + (" (in thread)" if thread_ts else "")
+        print(f"\n[posted to {where}]\n{render(payload)}", file=self.out)
+        return Posted(True, ts=f"{len(self.posted)}.000000", channel=channel)
+
+    async def update(self, team: Team, channel: str, ts: str, payload: dict[str, Any]) -> Posted:
+        print(f"\n[edited message {ts} in #{channel}]\n{render(payload)}", file=self.out)
+        return Posted(True, ts=ts, channel=channel)
+
+    async def dm(self, team: Team, user_id: str, text: str) -> Posted:
+        print(f"\n[direct message to {user_id}]\n{text}", file=self.out)
+        return Posted(True, channel=user_id)
+
+
 @contextlib.asynccontextmanager
 async def console_runtime(
-    settings: Settings, *, announce: Callable[[str], None] | None = None
+    settings: Settings,
+    *,
+    announce: Callable[[str], None] | None = None,
+    out: TextIO = sys.stdout,
 ) -> AsyncIterator[Runtime]:
     """A Runtime pointed at an in-process simulator, demo credentials connected."""
     async with SimServer() as sim:
         local = replace(settings, base_urls={**settings.base_urls, **sim.base_urls})
-        runtime = Runtime.build(local, announce=announce)
+        runtime = Runtime.build(local, announce=announce, outbound=ConsolePoster(out))
         try:
             for service in SERVICES:
                 if runtime.store.credentials.get(CONSOLE_TEAM, service) is None:
@@ -77,7 +105,7 @@ async def run(
     def announce(text: str) -> None:
         print(text, file=sys.stderr)
 
-    async with console_runtime(settings, announce=announce) as runtime:
+    async with console_runtime(settings, announce=announce, out=stdout) as runtime:
         if once is not None:
             print(await answer_line(runtime, once), file=stdout)
             return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,6 +25,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import dispatch
+from bot.alerts import BUTTONS as ALERT_BUTTONS
+from bot.alerts import Alerts
 from bot.blocks import Message
 from bot.config import Settings
 from bot.errors import PulseError
@@ -58,6 +61,7 @@ class SlackDeps:
     router: Router
     make_context: MakeContext
     health: Callable[[], dict[str, Any]] = field(default_factory=lambda: dict)
+    alerts: Alerts | None = None
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
@@ -256,6 +260,29 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             response_type="in_channel",
             replace_original=False,
         )
+
+    @app.action(re.compile(f"^({'|'.join(ALERT_BUTTONS)})$"))
+    async def alert_button(
+        ack: Callable[..., Awaitable[None]],
+        body: dict[str, Any],
+        respond: AsyncRespond,
+    ) -> None:
+        """Snooze 1h / Snooze 24h / Mute on a firing alert: audited, members only."""
+        await ack()
+        action = body["actions"][0]
+        user = body.get("user") or {}
+        answer = (
+            deps.alerts.press(
+                team_of(body),
+                user.get("team_id"),
+                action.get("action_id", ""),
+                str(action.get("value", "")),
+                user.get("id", ""),
+            )
+            if deps.alerts is not None
+            else "Alerts are not available."
+        )
+        await respond(text=answer, response_type="ephemeral", replace_original=False)
 
     @app.view(connect.CALLBACK_ID)
     async def connect_submitted(
