@@ -22,6 +22,7 @@ from aiohttp import web
 from cryptography.fernet import Fernet
 
 from bot.app import Runtime
+from bot.clock import Clock
 from bot.config import Settings
 from bot.fakeslack import FakeSlackServer, signed_headers
 from bot.runner import start_http
@@ -134,9 +135,9 @@ def e2e_settings(tmp_path: Path, slack: FakeSlackServer, **env: str) -> Settings
 
 
 async def start_harness(
-    settings: Settings, slack: FakeSlackServer
+    settings: Settings, slack: FakeSlackServer, clock: Clock | None = None
 ) -> tuple[PulseHarness, web.AppRunner]:
-    runtime = Runtime.build(settings)
+    runtime = Runtime.build(settings, clock=clock)
     await runtime.start_background()
     runner = await start_http(runtime, "127.0.0.1", 0)
     port = runner.addresses[0][1]

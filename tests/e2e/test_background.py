@@ -1,0 +1,149 @@
+"""What the running app does while nobody types, over real HTTP: digests and alerts.
+
+The app runs with its real scheduler; a digest created by slash command for the next
+minute is posted once with the simulator's numbers, and an alert on weldpulse.realtime
+fires when the simulator's traffic is raised and resolves when it is lowered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from bot.blocks import human
+from bot.clients.weldpulse import WeldPulseClient
+from bot.clock import FakeClock
+from bot.fakeslack import FakeSlackServer
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.sim.server import SimServer
+from bot.store.team import Team
+from commands.ranges import parse_range
+from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+
+TEAM = Team("T0000001")
+KEY = DEMO_CREDENTIALS["weldpulse"]
+
+
+async def _start(
+    tmp_path: Path,
+    slack: FakeSlackServer,
+    sim: SimServer,
+    clock: FakeClock | None = None,
+    **env: str,
+) -> tuple[PulseHarness, object]:
+    urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
+    settings = e2e_settings(
+        tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls, **env
+    )
+    h, runner = await start_harness(settings, slack, clock)
+    h.sim = sim
+    h.runtime.store.credentials.save(TEAM, "weldpulse", dict(KEY), "U0BOSS")
+    return h, runner
+
+
+async def stored_message_ts(h: PulseHarness) -> str:
+    """The firing message's ts, once the evaluator has saved it."""
+    for _ in range(50):
+        alert = h.runtime.store.alerts.get(TEAM, 1)
+        if alert is not None and alert.message_ts:
+            return alert.message_ts
+        await asyncio.sleep(0.1)
+    raise AssertionError("the firing message was never recorded")
+
+
+@pytest.fixture
+async def running(
+    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+) -> AsyncIterator[PulseHarness]:
+    h, runner = await _start(tmp_path, slack, sim)
+    try:
+        yield h
+    finally:
+        await h.http.aclose()
+        await runner.cleanup()  # type: ignore[attr-defined]
+        await h.runtime.stop_background()
+        await h.runtime.close()
+
+
+async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
+    running: PulseHarness, sim: SimServer
+) -> None:
+    h = running
+    now = datetime.now(UTC)
+    at = (now + timedelta(minutes=2 if now.second > 50 else 1)).replace(second=0, microsecond=0)
+    _, rid = await h.command(
+        f"digest add here daily {at:%H:%M} UTC --services weldpulse", channel_id="C0DIGEST"
+    )
+    confirmation = await h.response(rid)
+    assert confirmation["response_type"] == "ephemeral"
+    assert "Digest #1 added" in confirmation["text"]
+    state = h.slack.state
+    await state.wait_for(lambda: len(state.posts("C0DIGEST")) >= 1, timeout=100)
+    await asyncio.sleep(1.5)  # a second post would have arrived by now
+    posts = state.posts("C0DIGEST")
+    assert len(posts) == 1
+    # the numbers are the simulator's for yesterday (UTC)
+    period = parse_range("yesterday", at, ZoneInfo("UTC"))
+    async with httpx.AsyncClient() as http:
+        client = WeldPulseClient(http, credential=KEY, base_url=sim.base_urls["weldpulse"])
+        stats = await client.stats(period.start, period.end)
+    fields = str(posts[0].args["blocks"])
+    assert f"*Visitors*\\n{human(stats.visitors)}" in fields
+    run = h.runtime.store.digests.get_run(1, at)
+    assert run is not None and run.status == "posted"
+
+
+async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
+    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+) -> None:
+    clock = FakeClock(datetime.now(UTC))
+    h, runner = await _start(tmp_path, slack, sim, clock, PULSEBOT_ALERT_INTERVAL="1")
+    try:
+        sim.control.set_traffic(0.0001)
+        _, rid = await h.command("alert add weldpulse.realtime > 40 --in <#C0ALERTS|alerts>")
+        assert "Alert #1 added" in (await h.response(rid))["text"]
+        state = h.slack.state
+        await asyncio.sleep(2.5)  # two evaluation rounds at low traffic: nothing posted
+        assert state.posts("C0ALERTS") == []
+
+        sim.control.set_traffic(1000)
+        await state.wait_for(lambda: len(state.posts("C0ALERTS")) == 1, timeout=10)
+        fired = state.posts("C0ALERTS")[0]
+        assert "weldpulse.realtime > 40" in fired.args["text"]
+        buttons = [
+            e["action_id"]
+            for b in fired.args["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+        ]
+        assert buttons == ["alert_snooze_1h", "alert_snooze_24h", "alert_mute"]
+
+        firing_ts = await stored_message_ts(h)
+        sim.control.set_traffic(0.0001)
+        clock.advance(6 * 60)  # clear for longer than the 5-minute anti-flap window
+        await state.wait_for(lambda: len(state.called("chat.update")) == 1, timeout=10)
+        update = state.called("chat.update")[0]
+        assert (update.args["channel"], update.args["ts"]) == ("C0ALERTS", firing_ts)
+        assert "Resolved" in str(update.args["blocks"])
+        await state.wait_for(
+            lambda: any(p.args.get("thread_ts") == firing_ts for p in state.posts()), 10
+        )
+        for _ in range(50):  # the new state is saved right after the messages are sent
+            alert = h.runtime.store.alerts.get(TEAM, 1)
+            if alert is not None and alert.state == "ok":
+                break
+            await asyncio.sleep(0.1)
+        assert alert is not None and alert.state == "ok" and alert.message_ts is None
+        firing_posts = [p for p in state.posts("C0ALERTS") if "thread_ts" not in p.args]
+        assert len(firing_posts) == 1
+    finally:
+        await h.http.aclose()
+        await runner.cleanup()  # type: ignore[attr-defined]
+        await h.runtime.stop_background()
+        await h.runtime.close()
