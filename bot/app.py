@@ -109,6 +109,7 @@ class Runtime:
     extras: dict[str, Any] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     clockwork: Clockwork | None = None
+    poster: Poster | None = None
 
     @classmethod
     def build(
@@ -132,6 +133,7 @@ class Runtime:
             settings, clock, store, build_router(settings.admins), http, pool, digests, alerts
         )
         runtime.health_checks["database"] = store.ping
+        runtime.poster = poster
         return runtime
 
     # ---- background work: the scheduler runs in exactly one process --------------------
@@ -240,5 +242,7 @@ class Runtime:
         return report
 
     async def close(self) -> None:
+        if self.poster is not None:
+            await self.poster.close()
         await self.http.aclose()
         self.store.close()

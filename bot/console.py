@@ -57,6 +57,9 @@ class ConsolePoster:
         print(f"\n[direct message to {user_id}]\n{text}", file=self.out)
         return Posted(True, channel=user_id)
 
+    async def close(self) -> None:
+        return None
+
 
 @contextlib.asynccontextmanager
 async def console_runtime(

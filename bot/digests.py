@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from bot import messages
 from bot.blocks import Message, context, divider, header, human, section, table
 from bot.clock import Clock
-from bot.errors import PulseError, ServiceError
+from bot.errors import NotConnected, PulseError, ServiceError
 from bot.outbound import Posted, Poster
 from bot.schedules import catch_up, default_range, describe, next_run, schedule_of
 from bot.services import ClientPool, Directory
@@ -39,6 +39,9 @@ CHANNEL_PROBLEMS = {
     "not_in_channel": "the channel is private and the bot has not been invited",
     "restricted_action": "the channel does not allow the bot to post",
 }
+#: Digests composed at once: enough to overlap upstream latency, few enough that a
+#: thousand due at the same minute do not pile up in the HTTP connection pool.
+COMPOSE_CONCURRENCY = 64
 TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
 
 
@@ -79,7 +82,8 @@ async def _service_blocks(
         if service == "weldpulse":
             blocks += [section(text) for text in await _weldpulse_tops(directory, period)]
         return blocks
-    except ServiceError as err:
+    except (ServiceError, NotConnected) as err:
+        # A selected service that was disconnected since is said plainly, like a failure.
         return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
 
 
@@ -124,6 +128,7 @@ class Digests:
         self.outbound = outbound
         self.clock = clock
         self.listeners: list[Callable[[int], None]] = []
+        self._composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
 
     def changed(self, digest_id: int) -> None:
         """A digest was added, removed, paused or resumed: the scheduler follows the table."""
@@ -152,7 +157,8 @@ class Digests:
         if not self.store.digests.claim_run(digest_id, scheduled_for):
             return RunResult("duplicate")
         try:
-            message = await compose(Directory(self.pool, digest.team), digest, scheduled_for)
+            async with self._composing:  # bounds concurrent upstream work in a fan-out
+                message = await compose(Directory(self.pool, digest.team), digest, scheduled_for)
         except PulseError as err:
             detail = messages.sentence(err)
             self.store.digests.finish_run(digest_id, scheduled_for, "failed", detail=detail)

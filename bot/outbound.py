@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -56,6 +57,8 @@ class Poster(Protocol):
     ) -> Posted: ...
 
     async def dm(self, team: Team, user_id: str, text: str) -> Posted: ...
+
+    async def close(self) -> None: ...
 
 
 class BotTokens:
@@ -118,7 +121,7 @@ class Outbound:
         clock: Clock,
         *,
         api_url: str,
-        per_channel_interval: float = 1.0,
+        per_channel_interval: float = 1.1,
     ):
         self._tokens = tokens
         self._clock = clock
@@ -126,10 +129,24 @@ class Outbound:
         self._interval = per_channel_interval
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._last: dict[str, float] = {}
+        self._session: aiohttp.ClientSession | None = None
+        self._clients: dict[str, AsyncWebClient] = {}
         self.sent = 0
 
     def _client(self, token: str) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=self._api_url)
+        """One Web API client per token, sharing one HTTP session for all posts."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+        client = self._clients.get(token)
+        if client is None:
+            client = AsyncWebClient(token=token, base_url=self._api_url, session=self._session)
+            self._clients[token] = client
+        return client
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        self._clients.clear()
 
     async def post(
         self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None

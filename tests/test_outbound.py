@@ -20,11 +20,23 @@ async def slack(clock: FakeClock) -> AsyncIterator[FakeSlackServer]:
         yield server
 
 
+OPENED: list[Outbound] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_outbounds() -> AsyncIterator[None]:
+    yield
+    while OPENED:
+        await OPENED.pop().close()
+
+
 def outbound(slack: FakeSlackServer, clock: FakeClock, interval: float = 1.0) -> Outbound:
     async def token(team: Team) -> str | None:
         return "xoxb-out" if team == TEAM else None
 
-    return Outbound(token, clock, api_url=slack.api_url, per_channel_interval=interval)
+    made = Outbound(token, clock, api_url=slack.api_url, per_channel_interval=interval)
+    OPENED.append(made)
+    return made
 
 
 async def test_posts_to_one_channel_are_paced_one_per_second(
@@ -92,4 +104,5 @@ async def test_revoked_token_is_reported(slack: FakeSlackServer, clock: FakeCloc
         return "xoxb-revoked"
 
     out = Outbound(token, clock, api_url=slack.api_url)
+    OPENED.append(out)
     assert (await out.post(TEAM, "C1", {"text": "hi"})).error == "token_revoked"
