@@ -20,7 +20,6 @@ from bot.store.team import Team
 
 if TYPE_CHECKING:
     from bot.alerts import Alerts
-
     from bot.digests import Digests
 
 
