@@ -87,3 +87,33 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
     key = capsys.readouterr().out.strip()
     assert main(["keygen"], {}) == 0
     assert len(key) == 44 and key != capsys.readouterr().out.strip()
+
+
+def test_rotate_keys_reencrypts_with_the_newest_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.fernet import Fernet
+
+    from bot.app import open_store
+    from bot.clock import SystemClock
+    from bot.config import Settings
+    from bot.store.team import Team
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    db = str(tmp_path / "r.db")
+    store = open_store(
+        Settings.from_env({"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": old}), SystemClock()
+    )
+    store.credentials.save(Team("T1"), "weldpulse", {"api_key": "ak_live_rotate_me_000"}, "U1")
+    store.close()
+    assert main(["rotate-keys"], {"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": f"{new},{old}"}) == 0
+    assert "re-encrypted 1 secrets" in capsys.readouterr().out
+    only_new = open_store(
+        Settings.from_env({"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": new}), SystemClock()
+    )
+    try:
+        assert only_new.credentials.get(Team("T1"), "weldpulse") == {
+            "api_key": "ak_live_rotate_me_000"
+        }
+    finally:
+        only_new.close()

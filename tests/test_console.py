@@ -1,0 +1,97 @@
+"""The local console answers every command with demo data, through the real router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.app import Runtime
+from bot.config import Settings
+from bot.console import answer_line, console_runtime, run
+
+LINES = [
+    "/pulse help",
+    "/pulse stats",
+    "/pulse stats last-month",
+    "/pulse pages 30d",
+    "/pulse referrers",
+    "/pulse geo --limit 5",
+    "/pulse devices",
+    "/pulse events",
+    "/pulse realtime",
+    "/pulse sites",
+    "/pulse timeseries 7d",
+    "/pulse sessions ana@example.com 30d",
+    "/pulse pulses ana 7d",
+    "/pulse apps",
+    "/pulse apps --page 2",
+    "/pulse inspections 30d",
+    "/pulse actions",
+    "/pulse actions --overdue",
+    "/pulse services",
+    "/pulse admins",
+    "/pulse digest list",
+    "/pulse alert list",
+]
+
+
+@pytest.fixture
+async def runtime(tmp_path: Path) -> AsyncIterator[Runtime]:
+    settings = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "console.db"),
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    async with console_runtime(settings, out=StringIO()) as rt:
+        yield rt
+
+
+@pytest.mark.parametrize("line", LINES)
+async def test_every_command_has_something_true_to_show(runtime: Runtime, line: str) -> None:
+    shown = await answer_line(runtime, line)
+    assert "Sorry, something went wrong" not in shown
+    assert "is not connected" not in shown
+    assert "not answering" not in shown
+    assert "(only you can see this)" in shown
+
+
+async def test_session_detail_from_a_listed_id(runtime: Runtime) -> None:
+    listing = await answer_line(runtime, "/pulse sessions ana@example.com 30d --limit 1")
+    session_id = next(w for w in listing.split() if w.isdigit() and len(w) > 8)
+    detail = await answer_line(runtime, f"/pulse session {session_id}")
+    assert session_id in detail
+    assert "Sorry" not in detail
+
+
+async def test_a_digest_run_prints_what_the_channel_would_see(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "c.db"),
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    out = StringIO()
+    async with console_runtime(settings, out=out) as rt:
+        assert "Digest #1 added" in await answer_line(rt, "/pulse digest add here daily 09:00")
+        assert "posted" in await answer_line(rt, "/pulse digest run 1")
+    printed = out.getvalue()
+    assert "[posted to #C0CONSOLE]" in printed
+    assert "Pulse digest — yesterday" in printed
+
+
+async def test_the_repl_reads_lines_until_exit(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "r.db"),
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    out = StringIO()
+    code = await run(settings, stdin=StringIO("/pulse pgaes\nexit\n"), stdout=out)
+    assert code == 0
+    assert "Did you mean `/pulse pages`?" in out.getvalue()
