@@ -23,7 +23,14 @@ from bot.blocks import Message, context, divider, header, human, section, table
 from bot.clock import Clock
 from bot.errors import NotConnected, PulseError, ServiceError
 from bot.outbound import Posted, Poster
-from bot.schedules import catch_up, default_range, describe, next_run, schedule_of
+from bot.schedules import (
+    catch_up,
+    default_range,
+    describe,
+    latest_run_at_or_before,
+    next_run,
+    schedule_of,
+)
 from bot.services import ClientPool, Directory
 from bot.store import Store
 from bot.store.digests import Digest
@@ -137,6 +144,24 @@ class Digests:
 
     def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
         return next_run(schedule_of(digest), after or self.clock.now())
+
+    def resume(self, digest: Digest) -> None:
+        """Resume `digest` from its next scheduled time. The latest run that fell while it was
+        paused is recorded as skipped: the bot was not down then, so a restart's catch-up
+        must not post it late (nor count the pause as downtime)."""
+        self.store.digests.set_paused(digest.team, digest.id, False)
+        if not digest.paused:
+            return
+        since = max(digest.created_at, digest.last_run_at or digest.created_at)
+        missed = latest_run_at_or_before(schedule_of(digest), self.clock.now())
+        if (
+            missed is not None
+            and missed > since
+            and self.store.digests.claim_run(digest.id, missed)
+        ):
+            self.store.digests.finish_run(
+                digest.id, missed, "skipped", detail="the digest was paused"
+            )
 
     async def preview(self, digest: Digest) -> Message:
         return await compose(Directory(self.pool, digest.team), digest, self.clock.now())

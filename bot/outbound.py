@@ -188,6 +188,10 @@ class Outbound:
                 self._last[key] = self._clock.monotonic()
                 try:
                     response = await getattr(client, method)(**args)
+                except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                    log.warning("Slack could not be reached for %s in %s: %s", method, key,
+                                type(exc).__name__)
+                    return Posted(False, channel=channel, error="slack_unreachable")
                 except SlackApiError as exc:
                     status = getattr(exc.response, "status_code", 200)
                     code = _error_code(exc)

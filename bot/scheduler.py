@@ -60,7 +60,7 @@ class Clockwork:
             )
         self.reconcile()
         self.scheduler.add_job(
-            self.reconcile,
+            self._reconcile_job,
             "interval",
             seconds=RECONCILE_SECONDS,
             id="reconcile",
@@ -77,6 +77,12 @@ class Clockwork:
                 coalesce=True,
                 next_run_time=self.clock.now() + timedelta(seconds=1),
             )
+
+    async def _reconcile_job(self) -> None:
+        """The periodic reconcile, as a coroutine so that it runs on the event loop: APScheduler
+        runs plain functions in a worker thread, which would race the commands (and their
+        `Digests.changed`) for the store's connection and for the job table."""
+        self.reconcile()
 
     def reconcile(self) -> None:
         """Make the jobs match the digests table: add, re-time or drop `digest:<id>` jobs."""

@@ -24,6 +24,15 @@ ADD_USAGE = "/pulse digest add CHANNEL SCHEDULE [TZ] [--services a,b] [--range R
 SCHEDULES = "`daily HH:MM`, `weekdays HH:MM`, `weekly DAY HH:MM` or `hourly :MM`"
 
 
+def private_only(args: Args, usage: str) -> None:
+    """Confirmations and previews are ephemeral: the channel sees only the digests."""
+    if args.has("public"):
+        raise UsageError(
+            "Digest changes and previews are shown to you only; the channel sees just the digests.",
+            usage=usage,
+        )
+
+
 def channel_arg(ctx: Context, word: str, usage: str) -> str:
     """A channel mention, `#name` or `here` → what chat.postMessage accepts."""
     if word.lower() == "here":
@@ -109,6 +118,7 @@ def register(router: Router) -> None:
         /pulse digest add #ops hourly :05 --range 24h
         """
         reject_unknown(args, ADD_USAGE, {"services", "range"})
+        private_only(args, ADD_USAGE)
         if len(args.words) < 2:
             raise UsageError(f"Say where and when: a channel, then {SCHEDULES}.", usage=ADD_USAGE)
         channel = channel_arg(ctx, args.words[0], ADD_USAGE)
@@ -117,7 +127,10 @@ def register(router: Router) -> None:
         if rest and (zone := zone_arg(rest[-1])) is not None:
             tz = zone
             rest = rest[:-1]
-        schedule, used = parse_schedule(rest, tz)
+        try:
+            schedule, used = parse_schedule(rest, tz)
+        except UsageError as err:
+            raise UsageError(err.message, usage=ADD_USAGE) from None
         if used != len(rest):
             raise UsageError(
                 f"I don't know what `{rest[used]}` means here. Schedules are {SCHEDULES}.",
@@ -162,10 +175,14 @@ def register(router: Router) -> None:
         return Message(f"{len(digests)} digests", tuple(blocks))
 
     async def _toggle(ctx: Context, args: Args, paused: bool, usage: str) -> Message:
+        private_only(args, usage)
         digest = digest_id(ctx, args, usage)
         verb = "pause" if paused else "resume"
         await may_change(ctx, digest, verb)
-        ctx.store.digests.set_paused(ctx.team, digest.id, paused, reason=None)
+        if paused or ctx.digests is None:
+            ctx.store.digests.set_paused(ctx.team, digest.id, paused, reason=None)
+        else:
+            ctx.digests.resume(digest)  # from its next scheduled time
         ctx.audit(f"digest.{verb}", digest=digest.id)
         if ctx.digests is not None:
             ctx.digests.changed(digest.id)
@@ -201,6 +218,7 @@ def register(router: Router) -> None:
 
         /pulse digest remove 3
         """
+        private_only(args, "/pulse digest remove ID")
         digest = digest_id(ctx, args, "/pulse digest remove ID")
         await may_change(ctx, digest, "remove")
         ctx.store.digests.remove(ctx.team, digest.id)
@@ -217,6 +235,7 @@ def register(router: Router) -> None:
 
         /pulse digest preview 3
         """
+        private_only(args, "/pulse digest preview ID")
         digest = digest_id(ctx, args, "/pulse digest preview ID")
         if ctx.digests is None:
             raise UsageError("Digests are not available here.")
@@ -231,6 +250,7 @@ def register(router: Router) -> None:
 
         /pulse digest run 3
         """
+        private_only(args, "/pulse digest run ID")
         digest = digest_id(ctx, args, "/pulse digest run ID")
         if ctx.digests is None:
             raise UsageError("Digests are not available here.")

@@ -106,3 +106,13 @@ async def test_revoked_token_is_reported(slack: FakeSlackServer, clock: FakeCloc
     out = Outbound(token, clock, api_url=slack.api_url)
     OPENED.append(out)
     assert (await out.post(TEAM, "C1", {"text": "hi"})).error == "token_revoked"
+
+
+async def test_slack_unreachable_is_a_value_not_an_exception(clock: FakeClock) -> None:
+    async def token(team: Team) -> str:
+        return "xoxb-out"
+
+    out = Outbound(token, clock, api_url="http://127.0.0.1:9/api/")  # nothing listens on :9
+    OPENED.append(out)
+    posted = await out.post(TEAM, "C1", {"text": "hi"})
+    assert (posted.ok, posted.error) == (False, "slack_unreachable")

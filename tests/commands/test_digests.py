@@ -1,0 +1,446 @@
+"""`/pulse digest …`: add, list, pause, resume, remove, preview and run.
+
+Through the same router, dispatcher and error handler as Slack, with a real `Digests`
+posting through the real `Outbound` to a recording fake of the Slack Web API and the
+service clients reading the simulated services. The harness's clock stands at Monday
+23 Nov 2026 14:30 UTC (15:30 in Berlin, 09:30 in New York).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot import dispatch
+from bot.blocks import Message
+from bot.digests import Digests
+from bot.fakeslack import Call, FakeSlackServer
+from bot.outbound import Outbound
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.sim.server import SimServer
+from bot.store.digests import Digest
+from bot.store.team import Team
+from tests.commands.harness import CommandHarness, make_harness
+
+ANA = "U0ANA"  # adds the digests; not an admin
+BEN = "U0BEN"  # another member; not an admin
+ADMIN = "U0ADMIN"
+ADD_USAGE = "Usage: `/pulse digest add CHANNEL SCHEDULE [TZ] [--services a,b] [--range R]`"
+
+
+@dataclass
+class Env:
+    cmd: CommandHarness
+    slack: FakeSlackServer
+    digests: Digests
+    changed: list[int]
+
+    async def run(self, line: str, user: str = ANA) -> Message:
+        """`/pulse LINE` from `user`; only ADMIN is a Pulse Bot admin."""
+
+        async def is_admin() -> bool:
+            return user == ADMIN
+
+        ctx = dataclasses.replace(
+            self.cmd.context(user_id=user), digests=self.digests, is_admin=is_admin
+        )
+        return await dispatch.answer(self.cmd.router, line, ctx)
+
+    def digest(self, number: int) -> Digest | None:
+        return self.cmd.store.digests.get(self.cmd.team, number)
+
+    def audit(self) -> list[tuple[str | None, str, dict[str, object]]]:
+        """(who, what, detail), oldest first."""
+        return [(e.user_id, e.action, e.detail) for e in reversed(self.cmd.store.audit.list(TEAM))]
+
+    def posts(self, channel: str) -> list[Call]:
+        return self.slack.state.posts(channel)
+
+
+TEAM = Team("T0TEST01")
+
+
+def shown(message: Message) -> list[str]:
+    """The texts of the message's blocks, as Slack receives them (mrkdwn)."""
+    out: list[str] = []
+    for block in message.to_slack()["blocks"]:
+        if isinstance(block.get("text"), dict):
+            out.append(block["text"]["text"])
+        out += [f["text"] for f in block.get("fields", [])]
+        out += [e["text"] for e in block.get("elements", []) if "text" in e]
+    return out
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    async with (
+        SimServer() as sim,
+        FakeSlackServer() as slack,
+        httpx.AsyncClient(timeout=5) as http,
+    ):
+        cmd = make_harness(tmp_path, http, sim.base_urls)
+        assert cmd.team == TEAM
+
+        async def token(team: Team) -> str | None:
+            return "xoxb-commands"
+
+        outbound = Outbound(token, cmd.clock, api_url=slack.api_url)
+        digests = Digests(cmd.store, cmd.pool, outbound, cmd.clock)
+        changed: list[int] = []
+        digests.listeners.append(changed.append)
+        try:
+            yield Env(cmd, slack, digests, changed)
+        finally:
+            await outbound.close()
+            cmd.store.close()
+
+
+# ---- add ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "channel", "channel_shown"),
+    [
+        ("<#C123>", "C123", "<#C123>"),
+        ("<#C0ABC|general>", "C0ABC", "<#C0ABC>"),  # as Slack escapes a mention
+        ("#marketing", "#marketing", "#marketing"),
+        ("here", "C0TEST", "<#C0TEST>"),  # the channel the command was typed in
+    ],
+    ids=["mention", "escaped-mention", "name", "here"],
+)
+async def test_add_posts_to_the_channel_named(
+    env: Env, where: str, channel: str, channel_shown: str
+) -> None:
+    message = await env.run(f"digest add {where} weekdays 09:00")
+
+    assert not message.public
+    assert message.text == (
+        "Digest #1 added.\n"
+        f"*#1* → {channel_shown} · every weekday at 09:00 Europe/Berlin · all connected services · "
+        "range yesterday\n"
+        "next: Tue 24 Nov 09:00 CET"
+    )
+    digest = env.digest(1)
+    assert digest is not None
+    assert (digest.channel_id, digest.schedule_kind, digest.hour, digest.minute) == (
+        channel,
+        "weekdays",
+        9,
+        0,
+    )
+    assert (digest.tz, digest.created_by, digest.services, digest.range) == (
+        "Europe/Berlin",
+        ANA,
+        (),
+        None,
+    )
+    assert env.audit() == [(ANA, "digest.add", {"digest": 1, "channel": channel})]
+    assert env.changed == [1]
+    assert env.slack.state.calls == []  # the channel hears nothing of it
+
+
+async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
+    message = await env.run(
+        "digest add #ops weekly fri 16:45 America/New_York --services weldpulse,raygun --range 7d"
+    )
+
+    assert not message.public
+    assert message.text == (
+        "Digest #1 added.\n"
+        "*#1* → #ops · every Friday at 16:45 America/New_York · weldpulse, raygun · range 7d\n"
+        "next: Fri 27 Nov 16:45 EST"
+    )
+    digest = env.digest(1)
+    assert digest is not None
+    assert (digest.schedule_kind, digest.weekday, digest.hour, digest.minute, digest.tz) == (
+        "weekly",
+        4,
+        16,
+        45,
+        "America/New_York",
+    )
+    assert (digest.services, digest.range) == (("weldpulse", "raygun"), "7d")
+
+
+async def test_add_hourly_in_utc(env: Env) -> None:
+    message = await env.run("digest add here hourly :05 UTC")
+    assert message.text.endswith(
+        "every hour at :05 UTC · all connected services · range 24h\nnext: Mon 23 Nov 15:05 UTC"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("digest add", "Say where and when: a channel, then `daily HH:MM`"),
+        ("digest add #ops", "Say where and when: a channel, then `daily HH:MM`"),
+        ("digest add #ops daily", "A daily schedule needs a time, e.g. `daily 09:00`."),
+        ("digest add #ops Europe/Berlin", "Say when to post."),
+        ("digest add #ops weekly 09:00", "A weekly schedule needs a day and a time"),
+        ("digest add #ops fortnightly 09:00", "`fortnightly` is not a schedule."),
+        ("digest add #ops daily 25:00", "`25:00` is not a time of day"),
+        ("digest add #ops daily 9am", "`9am` is not a time of day"),
+        ("digest add #ops weekly someday 09:00", "`someday` is not a day of the week"),
+        ("digest add #ops hourly :75", "`:75` is not a minute past the hour"),
+        ("digest add #ops daily 09:00 Berlin", "I don't know what `Berlin` means here."),
+        (
+            "digest add #ops daily 09:00 Mars/Olympus_Mons",
+            "`Mars/Olympus_Mons` is not a time zone I know (try e.g. Europe/Berlin).",
+        ),
+        ("digest add ops daily 09:00", "`ops` is not a channel: use #channel or `here`."),
+        (
+            "digest add #ops daily 09:00 --services weldpulse,slack",
+            "`--services` takes a comma-separated list of weldpulse, raygun, whatpulse, "
+            "pulsetracker, pulsepro.",
+        ),
+        ("digest add #ops daily 09:00 --services ,", "`--services` takes a comma-separated"),
+        ("digest add #ops daily 09:00 --range fortnight", "`fortnight` is not a range I know."),
+        ("digest add #ops daily 09:00 --every 2", "This command does not take `--every`."),
+        ("digest add #ops daily 09:00 --public", "shown to you only"),
+    ],
+    ids=[
+        "no-words",
+        "no-schedule",
+        "no-time",
+        "only-a-zone",
+        "weekly-without-day",
+        "unknown-kind",
+        "bad-hour",
+        "am-pm",
+        "bad-day",
+        "bad-minute",
+        "zone-without-region",
+        "unknown-zone",
+        "bad-channel",
+        "unknown-service",
+        "empty-services",
+        "bad-range",
+        "unknown-option",
+        "public",
+    ],
+)
+async def test_add_says_what_is_wrong_and_shows_the_usage(
+    env: Env, line: str, fragment: str
+) -> None:
+    message = await env.run(line)
+
+    assert not message.public
+    assert fragment in message.text
+    assert message.text.endswith(ADD_USAGE)
+    assert env.cmd.store.digests.list(TEAM) == []
+    assert env.audit() == []
+    assert env.changed == []
+
+
+# ---- list --------------------------------------------------------------------------------
+
+
+async def test_list_shows_each_next_run_in_the_digests_own_zone(env: Env) -> None:
+    assert "No digests yet" in (await env.run("digest list")).text
+    await env.run("digest add #ops daily 08:30 America/New_York")
+    await env.run("digest add #marketing weekly mon 09:00 Asia/Tokyo --services weldpulse")
+    await env.run("digest add here hourly :15 --range 7d")
+    await env.run("digest pause 3")
+
+    message = await env.run("digest list", user=BEN)
+
+    assert not message.public
+    assert shown(message) == [
+        "Digests",
+        "*#1* → #ops · every day at 08:30 America/New_York · all connected services · "
+        "range yesterday\nnext: Tue 24 Nov 08:30 EST",
+        "*#2* → #marketing · every Monday at 09:00 Asia/Tokyo · weldpulse · range last-week\n"
+        "next: Mon 30 Nov 09:00 JST",
+        "*#3* → <#C0TEST> · every hour at :15 Europe/Berlin · all connected services · "
+        "range 7d\n_paused_",
+        "Times are in each digest's own zone.",
+    ]
+
+
+# ---- pause, resume, remove ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [ANA, ADMIN], ids=["creator", "admin"])
+async def test_pause_resume_and_remove_by_the_creator_or_an_admin(env: Env, who: str) -> None:
+    await env.run("digest add #ops daily 09:00")
+
+    paused = await env.run("digest pause 1", user=who)
+    assert not paused.public
+    assert paused.text.startswith("Digest #1 paused.\n*#1* → #ops · every day at 09:00")
+    assert paused.text.endswith("\n_paused_")
+    digest = env.digest(1)
+    assert digest is not None
+    assert digest.paused
+
+    resumed = await env.run("digest resume #1", user=who)
+    assert not resumed.public
+    assert resumed.text.endswith("\nnext: Tue 24 Nov 09:00 CET")
+    digest = env.digest(1)
+    assert digest is not None
+    assert not digest.paused
+
+    removed = await env.run("digest remove 1", user=who)
+    assert not removed.public
+    assert removed.text == "Digest #1 removed."
+    assert env.digest(1) is None
+
+    assert [a[:2] for a in env.audit()] == [
+        (ANA, "digest.add"),
+        (who, "digest.pause"),
+        (who, "digest.resume"),
+        (who, "digest.remove"),
+    ]
+    assert [a[2] for a in env.audit()[1:]] == [{"digest": 1}] * 3
+    assert env.changed == [1, 1, 1, 1]
+    assert env.slack.state.calls == []
+
+
+async def test_resume_starts_again_from_the_next_scheduled_time(env: Env) -> None:
+    await env.run("digest add #ops daily 15:00")
+    await env.run("digest pause 1")
+    env.cmd.clock.advance(24 * 3600)  # Tue 15:30 in Berlin: 15:00 passed while paused
+
+    resumed = await env.run("digest resume 1")
+
+    assert resumed.text.endswith("\nnext: Wed 25 Nov 15:00 CET")
+    missed = env.cmd.store.digests.get_run(1, datetime(2026, 11, 24, 14, tzinfo=UTC))
+    assert missed is not None
+    assert (missed.status, missed.detail) == ("skipped", "the digest was paused")
+    assert env.slack.state.calls == []
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        ("digest pause 1", "pause other people's digests"),
+        ("digest resume 1", "resume other people's digests"),
+        ("digest remove 1", "remove other people's digests"),
+    ],
+    ids=["pause", "resume", "remove"],
+)
+async def test_another_member_may_not_change_someone_elses_digest(
+    env: Env, line: str, action: str
+) -> None:
+    await env.run("digest add #ops daily 09:00")
+    before = env.digest(1)
+
+    message = await env.run(line, user=BEN)
+
+    assert not message.public
+    assert message.text.startswith(f"Only Pulse Bot admins can {action}")
+    assert env.digest(1) == before
+    assert [a[1] for a in env.audit()] == ["digest.add"]
+    assert env.changed == [1]
+
+
+async def test_resuming_clears_the_reason_slack_gave(env: Env) -> None:
+    await env.run("digest add #ops daily 09:00")
+    env.cmd.store.digests.set_paused(TEAM, 1, True, reason="the channel is archived")
+    listed = shown(await env.run("digest list"))
+    assert listed[1].endswith("range yesterday\n_paused_: the channel is archived")
+
+    await env.run("digest resume 1")
+
+    digest = env.digest(1)
+    assert digest is not None
+    assert (digest.paused, digest.paused_reason) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("digest pause", "Give the digest's number, as shown by `/pulse digest list`."),
+        ("digest resume one", "Give the digest's number"),
+        ("digest remove 1 2", "Give the digest's number"),
+        ("digest remove 7", "There is no digest #7 in this workspace."),
+        ("digest pause 1 --public", "shown to you only"),
+        ("digest remove 1 --public", "shown to you only"),
+    ],
+    ids=["missing", "not-a-number", "two", "unknown", "public-pause", "public-remove"],
+)
+async def test_changes_need_one_known_digest(env: Env, line: str, fragment: str) -> None:
+    await env.run("digest add #ops daily 09:00")
+    message = await env.run(line)
+    assert not message.public
+    assert fragment in message.text
+    digest = env.digest(1)
+    assert digest is not None
+    assert not digest.paused
+    assert [a[1] for a in env.audit()] == ["digest.add"]
+
+
+async def test_another_workspaces_digest_is_not_there(env: Env) -> None:
+    env.cmd.store.digests.add(
+        Team("T0OTHER"),
+        channel_id="C9",
+        schedule_kind="daily",
+        hour=9,
+        minute=0,
+        tz="UTC",
+        created_by=ANA,
+    )
+    refused = await env.run("digest remove 1", user=ADMIN)
+    assert "There is no digest #1 in this workspace." in refused.text
+    assert (await env.run("digest list")).text.startswith("No digests yet")
+
+
+# ---- preview and run ---------------------------------------------------------------------
+
+
+async def test_preview_is_shown_to_the_caller_only(env: Env) -> None:
+    env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
+    await env.run("digest add <#C123> daily 09:00")
+
+    message = await env.run("digest preview 1", user=BEN)
+
+    assert not message.public
+    texts = shown(message)
+    assert texts[:3] == [
+        "Pulse digest — yesterday",
+        "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+        "*WeldPulse*",
+    ]
+    assert texts[3].startswith("*Visitors*\n")
+    assert any(t.startswith("*Top pages*") for t in texts)
+    assert env.slack.state.calls == []
+    assert "shown to you only" in (await env.run("digest preview 1 --public")).text
+
+
+async def test_run_posts_once_into_the_channel_now(env: Env) -> None:
+    env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
+    await env.run("digest add <#C123> daily 09:00")
+
+    message = await env.run("digest run 1", user=BEN)
+
+    assert not message.public
+    assert message.text == "Digest #1 posted to <#C123>."
+    [post] = env.posts("C123")
+    assert post.args["text"] == "Pulse digest — yesterday: WeldPulse"
+    assert env.slack.state.posts() == [post]
+    assert env.audit()[-1] == (BEN, "digest.run", {"digest": 1, "status": "posted"})
+    # the same instant cannot be posted twice; a later one can
+    again = await env.run("digest run 1")
+    assert again.text == "Digest #1 was not posted: duplicate."
+    env.cmd.clock.advance(60)
+    await env.run("digest run 1")
+    assert len(env.posts("C123")) == 2
+
+
+async def test_run_into_a_lost_channel_says_so_and_pauses(env: Env) -> None:
+    await env.run("digest add <#C0GONE> daily 09:00")
+    env.slack.state.channel_errors["C0GONE"] = "channel_not_found"
+
+    message = await env.run("digest run 1")
+
+    assert not message.public
+    assert message.text == "Digest #1 was not posted: channel_not_found."
+    digest = env.digest(1)
+    assert digest is not None
+    assert digest.paused
+    assert env.posts("C0GONE") == []

@@ -1,0 +1,551 @@
+"""Scheduled digests: what one says, each run posted at most once, downtime, Slack's refusals.
+
+Real storage in a file, the real service clients against the simulated services, and the
+real `Outbound` against a recording fake of the Slack Web API, all on one `FakeClock`: no
+test sleeps, and every instant is written out. 2026-11-23 is a Monday; Berlin is on CET
+(UTC+1) then, so a 09:00 digest runs at 08:00 UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.blocks import change, human
+from bot.clients.weldpulse import WeldPulseClient
+from bot.clock import FakeClock
+from bot.digests import Digests, compose
+from bot.fakeslack import Call, FakeSlack, FakeSlackServer
+from bot.outbound import Outbound
+from bot.services import ClientPool, Directory
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.sim.server import SimServer
+from bot.store import Secrets, Store, open_database
+from bot.store.digests import Digest, ScheduleKind
+from bot.store.team import Team
+
+TEAM = Team("T0DIGEST")
+CREATOR = "U0CREATOR"
+CHANNEL = "C0REPORTS"
+CREATED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # digests are added at 07:00 Berlin
+NINE_BERLIN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Mon 23 Nov 09:00 CET
+NEXT_DAY = NINE_BERLIN + timedelta(days=1)
+
+
+@dataclass
+class World:
+    path: Path
+    key: bytes
+    clock: FakeClock
+    http: httpx.AsyncClient
+    sim: SimServer
+    slack: FakeSlackServer
+    store: Store
+    outbound: Outbound
+    digests: Digests
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        key: bytes,
+        clock: FakeClock,
+        http: httpx.AsyncClient,
+        sim: SimServer,
+        slack: FakeSlackServer,
+    ) -> World:
+        store = Store(open_database(path), Secrets([key]), clock)
+        pool = ClientPool(http, sim.base_urls, clock, store)
+
+        async def token(team: Team) -> str | None:
+            return "xoxb-digests"
+
+        outbound = Outbound(token, clock, api_url=slack.api_url)
+        digests = Digests(store, pool, outbound, clock)
+        return cls(path, key, clock, http, sim, slack, store, outbound, digests)
+
+    async def close(self) -> None:
+        await self.outbound.close()
+        self.store.close()
+
+    async def restart(self) -> None:
+        """The process died: from now on a new Store, pool, Outbound and Digests on the
+        same file."""
+        await self.close()
+        after = World.open(self.path, self.key, self.clock, self.http, self.sim, self.slack)
+        self.store, self.outbound, self.digests = after.store, after.outbound, after.digests
+
+    def connect(self, *services: str) -> None:
+        for service in services:
+            self.store.credentials.save(TEAM, service, DEMO_CREDENTIALS[service], CREATOR)
+
+    def add(
+        self,
+        kind: ScheduleKind = "daily",
+        *,
+        hour: int | None = 9,
+        minute: int = 0,
+        weekday: int | None = None,
+        tz: str = "Europe/Berlin",
+        services: tuple[str, ...] = (),
+        range: str | None = None,
+        channel: str = CHANNEL,
+    ) -> Digest:
+        return self.store.digests.add(
+            TEAM,
+            channel_id=channel,
+            schedule_kind=kind,
+            minute=minute,
+            hour=hour,
+            weekday=weekday,
+            tz=tz,
+            created_by=CREATOR,
+            services=services,
+            range=range,
+        )
+
+    def posts(self, channel: str = CHANNEL) -> list[Call]:
+        return self.slack.state.posts(channel)
+
+    def weldpulse(self) -> WeldPulseClient:
+        """A client of our own on the same simulator, to know what the numbers should be."""
+        return WeldPulseClient(
+            self.http,
+            credential=DEMO_CREDENTIALS["weldpulse"],
+            base_url=self.sim.base_urls["weldpulse"],
+            clock=FakeClock(self.clock.now()),
+        )
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    clock = FakeClock(CREATED)
+    async with (
+        SimServer(clock=clock) as sim,
+        FakeSlackServer(FakeSlack(monotonic=clock.monotonic)) as slack,
+        httpx.AsyncClient(timeout=5) as http,
+    ):
+        w = World.open(tmp_path / "pulse.db", Fernet.generate_key(), clock, http, sim, slack)
+        try:
+            yield w
+        finally:
+            await w.close()
+
+
+def texts(call: Call) -> list[str]:
+    """Every text of a posted message's blocks, fields included, in order."""
+    found: list[str] = []
+    for block in call.args["blocks"]:
+        text = block.get("text")
+        if isinstance(text, dict):
+            found.append(text["text"])
+        found += [f["text"] for f in block.get("fields", [])]
+        found += [e["text"] for e in block.get("elements", []) if "text" in e]
+    return found
+
+
+def field(call: Call, label: str) -> str:
+    wanted = f"*{label}*\n"
+    return next(t for t in texts(call) if t.startswith(wanted))
+
+
+def table_rows(call: Call, title: str) -> list[list[str]]:
+    """The rows of the monospaced table under `title` (the lines after its ─── rule)."""
+    text = next(t for t in texts(call) if t.startswith(title))
+    lines = text.removesuffix("```").splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("─"))
+    return [line.rsplit(maxsplit=1) for line in lines[rule + 1 :]]
+
+
+def stats_query(sim: SimServer) -> dict[str, list[str]]:
+    """The query of the first `/v1/stats` call the simulator received."""
+    first = next(r for r in sim.control.requests if r.path == "/v1/stats")
+    return parse_qs(first.query)
+
+
+# ---- what a digest says --------------------------------------------------------------------
+
+
+async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: World) -> None:
+    world.connect("weldpulse")
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+
+    result = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert result.status == "posted"
+    [post] = world.posts()
+    assert post.args["text"] == "Pulse digest — yesterday: WeldPulse"
+    assert texts(post)[:2] == [
+        "Pulse digest — yesterday",
+        "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+    ]
+    # yesterday in Berlin, asked of WeldPulse in UTC
+    start, end = datetime(2026, 11, 21, 23, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC)
+    own = world.weldpulse()
+    now, before = await own.stats(start, end), await own.stats(start - (end - start), start)
+    assert now.visitors > 0
+    assert field(post, "Visitors") == f"*Visitors*\n{human(now.visitors)}  " + change(
+        now.visitors, before.visitors
+    )
+    assert field(post, "Pageviews").startswith(f"*Pageviews*\n{human(now.pageviews)} ")
+    pages = await own.pages(start, end, limit=5)
+    referrers = await own.referrers(start, end, limit=5)
+    assert (len(pages), len(referrers) > 0) == (5, True)
+    assert table_rows(post, "*Top pages*") == [[p.pathname, human(p.visitors)] for p in pages]
+    assert table_rows(post, "*Top referrers*") == [
+        [r.referrer_source or "(direct)", human(r.visitors)] for r in referrers
+    ]
+    assert texts(post)[-1] == (
+        f"Digest #{digest.id} · every day at 09:00 Europe/Berlin · `/pulse digest list` to manage"
+    )
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.posted_ts) == ("posted", result.ts)
+
+
+async def test_a_failing_service_is_one_plain_line_and_the_digest_still_goes(
+    world: World,
+) -> None:
+    world.connect("weldpulse", "raygun")
+    digest = world.add()
+    world.sim.control.fail("raygun", 503)
+    world.clock.set(NINE_BERLIN)
+
+    result = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert result.status == "posted"
+    [post] = world.posts()
+    assert world.sim.control.count("raygun") > 0
+    raygun = [t for t in texts(post) if "Raygun" in t]
+    assert len(raygun) == 1
+    assert raygun[0].startswith("*Raygun Pulse* — Raygun Pulse is not answering right now (")
+    assert raygun[0].endswith("); try again in a few minutes.")
+    assert field(post, "Visitors").startswith("*Visitors*\n")  # WeldPulse is still there
+    assert post.args["text"] == "Pulse digest — yesterday: WeldPulse, Raygun Pulse"
+
+
+async def test_a_chosen_service_that_is_not_connected_is_one_plain_line(world: World) -> None:
+    world.connect("weldpulse")
+    digest = world.add(services=("weldpulse", "pulsepro"))
+    world.clock.set(NINE_BERLIN)
+
+    result = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert result.status == "posted"
+    [post] = world.posts()
+    assert (
+        "*PulsePro* — PulsePro is not connected in this workspace. An admin can connect it "
+        "with `/pulse connect pulsepro`."
+    ) in texts(post)
+    assert field(post, "Visitors").startswith("*Visitors*\n")
+
+
+async def test_with_nothing_connected_the_digest_says_so(world: World) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+    [post] = world.posts()
+    assert "No services are connected" in texts(post)[-1]
+    assert world.sim.control.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "hour", "minute", "weekday", "chosen", "described", "start", "end"),
+    [
+        pytest.param(
+            "daily", 9, 0, None, None,
+            "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "2026-11-21T23:00:00Z", "2026-11-22T23:00:00Z",
+            id="daily-yesterday",
+        ),
+        pytest.param(
+            "weekdays", 9, 0, None, None,
+            "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "2026-11-21T23:00:00Z", "2026-11-22T23:00:00Z",
+            id="weekdays-yesterday",
+        ),
+        pytest.param(
+            "weekly", 9, 0, 0, None,
+            "last week: Mon 16 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "2026-11-15T23:00:00Z", "2026-11-22T23:00:00Z",
+            id="weekly-last-week",
+        ),
+        pytest.param(
+            "hourly", None, 0, None, None,
+            "last 24 hours: Sun 22 Nov 09:00 – Mon 23 Nov 09:00 (Europe/Berlin)",
+            "2026-11-22T08:00:00Z", "2026-11-23T08:00:00Z",
+            id="hourly-24h",
+        ),
+        pytest.param(
+            "daily", 9, 0, None, "7d",
+            "last 7 days: Mon 16 Nov 09:00 – Mon 23 Nov 09:00 (Europe/Berlin)",
+            "2026-11-16T08:00:00Z", "2026-11-23T08:00:00Z",
+            id="chosen-range-wins",
+        ),
+    ],
+)  # fmt: skip
+async def test_the_range_covered_by_default_per_kind(
+    world: World,
+    kind: ScheduleKind,
+    hour: int | None,
+    minute: int,
+    weekday: int | None,
+    chosen: str | None,
+    described: str,
+    start: str,
+    end: str,
+) -> None:
+    world.connect("weldpulse")
+    digest = world.add(kind, hour=hour, minute=minute, weekday=weekday, range=chosen)
+    world.clock.set(NINE_BERLIN)
+
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+
+    [post] = world.posts()
+    assert texts(post)[1] == described
+    query = stats_query(world.sim)
+    assert (query["start"], query["end"]) == ([start], [end])
+
+
+async def test_in_summer_yesterday_is_berlins_summer_day(world: World) -> None:
+    world.connect("weldpulse")
+    digest = world.add()
+    summer = datetime(2026, 7, 14, 7, 0, tzinfo=UTC)  # Tue 09:00 CEST
+    message = await compose(Directory(world.digests.pool, TEAM), digest, summer)
+    assert message.blocks[1]["elements"][0]["text"] == (
+        "yesterday: Mon 13 Jul 00:00 – Tue 14 Jul 00:00 (Europe/Berlin)"
+    )
+    query = stats_query(world.sim)
+    assert (query["start"], query["end"]) == (["2026-07-12T22:00:00Z"], ["2026-07-13T22:00:00Z"])
+
+
+async def test_preview_posts_nothing_and_claims_nothing(world: World) -> None:
+    world.connect("weldpulse")
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+    message = await world.digests.preview(digest)
+    assert message.text == "Pulse digest — yesterday: WeldPulse"
+    assert world.slack.state.calls == []
+    assert world.store.digests.get_run(digest.id, NINE_BERLIN) is None
+
+
+# ---- at most once ----------------------------------------------------------------------------
+
+
+async def test_the_same_run_twice_is_posted_once(world: World) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+    first = await world.digests.run(digest.id, NINE_BERLIN)
+    second = await world.digests.run(digest.id, NINE_BERLIN)
+    assert (first.status, second.status) == ("posted", "duplicate")
+    assert len(world.posts()) == 1
+    # the next day is another run
+    world.clock.set(NEXT_DAY)
+    assert (await world.digests.run(digest.id, NEXT_DAY)).status == "posted"
+    assert len(world.posts()) == 2
+
+
+async def test_a_restart_between_claim_and_post_does_not_post_again(world: World) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+    assert world.store.digests.claim_run(digest.id, NINE_BERLIN)  # …and the process died
+
+    world.clock.set(NINE_BERLIN + timedelta(minutes=30))
+    await world.restart()
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "duplicate"
+
+    assert world.slack.state.calls == []
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert run.status == "claimed"
+
+
+async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
+    world: World,
+) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN + timedelta(minutes=30))
+    await world.restart()
+
+    assert await world.digests.catch_up() == {"late": 1, "skipped": 0}
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+
+    [post] = world.posts()
+    assert texts(post)[-1] == "Posted late: Pulse Bot was not running at 09:00 CET."
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert run.status == "posted"
+
+
+async def test_a_run_missed_by_3_hours_is_skipped_and_recorded(world: World) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN + timedelta(hours=3))
+    await world.restart()
+
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 1}
+
+    assert world.slack.state.calls == []
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.detail) == ("skipped", "missed while the bot was down")
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+
+
+async def test_a_paused_digest_is_not_posted_until_resumed(world: World) -> None:
+    digest = world.add()
+    world.store.digests.set_paused(TEAM, digest.id, True)
+    world.clock.set(NINE_BERLIN)
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "paused"
+    world.clock.set(NINE_BERLIN + timedelta(minutes=30))
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert world.slack.state.calls == []
+    assert world.store.digests.get_run(digest.id, NINE_BERLIN) is None
+
+    world.digests.resume(paused(world, digest))
+    world.clock.set(NEXT_DAY)
+    assert (await world.digests.run(digest.id, NEXT_DAY)).status == "posted"
+    assert len(world.posts()) == 1
+
+
+def paused(world: World, digest: Digest) -> Digest:
+    fresh = world.store.digests.get(TEAM, digest.id)
+    assert fresh is not None
+    assert fresh.paused
+    return fresh
+
+
+async def test_a_run_that_fell_while_paused_is_not_posted_after_a_restart(world: World) -> None:
+    """Resumed at 09:10, restarted at 09:20: the 09:00 run was not missed by downtime."""
+    digest = world.add()
+    world.store.digests.set_paused(TEAM, digest.id, True)
+    world.clock.set(NINE_BERLIN + timedelta(minutes=10))
+    world.digests.resume(paused(world, digest))
+
+    world.clock.set(NINE_BERLIN + timedelta(minutes=20))
+    await world.restart()
+    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+
+    assert world.slack.state.calls == []
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.detail) == ("skipped", "the digest was paused")
+    world.clock.set(NEXT_DAY)
+    assert (await world.digests.run(digest.id, NEXT_DAY)).status == "posted"
+
+
+async def test_resuming_a_digest_that_is_not_paused_skips_nothing(world: World) -> None:
+    digest = world.add()
+    world.clock.set(NINE_BERLIN)
+    world.digests.resume(digest)  # e.g. a second `resume` racing the 09:00 job
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+
+
+async def test_a_removed_digest_is_gone(world: World) -> None:
+    digest = world.add()
+    world.store.digests.remove(TEAM, digest.id)
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "gone"
+    assert world.slack.state.calls == []
+
+
+# ---- Slack's answers -------------------------------------------------------------------------
+
+
+def dms(world: World) -> list[Call]:
+    return world.slack.state.posts(f"D{CREATOR}")
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("channel_not_found", "the channel no longer exists or the bot cannot see it"),
+        ("is_archived", "the channel is archived"),
+        # a private channel: joining is refused too, so the bot must be invited
+        ("not_in_channel", "the channel is private and the bot has not been invited"),
+    ],
+)
+async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
+    world: World, error: str, reason: str
+) -> None:
+    digest = world.add()
+    world.slack.state.channel_errors[CHANNEL] = error
+    world.clock.set(NINE_BERLIN)
+
+    first = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert (first.status, first.detail) == ("failed", error)
+    assert world.posts() == []
+    paused = world.store.digests.get(TEAM, digest.id)
+    assert paused is not None
+    assert (paused.paused, paused.paused_reason) == (True, reason)
+    [dm] = dms(world)
+    assert dm.args["text"] == (
+        f"Your Pulse digest #{digest.id} for <#{CHANNEL}> is paused: {reason}. Invite Pulse Bot "
+        f"or pick another channel, then `/pulse digest resume {digest.id}`."
+    )
+    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.detail) == ("failed", error)
+    [entry] = world.store.audit.list(TEAM)
+    assert (entry.user_id, entry.action) == (None, "digest.paused")
+    assert entry.detail == {"digest": digest.id, "reason": error}
+
+    # the next scheduled time finds it paused and says nothing at all
+    calls = len(world.slack.state.calls)
+    world.clock.set(NEXT_DAY)
+    assert (await world.digests.run(digest.id, NEXT_DAY)).status == "paused"
+    assert len(world.slack.state.calls) == calls
+    assert len(dms(world)) == 1
+
+
+async def test_a_revoked_token_pauses_without_a_dm(world: World) -> None:
+    digest = world.add()
+    original = world.slack.state.answer
+
+    def answer(method: str, args: Any, token: str | None) -> tuple[int, dict[str, Any], Any]:
+        return original(method, args, "xoxb-revoked")
+
+    world.slack.state.answer = answer  # type: ignore[method-assign]
+    world.clock.set(NINE_BERLIN)
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).detail == "token_revoked"
+    paused = world.store.digests.get(TEAM, digest.id)
+    assert paused is not None
+    assert (paused.paused, paused.paused_reason) == (
+        True,
+        "Slack no longer accepts the bot's token",
+    )
+    assert world.slack.state.called("conversations.open") == []
+
+
+async def test_not_in_a_public_channel_joins_then_posts(world: World) -> None:
+    digest = world.add()
+    state = world.slack.state
+    original = state.answer
+
+    def answer(method: str, args: Any, token: str | None) -> tuple[int, dict[str, Any], Any]:
+        if method == "chat.postMessage" and not state.called("conversations.join"):
+            return 200, {"ok": False, "error": "not_in_channel"}, {}
+        return original(method, args, token)
+
+    state.answer = answer  # type: ignore[method-assign]
+    world.clock.set(NINE_BERLIN)
+
+    result = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert result.status == "posted"
+    assert [c.args["channel"] for c in state.called("conversations.join")] == [CHANNEL]
+    [post] = world.posts()
+    assert texts(post)[0] == "Pulse digest — yesterday"
+    fresh = world.store.digests.get(TEAM, digest.id)
+    assert fresh is not None
+    assert not fresh.paused
+    assert dms(world) == []
