@@ -165,6 +165,12 @@ class Alerts:
             return Failure(messages.sentence(err))
 
     async def _advance(self, alert: Alert, observation: float | Failure, now: datetime) -> int:
+        # Read it again: a button or command may have muted, snoozed or removed it while
+        # the metric was being read, and the machine must not undo that.
+        current = self.store.alerts.get(alert.team, alert.id)
+        if current is None:
+            return 0
+        alert = current
         before = state_of(alert)
         after, effects = step(before, observation, rule_of(alert), now)
         posted = 0
@@ -181,7 +187,8 @@ class Alerts:
         team, channel = alert.team, alert.channel_id
         metric = CATALOGUE.get(alert.metric)
         if isinstance(effect, Fire):
-            posted = await self.poster.post(team, channel, firing_message(alert, effect.value, now))
+            message = firing_message(alert, effect.value, state.state_since)
+            posted = await self.poster.post(team, channel, message)
             if posted.ok:
                 return replace(state, message_ts=posted.ts, message_channel=posted.channel), 1
             log.warning("alert %s could not be posted: %s", alert.id, posted.error)
@@ -265,5 +272,5 @@ class Alerts:
                 f"Alert #{alert_id} is muted: it keeps being checked but posts nothing. "
                 f"`/pulse alert remove {alert_id}` deletes it."
             )
-        until = (self.clock.now() + length).strftime("%d %b %H:%M UTC")
-        return f"Alert #{alert_id} is snoozed until {until}."
+        until = updated.snoozed_until or self.clock.now() + length  # as stored
+        return f"Alert #{alert_id} is snoozed until {until.strftime('%d %b %H:%M UTC')}."

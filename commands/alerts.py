@@ -7,6 +7,7 @@ refuses one that would eat more than the alerts' share.
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from bot.alerts import condition, show_value
@@ -40,9 +41,21 @@ def _reply(text: str) -> Message:
 
 def _number(word: str) -> float:
     try:
-        return float(word.rstrip("%").replace(",", ""))
+        number = float(word.rstrip("%").replace(",", ""))
     except ValueError:
-        raise UsageError(f"`{word}` is not a number.", usage=ADD_USAGE) from None
+        number = math.nan
+    if not math.isfinite(number):  # "nan" and "inf" parse, but are no threshold
+        raise UsageError(f"`{word}` is not a number.", usage=ADD_USAGE)
+    return number
+
+
+def private_only(args: Args, usage: str) -> None:
+    """Confirmations are ephemeral: the channel sees only the alerts themselves."""
+    if args.has("public"):
+        raise UsageError(
+            "Alert changes are confirmed to you only; the channel sees just the alerts.",
+            usage=usage,
+        )
 
 
 def alert_arg(ctx: Context, args: Args, usage: str, words: int = 1) -> Alert:
@@ -96,6 +109,7 @@ def register(router: Router) -> None:
         /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
         /pulse alert add pulsepro.overdue_actions > 5 --in here
         """
+        private_only(args, ADD_USAGE)
         reject_unknown(args, ADD_USAGE, {"over", "for", "in"})
         if len(args.words) != 3:
             raise UsageError(
@@ -166,6 +180,7 @@ def register(router: Router) -> None:
 
         /pulse alert remove 4
         """
+        private_only(args, "/pulse alert remove ID")
         alert = alert_arg(ctx, args, "/pulse alert remove ID")
         await may_change(ctx, alert, "remove")
         ctx.store.alerts.remove(ctx.team, alert.id)
@@ -181,12 +196,14 @@ def register(router: Router) -> None:
         /pulse alert snooze 4 2h
         """
         usage = "/pulse alert snooze ID DURATION"
+        private_only(args, usage)
         if len(args.words) != 2:
             raise UsageError("Give the alert's number and how long, e.g. `2h`.", usage=usage)
         alert = alert_arg(ctx, Args(args.words[:1], args.options, args.flags), usage)
         length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
         if ctx.alerts is None:
             raise UsageError("Alerts are not available here.")
+        await may_change(ctx, alert, "snooze")
         if length == 0:
             ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, snoozed_until=None)
             ctx.audit("alert.unsnooze", alert=alert.id)

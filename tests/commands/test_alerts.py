@@ -1,0 +1,387 @@
+"""`/pulse alert add|list|remove|snooze`: what people type, what they are told, what is
+stored and audited. No service is called: adding an alert only checks the connection."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot import dispatch
+from bot.alerts import Alerts
+from bot.blocks import Message
+from bot.metrics import CATALOGUE
+from bot.outbound import Outbound
+from bot.store.alerts import Alert
+from bot.store.team import Team
+from tests.commands.harness import NOW, CommandHarness
+
+CREATOR = "U0ANA"
+OTHER = "U0BEN"
+ADMIN = "U0ADMIN"
+KEYS = {
+    "weldpulse": {"api_key": "ak_live_cmd_alerts_01"},
+    "raygun": {"api_key": "rg-key-0001", "client_id": "client", "client_secret": "secret-0001"},
+}
+
+
+def alerts_of(cmd: CommandHarness) -> Alerts:
+    async def no_token(team: Team) -> str | None:
+        return None  # commands never post: only the evaluator does
+
+    poster = Outbound(no_token, cmd.clock, api_url="http://127.0.0.1:9/api/")
+    return Alerts(cmd.store, cmd.pool, poster, cmd.clock, interval=60)
+
+
+async def run(cmd: CommandHarness, line: str, user: str = CREATOR, *, admin: bool = False) -> str:
+    """What the person who typed `line` reads (mrkdwn as sent: `<#C123>` is a channel link)."""
+    message = await answer(cmd, line, user, admin=admin)
+    assert not message.public, "alert commands answer only the person who typed them"
+    return message.text
+
+
+async def answer(cmd: CommandHarness, line: str, user: str, *, admin: bool) -> Message:
+    cmd.admin = admin
+    ctx = cmd.context(user_id=user)
+    ctx.alerts = alerts_of(cmd)
+    return await dispatch.answer(cmd.router, line, ctx)
+
+
+async def listing(cmd: CommandHarness) -> list[str]:
+    """The lines of `/pulse alert list` as sent to Slack, one per line of each block."""
+    message = await answer(cmd, "alert list", CREATOR, admin=False)
+    assert not message.public
+    texts = [b["text"]["text"] for b in message.blocks if isinstance(b.get("text"), dict)]
+    texts += [e["text"] for b in message.blocks for e in b.get("elements", [])]
+    return [line for t in texts for line in t.splitlines()]
+
+
+def stored(cmd: CommandHarness) -> list[Alert]:
+    return cmd.store.alerts.list(cmd.team)
+
+
+def audited(cmd: CommandHarness) -> list[tuple[str | None, str]]:
+    return [(e.user_id, e.action) for e in reversed(cmd.store.audit.list(cmd.team))]
+
+
+@pytest.fixture(autouse=True)
+def connected(cmd: CommandHarness) -> None:
+    cmd.connect("weldpulse", KEYS["weldpulse"])
+
+
+# ---- alert add ---------------------------------------------------------------------------
+
+
+async def test_add_stores_the_alert_and_says_what_it_costs(cmd: CommandHarness) -> None:
+    said = await run(cmd, "alert add weldpulse.realtime > 50")
+    assert said == (
+        "Alert #1 added: weldpulse.realtime > 50 → <#C0TEST>. "
+        "Checked every 1m: about 1,440 weldpulse calls a day of 144,000."
+    )
+    [alert] = stored(cmd)
+    assert (alert.metric, alert.op, alert.value, alert.over_seconds, alert.for_seconds) == (
+        "weldpulse.realtime",
+        ">",
+        50.0,
+        0,
+        0,
+    )
+    assert (alert.channel_id, alert.created_by, alert.state) == ("C0TEST", CREATOR, "ok")
+    [entry] = cmd.store.audit.list(cmd.team)
+    assert (entry.user_id, entry.action) == (CREATOR, "alert.add")
+    assert entry.detail == {
+        "alert": 1,
+        "metric": "weldpulse.realtime",
+        "op": ">",
+        "value": 50.0,
+    }
+
+
+async def test_add_confirmation_has_no_share_button(cmd: CommandHarness) -> None:
+    message = await answer(cmd, "alert add weldpulse.realtime > 50", CREATOR, admin=False)
+    assert not message.wants_share_button
+
+
+async def test_add_reads_operators_as_slack_escapes_them(cmd: CommandHarness) -> None:
+    said = await run(cmd, "alert add weldpulse.bounce_rate &gt;= 70%")
+    assert "weldpulse.bounce_rate >= 70.0% over 1h" in said
+    assert stored(cmd)[0].op == ">="
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("alert add weldpulse.realtme > 50", "Did you mean `weldpulse.realtime`?"),
+        ("alert add weldpulse.vistors > 50", "Did you mean `weldpulse.visitors`?"),
+        ("alert add weldpulse.realtime => 50", "`=>` is not a comparison: use >, >=, < or <="),
+        ("alert add weldpulse.realtime = 50", "`=` is not a comparison"),
+        ("alert add weldpulse.realtime > fifty", "`fifty` is not a number."),
+        ("alert add weldpulse.realtime > nan", "`nan` is not a number."),
+        ("alert add weldpulse.realtime > inf", "`inf` is not a number."),
+        ("alert add weldpulse.realtime >", "Say what to watch"),
+        ("alert add weldpulse.realtime > 50 9", "Say what to watch"),
+        ("alert add weldpulse.realtime > 50 --every 5m", "does not take `--every`"),
+        ("alert add weldpulse.visitors > 5 --over 30s", "`--over` must be between 1m and 30d"),
+        ("alert add weldpulse.visitors > 5 --over 31d", "`--over` must be between 1m and 30d"),
+        ("alert add weldpulse.visitors > 5 --over week", "`week` is not a duration"),
+        ("alert add weldpulse.realtime > 5 --for 8d", "`--for` must be between 0 and 7d"),
+        ("alert add weldpulse.realtime > 5 --for soon", "`soon` is not a duration"),
+        ("alert add weldpulse.realtime > 5 --in growth", "`growth` is not a channel"),
+    ],
+    ids=[
+        "metric-typo",
+        "metric-typo-2",
+        "bad-op",
+        "equals",
+        "word",
+        "nan",
+        "inf",
+        "missing-value",
+        "extra-word",
+        "unknown-option",
+        "over-too-short",
+        "over-too-long",
+        "over-not-a-duration",
+        "for-too-long",
+        "for-not-a-duration",
+        "in-not-a-channel",
+    ],
+)
+async def test_add_refusals(cmd: CommandHarness, line: str, fragment: str) -> None:
+    said = await run(cmd, line)
+    assert fragment in said
+    assert stored(cmd) == []
+    assert cmd.store.audit.list(cmd.team) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "over", "hold", "shown"),
+    [
+        ("", 3600, 0, "weldpulse.visitors > 1k over 1h"),
+        ("--over 6h", 21600, 0, "weldpulse.visitors > 1k over 6h"),
+        ("--over=2h30m --for 30m", 9000, 1800, "over 2h30m"),
+        ("over=1d for=7d", 86400, 7 * 86400, "over 1d"),
+        ("--over 1m --for 0", 60, 0, "over 1m"),
+    ],
+    ids=["default", "over", "both", "name=value", "bounds"],
+)
+async def test_add_windows_and_holds(
+    cmd: CommandHarness, options: str, over: int, hold: int, shown: str
+) -> None:
+    said = await run(cmd, f"alert add weldpulse.visitors > 1,000 {options}")
+    assert shown in said
+    [alert] = stored(cmd)
+    assert (alert.value, alert.over_seconds, alert.for_seconds) == (1000.0, over, hold)
+
+
+@pytest.mark.parametrize(
+    ("where", "channel", "shown"),
+    [
+        ("", "C0TEST", "<#C0TEST>"),
+        ("--in here", "C0TEST", "<#C0TEST>"),
+        ("--in <#C0GROWTH|growth>", "C0GROWTH", "<#C0GROWTH>"),
+        ("--in <#G0PRIVATE>", "G0PRIVATE", "<#G0PRIVATE>"),
+        ("--in #growth", "#growth", "→ #growth."),
+    ],
+    ids=["default", "here", "mention", "private", "name"],
+)
+async def test_add_in_channel_forms(
+    cmd: CommandHarness, where: str, channel: str, shown: str
+) -> None:
+    said = await run(cmd, f"alert add weldpulse.realtime > 50 {where}")
+    assert shown in said
+    assert stored(cmd)[0].channel_id == channel
+
+
+async def test_point_in_time_metric_ignores_over_and_says_so(cmd: CommandHarness) -> None:
+    said = await run(cmd, "alert add weldpulse.realtime > 50 --over 6h")
+    assert said.endswith("`--over` is ignored: weldpulse.realtime is a point-in-time value.")
+    assert "over 6h" not in said
+    assert stored(cmd)[0].over_seconds == 0
+
+
+async def test_not_connected_service_says_how_to_connect(cmd: CommandHarness) -> None:
+    said = await run(cmd, "alert add pulsepro.overdue_actions > 5")
+    assert "PulsePro is not connected in this workspace" in said
+    assert "`/pulse connect pulsepro`" in said
+    assert stored(cmd) == []
+
+
+async def test_one_raygun_alert_fits_and_the_second_is_refused_by_the_budget(
+    cmd: CommandHarness,
+) -> None:
+    cmd.connect("raygun", KEYS["raygun"])
+    first = await run(cmd, "alert add raygun.sessions < 10 --over 1d")
+    assert first.endswith("Checked every 2h: about 24 raygun calls a day of 50.")
+    second = await run(cmd, "alert add raygun.sessions > 5000 --over 1d", OTHER)
+    assert "This alert would cost 24 Raygun calls a day" in second
+    assert "alerts may use at most 30 of Raygun's 50 daily calls (leaving 20 for people)" in second
+    assert "this application's alerts already use 24" in second
+    assert [a.metric for a in stored(cmd)] == ["raygun.sessions"]
+    # other services' alerts do not count against Raygun's share
+    assert "Alert #2 added" in await run(cmd, "alert add weldpulse.realtime > 1")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "alert add weldpulse.realtime > 60 --public",
+        "alert remove 1 --public",
+        "alert snooze 1 1h --public",
+    ],
+    ids=["add", "remove", "snooze"],
+)
+async def test_public_is_refused_for_changes(cmd: CommandHarness, line: str) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    before = stored(cmd)
+    said = await run(cmd, line)
+    assert "Alert changes are confirmed to you only; the channel sees just the alerts." in said
+    assert stored(cmd) == before
+    assert audited(cmd) == [(CREATOR, "alert.add")]
+
+
+async def test_list_may_be_shown_in_the_channel(cmd: CommandHarness) -> None:
+    message = await answer(cmd, "alert list --public", CREATOR, admin=False)
+    assert message.public
+
+
+# ---- alert list --------------------------------------------------------------------------
+
+
+async def test_list_without_alerts_suggests_one_and_shows_the_catalogue(
+    cmd: CommandHarness,
+) -> None:
+    lines = await listing(cmd)
+    assert "No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`." in lines
+    named = [line.split("`")[1] for line in lines if line.startswith("`")]
+    assert named == list(CATALOGUE)
+    assert "Windows and durations look like 30m, 1h, 6h, 1d." in lines
+
+
+async def test_list_shows_each_alerts_state(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50 --in <#C0OPS>")
+    await run(cmd, "alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m")
+    await run(cmd, "alert add weldpulse.visitors < 10")
+    cmd.store.alerts.update_alert_state(1, state="firing", last_value=120.0)
+    alerts_of(cmd).snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
+    cmd.store.alerts.update_alert_state(2, state="pending", last_value=71.25)
+    alerts_of(cmd).mute(cmd.team, 3, CREATOR)
+    lines = await listing(cmd)
+    assert lines[1:4] == [
+        "*#1* weldpulse.realtime > 50 → <#C0OPS> · *firing* · last 120"
+        " · snoozed until 23 Nov 17:30",
+        "*#2* weldpulse.bounce_rate >= 70.0% over 6h → <#C0TEST> · *pending* · for 30m"
+        " · last 71.2%",
+        "*#3* weldpulse.visitors < 10 over 1h → <#C0TEST> · *ok* · muted",
+    ]
+    assert "`weldpulse.realtime` — visitors on the site in the last 5 minutes (now)" in lines
+
+
+async def test_list_is_this_workspaces_only(cmd: CommandHarness) -> None:
+    cmd.store.alerts.add(
+        Team("T0ELSEWHERE"),
+        metric="weldpulse.realtime",
+        op=">",
+        value=1,
+        over_seconds=0,
+        channel_id="C0THEIRS",
+        created_by="U0THEM",
+    )
+    lines = await listing(cmd)
+    assert any(line.startswith("No alerts yet") for line in lines)
+    assert not any("C0THEIRS" in line for line in lines)
+
+
+# ---- alert remove / snooze: who may ------------------------------------------------------
+
+
+async def test_creator_removes_their_alert(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    assert await run(cmd, "alert remove 1") == "Alert #1 removed."
+    assert stored(cmd) == []
+    assert audited(cmd) == [(CREATOR, "alert.add"), (CREATOR, "alert.remove")]
+
+
+async def test_admin_removes_someone_elses_alert(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    assert await run(cmd, "alert remove #1", ADMIN, admin=True) == "Alert #1 removed."
+    assert audited(cmd)[-1] == (ADMIN, "alert.remove")
+
+
+@pytest.mark.parametrize("line", ["alert remove 1", "alert snooze 1 2h", "alert snooze 1 0"])
+async def test_another_non_admin_may_not_change_it(cmd: CommandHarness, line: str) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    alerts_of(cmd).snooze(cmd.team, 1, CREATOR, timedelta(hours=1))
+    before = stored(cmd)
+    said = await run(cmd, line, OTHER)
+    assert "Only Pulse Bot admins can" in said
+    assert "other people's alerts" in said
+    assert stored(cmd) == before
+    assert [user for user, _ in audited(cmd)] == [CREATOR, CREATOR]
+
+
+async def test_creator_snoozes_then_ends_the_snooze(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    said = await run(cmd, "alert snooze 1 2h")
+    assert said == "Alert #1 is snoozed until Mon 23 Nov 17:30."  # 14:30 UTC is 15:30 Berlin
+    assert stored(cmd)[0].snoozed_until == NOW + timedelta(hours=2)
+    assert await run(cmd, "alert snooze 1 0") == "Alert #1 is no longer snoozed."
+    assert stored(cmd)[0].snoozed_until is None
+    assert audited(cmd) == [
+        (CREATOR, "alert.add"),
+        (CREATOR, "alert.snooze"),
+        (CREATOR, "alert.unsnooze"),
+    ]
+
+
+async def test_admin_snoozes_someone_elses_alert(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    assert "snoozed until" in await run(cmd, "alert snooze 1 1d", ADMIN, admin=True)
+    assert stored(cmd)[0].snoozed_until == NOW + timedelta(days=1)
+    assert audited(cmd)[-1] == (ADMIN, "alert.snooze")
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("alert remove", "Give the alert's number"),
+        ("alert remove one", "Give the alert's number"),
+        ("alert remove 1 2", "Give the alert's number"),
+        ("alert remove 9", "There is no alert #9 in this workspace."),
+        ("alert snooze 1", "Give the alert's number and how long"),
+        ("alert snooze 9 1h", "There is no alert #9 in this workspace."),
+        ("alert snooze 1 forever", "`forever` is not a duration"),
+        ("alert snooze 1 31d", "`DURATION` must be between 0 and 30d"),
+    ],
+    ids=[
+        "remove-nothing",
+        "remove-word",
+        "remove-two",
+        "remove-unknown",
+        "snooze-no-length",
+        "snooze-unknown",
+        "snooze-bad-length",
+        "snooze-too-long",
+    ],
+)
+async def test_remove_and_snooze_refusals(cmd: CommandHarness, line: str, fragment: str) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    assert fragment in await run(cmd, line)
+    assert stored(cmd)[0].snoozed_until is None
+    assert audited(cmd) == [(CREATOR, "alert.add")]
+
+
+async def test_another_workspaces_alert_cannot_be_reached(cmd: CommandHarness) -> None:
+    theirs = cmd.store.alerts.add(
+        Team("T0ELSEWHERE"),
+        metric="weldpulse.realtime",
+        op=">",
+        value=1,
+        over_seconds=0,
+        channel_id="C0THEIRS",
+        created_by="U0THEM",
+    )
+    for line in (f"alert remove {theirs.id}", f"alert snooze {theirs.id} 1h"):
+        said = await run(cmd, line, ADMIN, admin=True)
+        assert f"There is no alert #{theirs.id} in this workspace." in said
+    assert cmd.store.alerts.get(Team("T0ELSEWHERE"), theirs.id) == theirs

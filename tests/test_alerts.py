@@ -1,0 +1,561 @@
+"""Threshold alerts end to end below Slack's HTTP edge: the simulated services answer, the
+recording fake Slack receives, and one FakeClock drives the alerts, the posting and both
+fakes. Time passes only when a test advances the clock and runs an evaluation round.
+
+What is checked is what people in the channel would see (messages, threads, edits) and
+what survives in SQLite; the state machine's own rules are tested in
+`tests/test_alert_machine.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.alerts import MUTE, SNOOZE_1H, SNOOZE_24H, Alerts
+from bot.blocks import human
+from bot.clients.weldpulse import WeldPulseClient
+from bot.clock import FakeClock
+from bot.fakeslack import Call, FakeSlack, FakeSlackServer
+from bot.outbound import Outbound
+from bot.services import ClientPool
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.sim.server import SimServer
+from bot.store import Secrets, Store
+from bot.store.alerts import Alert, Op
+from bot.store.db import open_database
+from bot.store.team import Team
+
+TEAM = Team("T0ALERTS")
+CHANNEL = "C0ALERTS"
+CREATOR = "U0BOSS"
+THRESHOLD = 50.0  # realtime visitors: 0 at traffic 0, about 200 at traffic 10
+HIGH, LOW = 10.0, 0.0
+MINUTE = 60.0
+HOUR = 3600.0
+
+
+class Gate(httpx.AsyncBaseTransport):
+    """The real HTTP transport, with a gate a test can close to hold requests in flight:
+    `closed()` holds the next requests until the `async with` block ends."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._open = asyncio.Event()
+        self._open.set()
+        self.waiting = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._open.is_set():
+            self.waiting.set()
+            await self._open.wait()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    @contextlib.asynccontextmanager
+    async def closed(self) -> AsyncIterator[None]:
+        self._open.clear()
+        self.waiting.clear()
+        try:
+            yield
+        finally:
+            self._open.set()
+
+
+@dataclass
+class World:
+    clock: FakeClock
+    sim: SimServer
+    slack: FakeSlackServer
+    gate: Gate
+    http: httpx.AsyncClient
+    path: Path
+    secrets: Secrets
+    store: Store
+    outbound: Outbound
+    alerts: Alerts
+
+    @property
+    def state(self) -> FakeSlack:
+        return self.slack.state
+
+    def add(self, op: Op = ">", value: float = THRESHOLD, *, for_seconds: int = 0) -> Alert:
+        return self.store.alerts.add(
+            TEAM,
+            metric="weldpulse.realtime",
+            op=op,
+            value=value,
+            over_seconds=0,
+            for_seconds=for_seconds,
+            channel_id=CHANNEL,
+            created_by=CREATOR,
+        )
+
+    def alert(self, alert_id: int = 1) -> Alert:
+        found = self.store.alerts.get(TEAM, alert_id)
+        assert found is not None
+        return found
+
+    def traffic(self, multiplier: float) -> None:
+        self.sim.control.set_traffic(multiplier)
+
+    async def tick(self, seconds: float = MINUTE) -> dict[str, int]:
+        """Let `seconds` pass, then run one evaluation round."""
+        self.clock.advance(seconds)
+        return await self.alerts.evaluate_all()
+
+    async def realtime_now(self) -> int:
+        """What the simulator says right now, read independently of the alerts."""
+        client = WeldPulseClient(
+            self.http,
+            credential=DEMO_CREDENTIALS["weldpulse"],
+            base_url=self.sim.base_urls["weldpulse"],
+            clock=self.clock,
+        )
+        return (await client.realtime(fresh=True)).current_visitors
+
+    async def restart(self) -> None:
+        """A new process on the same database file: new store, pool, poster and alerts."""
+        await self.outbound.close()
+        self.store.close()
+        self.store = Store(open_database(self.path), self.secrets, self.clock)
+        self.outbound = outbound_to(self.slack, self.clock)
+        self.alerts = alerts_of(self.store, self.http, self.sim, self.outbound, self.clock)
+
+    def top_level(self) -> list[Call]:
+        return [c for c in self.state.posts(CHANNEL) if "thread_ts" not in c.args]
+
+    def replies(self, ts: str) -> list[Call]:
+        return [c for c in self.state.posts(CHANNEL) if c.args.get("thread_ts") == ts]
+
+
+def outbound_to(slack: FakeSlackServer, clock: FakeClock) -> Outbound:
+    async def token(team: Team) -> str | None:
+        return "xoxb-alerts" if team == TEAM else None
+
+    return Outbound(token, clock, api_url=slack.api_url)
+
+
+def alerts_of(
+    store: Store, http: httpx.AsyncClient, sim: SimServer, outbound: Outbound, clock: FakeClock
+) -> Alerts:
+    pool = ClientPool(http, sim.base_urls, clock, store)
+    return Alerts(store, pool, outbound, clock, interval=MINUTE)
+
+
+@pytest.fixture
+async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
+    path = tmp_path / "pulse.db"
+    secrets = Secrets([Fernet.generate_key()])
+    gate = Gate()
+    async with (
+        SimServer(clock=clock) as sim,
+        FakeSlackServer(FakeSlack(monotonic=clock.monotonic)) as slack,
+        httpx.AsyncClient(transport=gate) as http,
+    ):
+        store = Store(open_database(path), secrets, clock)
+        store.credentials.save(TEAM, "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), CREATOR)
+        sim.control.set_traffic(LOW)
+        outbound = outbound_to(slack, clock)
+        alerts = alerts_of(store, http, sim, outbound, clock)
+        made = World(clock, sim, slack, gate, http, path, secrets, store, outbound, alerts)
+        try:
+            yield made
+        finally:
+            await made.outbound.close()
+            made.store.close()
+
+
+def buttons(call: Call) -> list[dict[str, Any]]:
+    return [e for b in call.args.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+def shown(call: Call) -> str:
+    """Everything a person reads in a message: fallback text and every block's text."""
+    parts = [str(call.args.get("text", ""))]
+    for block in call.args.get("blocks", []):
+        text = block.get("text")
+        if isinstance(text, dict):
+            parts.append(str(text.get("text", "")))
+        for element in block.get("elements", []):
+            inner = element.get("text")
+            parts.append(str(inner.get("text", "") if isinstance(inner, dict) else inner or ""))
+    return "\n".join(parts)
+
+
+# ---- firing, quiet while firing, the reminder, recovery ---------------------------------
+
+
+async def test_fires_once_with_value_threshold_and_buttons_then_stays_quiet(world: World) -> None:
+    alert = world.add()
+    assert (await world.tick()) == {"evaluated": 1, "posted": 0}
+    assert world.state.posts() == []
+    assert world.alert().state == "ok"
+
+    world.traffic(HIGH)
+    assert (await world.tick())["posted"] == 1
+    value = await world.realtime_now()
+    assert value > THRESHOLD
+    [fired] = world.state.posts()
+    assert fired.args["channel"] == CHANNEL
+    assert "thread_ts" not in fired.args
+    text = shown(fired)
+    assert f"weldpulse.realtime > {human(THRESHOLD)}" in text
+    assert f"now *{human(value)}*" in text
+    assert f"(threshold {human(THRESHOLD)})" in text
+    assert f"set by <@{CREATOR}>" in text
+    assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons(fired)] == [
+        ("Snooze 1h", SNOOZE_1H, str(alert.id)),
+        ("Snooze 24h", SNOOZE_24H, str(alert.id)),
+        ("Mute", MUTE, str(alert.id)),
+    ]
+    stored = world.alert()
+    assert stored.state == "firing"
+    assert stored.message_ts is not None
+    assert stored.message_channel == CHANNEL
+    assert stored.last_value == value
+
+    # still above the threshold a minute later: nothing more is said
+    assert (await world.tick())["posted"] == 0
+    assert len(world.state.posts()) == 1
+    assert world.state.called("chat.update") == []
+
+
+async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_threads(
+    world: World,
+) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = world.alert().message_ts
+    assert ts is not None
+
+    for _ in range(3):  # evaluations through the next four hours say nothing
+        await world.tick(HOUR - MINUTE)
+        await world.tick()
+    assert len(world.state.posts()) == 1
+    assert world.clock.now() - world.alert().state_since == timedelta(hours=3)
+    await world.tick(HOUR - MINUTE)  # 3h59m: still nothing
+    assert len(world.state.posts()) == 1
+    # exactly four hours after the firing message: a reminder, in its thread
+    assert (await world.tick())["posted"] == 1
+    [reminder] = world.replies(ts)
+    assert reminder.args["text"].startswith("Still firing after 4h: weldpulse.realtime > 50")
+    assert len(world.top_level()) == 1
+
+    # traffic drops: not resolved until it has been clear for five minutes
+    world.traffic(LOW)
+    for _ in range(4):
+        assert (await world.tick())["posted"] == 0
+    assert world.state.called("chat.update") == []
+    assert world.alert().state == "firing"
+    assert (await world.tick(2 * MINUTE))["posted"] == 1
+
+    [edit] = world.state.called("chat.update")
+    assert (edit.args["channel"], edit.args["ts"]) == (CHANNEL, ts)
+    assert "Resolved" in shown(edit)
+    assert buttons(edit) == []
+    replies = world.replies(ts)
+    assert len(replies) == 2
+    assert replies[-1].args["text"] == "Resolved: now 0."
+    assert len(world.top_level()) == 1
+    stored = world.alert()
+    assert (stored.state, stored.message_ts) == ("ok", None)
+
+
+async def test_for_keeps_the_alert_pending_until_the_condition_has_held_that_long(
+    world: World,
+) -> None:
+    world.add(for_seconds=600)
+    world.traffic(HIGH)
+    await world.tick()
+    for _ in range(9):
+        assert world.alert().state == "pending"
+        await world.tick()
+    assert world.state.posts() == []
+    assert world.alert().state == "pending"
+    assert (await world.tick())["posted"] == 1  # ten minutes of holding
+    assert world.alert().state == "firing"
+    assert len(world.state.posts()) == 1
+
+
+async def test_a_dip_while_pending_starts_the_wait_again(world: World) -> None:
+    world.add(for_seconds=600)
+    world.traffic(HIGH)
+    for _ in range(8):
+        await world.tick()
+    world.traffic(LOW)
+    await world.tick()
+    assert world.alert().state == "ok"
+    world.traffic(HIGH)
+    for _ in range(10):
+        await world.tick()
+    assert world.state.posts() == []
+    assert (await world.tick())["posted"] == 1
+
+
+async def test_flapping_every_minute_posts_at_most_once_per_4_hours(world: World) -> None:
+    world.add()
+    started = world.clock.now()
+    at: list[timedelta] = []
+    for minute in range(4 * 60 + 30):
+        world.traffic(HIGH if minute % 2 == 0 else LOW)
+        if (await world.tick())["posted"]:
+            at.append(world.clock.now() - started)
+    # the firing message, then only the reminders: one each four hours
+    assert [round(t / timedelta(hours=1), 1) for t in at] == [0.0, 4.0]
+    assert len(world.top_level()) == 1
+    assert world.state.called("chat.update") == []
+
+
+# ---- upstream failures -------------------------------------------------------------------
+
+
+async def test_unknown_after_3_failures_said_once_and_back_said_once(world: World) -> None:
+    world.add()
+    await world.tick()
+    world.sim.control.fail("weldpulse", 500, times=4, path="/v1/realtime")
+    for _ in range(2):
+        assert (await world.tick())["posted"] == 0
+    assert world.alert().state == "ok"
+    assert (await world.tick())["posted"] == 1
+    [unknown] = world.state.posts()
+    assert unknown.args["channel"] == CHANNEL
+    assert "cannot be checked" in unknown.args["text"]
+    assert "failed 3 times in a row" in unknown.args["text"]
+    assert DEMO_CREDENTIALS["weldpulse"]["api_key"] not in unknown.args["text"]
+    assert (world.alert().state, world.alert().consecutive_failures) == ("unknown", 3)
+
+    assert (await world.tick())["posted"] == 0  # the 4th failure says nothing
+    assert world.alert().consecutive_failures == 4
+
+    assert (await world.tick())["posted"] == 1  # the simulator answers again
+    assert world.state.posts()[-1].args["text"] == (
+        "Alert #1 (weldpulse.realtime > 50) can be checked again."
+    )
+    assert (await world.tick())["posted"] == 0
+    assert len(world.state.posts()) == 2
+    assert world.alert().state == "ok"
+    assert world.sim.control.count("weldpulse", "/v1/realtime") == 7
+
+
+async def test_a_firing_alert_that_cannot_be_checked_still_resolves_its_message(
+    world: World,
+) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = world.alert().message_ts
+    world.sim.control.fail("weldpulse", 500, times=3, path="/v1/realtime")
+    for _ in range(3):
+        await world.tick()
+    assert world.alert().state == "unknown"
+    world.traffic(LOW)
+    await world.tick()  # back: said once; the condition no longer holds
+    await world.tick(6 * MINUTE)
+    [edit] = world.state.called("chat.update")
+    assert edit.args["ts"] == ts
+    texts = [c.args["text"] for c in world.state.posts()]
+    assert sum("cannot be checked" in t for t in texts) == 1
+    assert sum(t.endswith(") can be checked again.") for t in texts) == 1
+    assert texts[-1] == "Resolved: now 0."
+
+
+# ---- persistence, sharing, posting trouble ----------------------------------------------
+
+
+async def test_a_restart_while_firing_does_not_fire_again(world: World) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = world.alert().message_ts
+
+    await world.restart()
+    assert (world.alert().state, world.alert().message_ts) == ("firing", ts)
+    for _ in range(3):
+        assert (await world.tick())["posted"] == 0
+    assert len(world.state.posts()) == 1
+    # the reminder clock survived too, and recovery still edits the original message
+    await world.tick(4 * HOUR - 3 * MINUTE)
+    assert [c.args.get("thread_ts") for c in world.state.posts()] == [None, ts]
+    world.traffic(LOW)
+    await world.tick(6 * MINUTE)
+    assert [c.args["ts"] for c in world.state.called("chat.update")] == [ts]
+
+
+async def test_alerts_on_the_same_metric_share_one_reading(world: World) -> None:
+    world.add(">", THRESHOLD)
+    world.add(">=", 2 * THRESHOLD)
+    world.add("<", 1)
+    world.sim.control.reset_requests()
+    assert (await world.tick())["evaluated"] == 3
+    assert world.sim.control.count("weldpulse", "/v1/realtime") == 1
+    assert [a.state for a in world.store.alerts.list(TEAM)] == ["ok", "ok", "firing"]
+    assert [c.args["text"].split(":")[0] for c in world.state.posts()] == ["Alert #3 firing"]
+
+
+async def test_a_channel_slack_refuses_is_not_retried_every_minute(world: World) -> None:
+    world.state.channel_errors[CHANNEL] = "channel_not_found"
+    world.add()
+    world.traffic(HIGH)
+    assert (await world.tick())["posted"] == 0
+    for _ in range(5):
+        await world.tick()
+    assert len(world.state.called("chat.postMessage")) == 1
+    assert world.alert().state == "firing"
+
+
+async def test_a_raygun_alert_reads_raygun_once_per_two_hours(world: World) -> None:
+    world.store.credentials.save(TEAM, "raygun", dict(DEMO_CREDENTIALS["raygun"]), CREATOR)
+    world.store.alerts.add(
+        TEAM,
+        metric="raygun.sessions",
+        op=">",
+        value=1e9,
+        over_seconds=3600,
+        channel_id=CHANNEL,
+        created_by=CREATOR,
+    )
+    evaluated = 0
+    for _ in range(4 * 60):
+        evaluated += (await world.tick())["evaluated"]
+    assert evaluated == 2
+    assert world.alert().consecutive_failures == 0
+    assert world.alert().last_value is not None
+    # each reading is two Raygun calls (authenticate, then the session total)
+    assert world.sim.control.count("raygun") == 4
+
+
+# ---- silence: mute and snooze ------------------------------------------------------------
+
+
+async def test_a_muted_alert_is_still_evaluated_but_posts_nothing(world: World) -> None:
+    world.add()
+    assert world.alerts.mute(TEAM, 1, "U0ANA") is not None
+    world.traffic(HIGH)
+    assert (await world.tick()) == {"evaluated": 1, "posted": 0}
+    assert world.alert().state == "firing"
+    assert world.alert().last_value == await world.realtime_now()
+    await world.tick(5 * HOUR)
+    world.sim.control.fail("weldpulse", 500, times=3, path="/v1/realtime")
+    for _ in range(3):
+        await world.tick()
+    assert world.alert().state == "unknown"
+    world.traffic(LOW)
+    for _ in range(3):
+        await world.tick(6 * MINUTE)
+    assert world.alert().state == "ok"
+    assert world.state.calls == []
+
+
+async def test_a_snooze_that_ends_lets_a_still_true_condition_post(world: World) -> None:
+    world.add()
+    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    world.traffic(HIGH)
+    for _ in range(59):
+        await world.tick()
+    assert world.alert().state == "firing"
+    assert world.state.posts() == []
+    assert (await world.tick())["posted"] == 1  # the hour is over, and it still holds
+    [fired] = world.state.posts()
+    assert len(buttons(fired)) == 3
+    assert "firing since 23 Nov 12:01 UTC" in shown(fired)  # not since the snooze ended
+    stored = world.alert()
+    assert (stored.snoozed_until, stored.message_ts is not None) == (None, True)
+
+
+async def test_a_snooze_that_ends_after_recovery_says_nothing(world: World) -> None:
+    world.add()
+    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    world.traffic(HIGH)
+    await world.tick()
+    world.traffic(LOW)
+    for _ in range(90):
+        await world.tick()
+    assert world.alert().state == "ok"
+    assert world.state.calls == []
+
+
+async def test_snoozing_a_firing_alert_holds_the_reminder_but_not_the_resolve(
+    world: World,
+) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = world.alert().message_ts
+    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=24))
+    await world.tick(4 * HOUR)
+    await world.tick(4 * HOUR)
+    assert len(world.state.posts()) == 1
+    world.traffic(LOW)
+    await world.tick(6 * MINUTE)
+    assert [c.args["ts"] for c in world.state.called("chat.update")] == [ts]
+    assert world.replies(str(ts))[-1].args["text"] == "Resolved: now 0."
+
+
+async def test_snooze_and_mute_are_audited_and_scoped_to_the_workspace(world: World) -> None:
+    world.add()
+    other = Team("T0OTHER")
+    assert world.alerts.snooze(other, 1, "U0EVE", timedelta(hours=1)) is None
+    assert world.alerts.mute(other, 1, "U0EVE") is None
+    assert world.store.audit.list(other) == []
+    assert (world.alert().snoozed_until, world.alert().muted) == (None, False)
+
+    updated = world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    assert updated is not None
+    assert updated.snoozed_until == world.clock.now() + timedelta(hours=1)
+    assert world.alerts.mute(TEAM, 1, "U0ANA") is not None
+    assert [(e.user_id, e.action) for e in world.store.audit.list(TEAM)] == [
+        ("U0ANA", "alert.mute"),
+        ("U0ANA", "alert.snooze"),
+    ]
+
+
+# ---- a press while the metric is being read ----------------------------------------------
+
+
+async def evaluate_while(world: World, change: Callable[[], object]) -> dict[str, int]:
+    """Run a round, and `change` the alert while its metric read is in flight."""
+    async with world.gate.closed():
+        round_ = asyncio.create_task(world.tick())
+        await world.gate.waiting.wait()
+        change()
+    return await round_
+
+
+async def test_a_mute_pressed_during_the_read_is_obeyed(world: World) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await evaluate_while(world, lambda: world.alerts.mute(TEAM, 1, "U0ANA"))
+    assert world.state.posts() == []
+    assert (world.alert().state, world.alert().muted) == ("firing", True)
+
+
+async def test_a_snooze_pressed_during_the_read_is_kept(world: World) -> None:
+    world.add()
+    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
+    await world.tick(31 * MINUTE)  # that snooze is over
+    world.traffic(HIGH)
+    hour = timedelta(hours=1)
+    await evaluate_while(world, lambda: world.alerts.snooze(TEAM, 1, "U0ANA", hour))
+    assert world.state.posts() == []
+    assert world.alert().snoozed_until == world.clock.now() + hour
+
+
+async def test_an_alert_removed_during_the_read_posts_nothing(world: World) -> None:
+    world.add()
+    world.traffic(HIGH)
+    await evaluate_while(world, lambda: world.store.alerts.remove(TEAM, 1))
+    assert world.state.calls == []
+    assert world.store.alerts.list(TEAM) == []
