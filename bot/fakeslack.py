@@ -60,6 +60,7 @@ class FakeSlack:
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _last_post: dict[str, float] = field(default_factory=lambda: defaultdict(lambda: -1e9))
     url: str = ""
+    rotations: int = 0
     monotonic: Callable[[], float] = time.monotonic
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -143,6 +144,19 @@ class FakeSlack:
             )
         if method == "conversations.open":
             return 200, {"ok": True, "channel": {"id": "D" + str(args.get("users", "X"))}}, {}
+        if method == "oauth.v2.access" and args.get("grant_type") == "refresh_token":
+            self.rotations += 1
+            return (
+                200,
+                {
+                    "ok": True,
+                    "token_type": "bot",
+                    "access_token": f"xoxb-rotated-{self.rotations}",
+                    "refresh_token": f"xoxe-1-refresh-{self.rotations}",
+                    "expires_in": 43200,
+                },
+                {},
+            )
         if method == "oauth.v2.access":
             return (
                 200,
