@@ -162,6 +162,8 @@ class Runtime:
     async def stop_background(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.clockwork is not None:
+            self.clockwork.stop()
 
     # ---- Slack ----------------------------------------------------------------------------
 

@@ -6,11 +6,18 @@ PULSEBOT_ALERT_INTERVAL seconds, and a `reconcile` job that re-reads the digests
 every 30 seconds — so a digest changed by another process (a web process while the
 `clock` process runs the scheduler) is followed too. At start it first catches up runs
 missed while the bot was down.
+
+Exactly one process runs the jobs: every job first holds the `scheduler` lease in SQLite
+(90 s, renewed by the holder at least every 30 s). A second process started with the
+scheduler on stands by, and takes over — catching up first — if the holder stops.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -25,6 +32,8 @@ from bot.store.digests import Digest
 log = logging.getLogger(__name__)
 
 RECONCILE_SECONDS = 30
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 90  # renewed at least every RECONCILE_SECONDS by the holder
 LATE_TOLERANCE = timedelta(hours=1)
 
 
@@ -42,6 +51,7 @@ class Clockwork:
         *,
         evaluate_alerts: Callable[[], Awaitable[object]] | None = None,
         alert_interval: float = 60.0,
+        holder: str | None = None,
     ):
         self.scheduler = scheduler
         self.store = store
@@ -50,14 +60,35 @@ class Clockwork:
         self.evaluate_alerts = evaluate_alerts
         self.alert_interval = alert_interval
         self._signatures: dict[int, str] = {}
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._was_active = False
         digests.listeners.append(lambda _digest_id: self.reconcile())
 
+    def active(self) -> bool:
+        """Hold (or renew) the scheduler lease: only its holder runs jobs."""
+        held = self.store.leases.hold(LEASE_NAME, self.holder, LEASE_SECONDS)
+        if held != self._was_active:
+            log.info("scheduler %s: %s", "active" if held else "standing by", self.holder)
+        return held
+
+    async def _take_over_if_free(self) -> None:
+        """Become the active scheduler if the lease is free; catch up when newly active."""
+        was = self._was_active
+        self._was_active = self.active()
+        if self._was_active and not was:
+            counts = await self.digests.catch_up()
+            if counts["late"] or counts["skipped"]:
+                log.info(
+                    "after downtime: %(late)d digest runs posted late, %(skipped)d skipped",
+                    counts,
+                )
+
+    def stop(self) -> None:
+        self.store.leases.release(LEASE_NAME, self.holder)
+        self._was_active = False
+
     async def start(self) -> None:
-        counts = await self.digests.catch_up()
-        if counts["late"] or counts["skipped"]:
-            log.info(
-                "after downtime: %(late)d digest runs posted late, %(skipped)d skipped", counts
-            )
+        await self._take_over_if_free()
         self.reconcile()
         self.scheduler.add_job(
             self._reconcile_job,
@@ -68,7 +99,7 @@ class Clockwork:
         )
         if self.evaluate_alerts is not None:
             self.scheduler.add_job(
-                self.evaluate_alerts,
+                self._alerts_job,
                 "interval",
                 seconds=self.alert_interval,
                 id="alerts",
@@ -81,8 +112,14 @@ class Clockwork:
     async def _reconcile_job(self) -> None:
         """The periodic reconcile, as a coroutine so that it runs on the event loop: APScheduler
         runs plain functions in a worker thread, which would race the commands (and their
-        `Digests.changed`) for the store's connection and for the job table."""
+        `Digests.changed`) for the store's connection and for the job table. It also renews
+        the lease, or takes it over from a process that stopped."""
+        await self._take_over_if_free()
         self.reconcile()
+
+    async def _alerts_job(self) -> None:
+        if self.evaluate_alerts is not None and self.active():
+            await self.evaluate_alerts()
 
     def reconcile(self) -> None:
         """Make the jobs match the digests table: add, re-time or drop `digest:<id>` jobs."""
@@ -113,6 +150,8 @@ class Clockwork:
 
     async def run_due(self, digest_id: int, now: datetime | None = None) -> str:
         """The job: run the digest's most recent scheduled time (the one that fired)."""
+        if not self.active():
+            return "standby"
         digest = self.store.digests.get_for_scheduler(digest_id)
         if digest is None:
             return "gone"

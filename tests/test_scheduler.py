@@ -347,3 +347,45 @@ async def test_the_periodic_reconcile_runs_on_the_event_loop(clocks: Clocks) -> 
 
     assert ran_on == [threading.get_ident()] * 2  # at start, then as the periodic job
     assert clocks.digest_jobs() == {f"digest:{digest.id}"}
+
+
+async def test_only_one_process_runs_jobs_and_a_standby_takes_over(clocks: Clocks) -> None:
+    """Two schedulers on one database (two web processes left with the scheduler on):
+    only the lease holder posts; when it stops, the other catches up and carries on."""
+    digest = clocks.add()
+    first = Clockwork(clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-1")
+    second = Clockwork(clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-2")
+    await first.start()
+    await second.start()
+    assert clocks.store.leases.holder("scheduler") == "web-1"
+
+    clocks.clock.set(NINE_BERLIN)
+    await first._reconcile_job()  # the holder renews every 30 s while it runs
+    assert await second.run_due(digest.id, now=NINE_BERLIN) == "standby"
+    assert await first.run_due(digest.id, now=NINE_BERLIN) == "posted"
+    assert len(clocks.posts()) == 1
+
+    first.stop()  # web-1 shuts down before the next day's run
+    next_day = NINE_BERLIN + timedelta(days=1, minutes=20)
+    clocks.clock.set(next_day)
+    await second._reconcile_job()  # its periodic job takes the free lease and catches up
+    assert clocks.store.leases.holder("scheduler") == "web-2"
+    assert len(clocks.posts()) == 2  # the 09:00 run, 20 minutes late, posted once
+    assert "Posted late" in str(clocks.posts()[-1].args["blocks"])
+    assert await first.run_due(digest.id, now=next_day) == "standby"
+
+
+async def test_a_holder_that_dies_without_releasing_is_replaced_after_the_lease(
+    clocks: Clocks,
+) -> None:
+    crashed = Clockwork(
+        clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-1"
+    )
+    standby = Clockwork(
+        clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-2"
+    )
+    assert crashed.active() and not standby.active()
+    clocks.clock.advance(89)
+    assert not standby.active()
+    clocks.clock.advance(2)  # 91 s without a renewal: the lease has lapsed
+    assert standby.active()

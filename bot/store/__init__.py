@@ -37,6 +37,7 @@ from bot.store.db import open_database, transaction
 from bot.store.deliveries import DeliveriesRepository
 from bot.store.digests import Digest, DigestRun, DigestsRepository
 from bot.store.installations import InstallationsRepository
+from bot.store.leases import LeasesRepository
 from bot.store.rotation import rotate_keys
 from bot.store.team import Team
 from bot.store.users import CachedUser, UsersRepository
@@ -79,6 +80,7 @@ class Store:
         self.users = UsersRepository(db, clock)
         self.installations = InstallationsRepository(db, secrets)
         self.answers = AnswersRepository(db, clock)
+        self.leases = LeasesRepository(db, clock)
 
     @classmethod
     def open(cls, path: str | Path, secrets: Secrets, clock: Clock) -> Store:

@@ -269,3 +269,17 @@ def m002_answers(db: sqlite_utils.Database) -> None:
         """
     )
     db.execute("CREATE INDEX answers_by_team ON answers (team_key, created_at)")
+
+
+@migration
+def m003_leases(db: sqlite_utils.Database) -> None:
+    """Named leases, so only one process at a time runs the scheduler's jobs."""
+    db.execute(
+        """
+        CREATE TABLE leases (
+            name TEXT PRIMARY KEY,
+            holder TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
