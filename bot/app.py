@@ -24,10 +24,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import SchedulerPlacement, Settings
 from bot.digests import Digests
 from bot.errors import ConfigError
+from bot.listeners import register
 from bot.outbound import BotTokens, Outbound, Poster
 from bot.scheduler import Clockwork
 from bot.services import ClientPool, Directory
-from bot.slack import SlackActions, SlackDeps, build_bolt_app, register, web_app
+from bot.slack import SlackActions, SlackDeps, build_bolt_app, web_app
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
 from bot.store.db import open_database
