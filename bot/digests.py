@@ -105,7 +105,7 @@ async def compose(directory: Directory, digest: Digest, scheduled_for: datetime)
             "No services are connected, so there is nothing to report. "
             "An admin can connect one with `/pulse connect SERVICE`."
         )
-        return Message(text, (*blocks, section(text)), public=True, shareable=False)
+        return Message(f"{title}: {text}", (*blocks, section(text)), public=True, shareable=False)
     parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
     for part in parts:
         blocks += [*part, divider()]

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.blocks import Message, context, header, section
 from bot.config import SERVICES
 from bot.errors import UsageError
+from bot.messages import service_name
 from bot.schedules import default_range, describe, parse_schedule, schedule_of
 from bot.store.digests import Digest
 from commands.context import Context
@@ -88,7 +89,11 @@ async def may_change(ctx: Context, digest: Digest, action: str) -> None:
 
 
 def summary(ctx: Context, digest: Digest) -> str:
-    services = ", ".join(digest.services) if digest.services else "all connected services"
+    services = (
+        ", ".join(service_name(s) for s in digest.services)
+        if digest.services
+        else "all connected services"
+    )
     chosen = digest.range or default_range(digest.schedule_kind)
     line = (
         f"*#{digest.id}* → {channel_ref(digest.channel_id)} · "

@@ -153,7 +153,7 @@ async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
     assert not message.public
     assert message.text == (
         "Digest #1 added.\n"
-        "*#1* → #ops · every Friday at 16:45 America/New_York · weldpulse, raygun · range 7d\n"
+        "*#1* → #ops · every Friday at 16:45 America/New_York · WeldPulse, Raygun Pulse · range 7d\n"
         "next: Fri 27 Nov 16:45 EST"
     )
     digest = env.digest(1)
@@ -255,7 +255,7 @@ async def test_list_shows_each_next_run_in_the_digests_own_zone(env: Env) -> Non
         "Digests",
         "*#1* → #ops · every day at 08:30 America/New_York · all connected services · "
         "range yesterday\nnext: Tue 24 Nov 08:30 EST",
-        "*#2* → #marketing · every Monday at 09:00 Asia/Tokyo · weldpulse · range last-week\n"
+        "*#2* → #marketing · every Monday at 09:00 Asia/Tokyo · WeldPulse · range last-week\n"
         "next: Mon 30 Nov 09:00 JST",
         "*#3* → <#C0TEST> · every hour at :15 Europe/Berlin · all connected services · "
         "range 7d\n_paused_",
