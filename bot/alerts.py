@@ -178,7 +178,15 @@ class Alerts:
             after, sent = await self._carry_out(alert, after, effect, now)
             posted += sent
         if after != before:
-            self.store.alerts.update_alert_state(alert.id, **changes(before, after))
+            latest = self.store.alerts.get(alert.team, alert.id)
+            if latest is None:  # removed while its messages were being sent
+                return posted
+            delta = changes(before, after)
+            for column in ("snoozed_until", "muted"):
+                # A Snooze or Mute pressed while the messages were being sent wins.
+                if getattr(latest, column) != getattr(before, column):
+                    delta.pop(column, None)
+            self.store.alerts.update_alert_state(alert.id, **delta)
         return posted
 
     async def _carry_out(

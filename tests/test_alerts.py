@@ -26,7 +26,7 @@ from bot.blocks import human
 from bot.clients.weldpulse import WeldPulseClient
 from bot.clock import FakeClock
 from bot.fakeslack import Call, FakeSlack, FakeSlackServer
-from bot.outbound import Outbound
+from bot.outbound import Outbound, Posted
 from bot.services import ClientPool
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -559,3 +559,40 @@ async def test_an_alert_removed_during_the_read_posts_nothing(world: World) -> N
     await evaluate_while(world, lambda: world.store.alerts.remove(TEAM, 1))
     assert world.state.calls == []
     assert world.store.alerts.list(TEAM) == []
+
+
+class PressDuringPost:
+    """The real poster, with a button pressed while a message is on its way to Slack."""
+
+    def __init__(self, inner: Outbound, press: Callable[[], object]):
+        self.inner, self.press = inner, press
+
+    async def post(
+        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+    ) -> Posted:
+        self.press()
+        return await self.inner.post(team, channel, payload, thread_ts=thread_ts)
+
+    async def update(self, team: Team, channel: str, ts: str, payload: dict[str, Any]) -> Posted:
+        return await self.inner.update(team, channel, ts, payload)
+
+    async def dm(self, team: Team, user_id: str, text: str) -> Posted:
+        return await self.inner.dm(team, user_id, text)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_snooze_pressed_while_the_alert_is_being_posted_is_kept(world: World) -> None:
+    world.add()
+    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
+    await world.tick(31 * MINUTE)  # that snooze is over: the machine will clear it
+    world.traffic(HIGH)
+    hour = timedelta(hours=1)
+    world.alerts.poster = PressDuringPost(
+        world.outbound, lambda: world.alerts.snooze(TEAM, 1, "U0ANA", hour)
+    )
+    await world.tick()
+    assert len(world.top_level()) == 1  # it was already on its way
+    assert world.alert().snoozed_until == world.clock.now() + hour
+    assert world.alert().state == "firing"
