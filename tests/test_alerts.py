@@ -586,7 +586,7 @@ class PressDuringPost:
 async def test_a_snooze_pressed_while_the_alert_is_being_posted_is_kept(world: World) -> None:
     world.add()
     world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
-    await world.tick(31 * MINUTE)  # that snooze is over: the machine will clear it
+    world.clock.advance(31 * MINUTE)  # that snooze is over, unseen: the next round clears it
     world.traffic(HIGH)
     hour = timedelta(hours=1)
     world.alerts.poster = PressDuringPost(
