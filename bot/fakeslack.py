@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 
 def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -61,6 +61,8 @@ class FakeSlack:
     _last_post: dict[str, float] = field(default_factory=lambda: defaultdict(lambda: -1e9))
     url: str = ""
     rotations: int = 0
+    sockets: list[web.WebSocketResponse] = field(default_factory=list)
+    acks: list[dict[str, Any]] = field(default_factory=list)
     monotonic: Callable[[], float] = time.monotonic
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -174,6 +176,8 @@ class FakeSlack:
                 },
                 {},
             )
+        if method == "apps.connections.open":
+            return 200, {"ok": True, "url": self.url.replace("http://", "ws://") + "/link"}, {}
         if method == "files.completeUploadExternal":
             files = args.get("files")
             parsed = json.loads(files) if isinstance(files, str) else files or []
@@ -234,7 +238,21 @@ def build_app(state: FakeSlack) -> web.Application:
         await request.read()
         return web.Response(text="OK")
 
+    async def link(request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: the app connects here; envelopes go down, acks come back."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        state.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        state.changed.set()
+        async for frame in ws:
+            if frame.type == WSMsgType.TEXT:
+                state.acks.append(json.loads(frame.data))
+                state.changed.set()
+        return ws
+
     app = web.Application()
+    app.router.add_get("/link", link)
     app.router.add_post("/api/{method}", api)
     app.router.add_get("/api/{method}", api)
     app.router.add_post("/response/{id}", response_url)
@@ -269,6 +287,19 @@ class FakeSlackServer:
         self.state.url = self.url
         return self
 
+    async def send_envelope(self, kind: str, payload: dict[str, Any], envelope_id: str) -> None:
+        """Deliver a Socket Mode envelope (e.g. `slash_commands`) to the connected app."""
+        await self.state.sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+            }
+        )
+
     async def __aexit__(self, *exc: object) -> None:
+        for ws in self.state.sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -33,15 +33,20 @@ async def start_http(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     return runner
 
 
+async def start_socket(runtime: Runtime) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (apps.connections.open on SLACK_API_URL)."""
+    handler = AsyncSocketModeHandler(runtime.slack().bolt, runtime.settings.app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    return handler
+
+
 async def run(settings: Settings, mode: Mode) -> int:
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
     try:
         await runtime.start_background()
         if mode is Mode.SOCKET:
-            wiring = runtime.slack()
-            handler = AsyncSocketModeHandler(wiring.bolt, settings.app_token)
-            await handler.connect_async()  # type: ignore[no-untyped-call]
+            handler = await start_socket(runtime)
             log.info("Pulse Bot connected in Socket Mode")
             await _wait_for_stop()
             await handler.close_async()  # type: ignore[no-untyped-call]
