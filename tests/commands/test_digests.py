@@ -153,7 +153,8 @@ async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
     assert not message.public
     assert message.text == (
         "Digest #1 added.\n"
-        "*#1* → #ops · every Friday at 16:45 America/New_York · WeldPulse, Raygun Pulse · range 7d\n"
+        "*#1* → #ops · every Friday at 16:45 America/New_York · WeldPulse, Raygun Pulse"
+        " · range 7d\n"
         "next: Fri 27 Nov 16:45 EST"
     )
     digest = env.digest(1)
