@@ -1,0 +1,116 @@
+"""The client pool: one client per credential, health recorded, Raygun's daily budget kept
+in SQLite so that a restart does not forget it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import respx
+from cryptography.fernet import Fernet
+
+from bot.clients.raygun import RaygunClient, budget_key
+from bot.clock import FakeClock
+from bot.errors import BudgetExhausted, NotConnected
+from bot.services import ClientPool
+from bot.store import Secrets, Store
+from bot.store.db import open_database
+from bot.store.team import Team
+
+RAYGUN = "http://raygun.test/raygun"
+WELD = "http://weldpulse.test/weldpulse"
+TEAM = Team("T0POOL")
+RAYGUN_KEY = {"api_key": "rg_app_key_0000000001", "client_id": "cid", "client_secret": "shh"}
+
+
+@pytest.fixture
+def key() -> bytes:
+    return Fernet.generate_key()
+
+
+def open_store(path: Path, key: bytes, clock: FakeClock) -> Store:
+    return Store(open_database(path), Secrets([key]), clock)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def pool(http: httpx.AsyncClient, store: Store, clock: FakeClock) -> ClientPool:
+    return ClientPool(http, {"raygun": RAYGUN, "weldpulse": WELD}, clock, store)
+
+
+async def test_one_client_per_credential(
+    tmp_path: Path, key: bytes, clock: FakeClock, http: httpx.AsyncClient
+) -> None:
+    store = open_store(tmp_path / "p.db", key, clock)
+    clients = pool(http, store, clock)
+    with pytest.raises(NotConnected):
+        clients.get(TEAM, "weldpulse")
+    store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_first_000000"}, "U1")
+    first = clients.get(TEAM, "weldpulse")
+    assert clients.get(TEAM, "weldpulse") is first  # limiter and cache are kept
+    store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_second_00000"}, "U1")
+    assert clients.get(TEAM, "weldpulse") is not first  # a new credential, a new client
+    store.close()
+
+
+@respx.mock
+async def test_raygun_budget_survives_a_restart(
+    tmp_path: Path, key: bytes, clock: FakeClock, http: httpx.AsyncClient
+) -> None:
+    auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+        return_value=httpx.Response(202, json={"sessionKey": "sess"})
+    )
+    sessions = respx.get(f"{RAYGUN}/api/v1/pulse/sessions").mock(
+        return_value=httpx.Response(
+            200, json={"totalSessions": 0, "sessions": [], "links": {"self": "x", "next": None}}
+        )
+    )
+    path = tmp_path / "budget.db"
+    store = open_store(path, key, clock)
+    store.credentials.save(TEAM, "raygun", RAYGUN_KEY, "U1")
+    for _ in range(47):  # the day's calls so far, made before the restart
+        store.budgets.try_spend(budget_key(RAYGUN_KEY["api_key"]), 50, clock.now())
+    store.close()
+
+    restarted = open_store(path, key, clock)
+    client = pool(http, restarted, clock).get(TEAM, "raygun")
+    assert isinstance(client, RaygunClient)
+    day = clock.now() - timedelta(days=1)
+    await client.sessions(day, clock.now(), limit=1, max_sessions=1)  # 48: auth, 49: search
+    await client.sessions(day - timedelta(days=1), clock.now(), limit=1, max_sessions=1)  # 50
+    with pytest.raises(BudgetExhausted) as spent:
+        await client.sessions(day - timedelta(days=2), clock.now(), limit=1, max_sessions=1)
+    assert (auth.call_count, sessions.call_count) == (1, 2)  # the 51st call was never sent
+    assert spent.value.limit == 50 and spent.value.resets_at.hour == 0
+    restarted.close()
+
+
+@respx.mock
+async def test_outcomes_are_recorded_for_services(
+    tmp_path: Path, key: bytes, clock: FakeClock, http: httpx.AsyncClient
+) -> None:
+    respx.get(f"{WELD}/v1/sites").mock(
+        side_effect=[
+            httpx.Response(200, json={"data": []}),
+            httpx.Response(401, json={"error": "Invalid API key", "code": "UNAUTHORIZED"}),
+        ]
+    )
+    store = open_store(tmp_path / "h.db", key, clock)
+    store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_health_00000"}, "U1")
+    client = pool(http, store, clock).get(TEAM, "weldpulse")
+    await client.transport.get("/v1/sites")
+    (info,) = store.credentials.list(TEAM)
+    assert info.last_success_at == clock.now() and info.last_error is None
+    clock.advance(5)
+    with pytest.raises(Exception, match="weldpulse"):
+        await client.transport.get("/v1/sites", fresh=True)
+    (info,) = store.credentials.list(TEAM)
+    assert info.last_error is not None and "ak_live" not in info.last_error
+    store.close()
