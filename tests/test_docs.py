@@ -116,3 +116,12 @@ def _error_classes() -> list[type[errors.PulseError]]:
 @pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
 def test_every_error_class_has_a_sentence(cls: type[errors.PulseError]) -> None:
     assert cls in messages.HANDLED or cls is errors.PulseError
+
+
+def test_usage_lines_quoted_in_handlers_match_their_docstrings() -> None:
+    """Handlers quote their usage line in errors; it must be the one help shows."""
+    quoted: set[str] = set()
+    for path in (ROOT / "commands").glob("*.py"):
+        quoted |= set(re.findall(r'"(/pulse [a-z][^"]*)"', path.read_text()))
+    usages = {c.usage_line for c in ROUTER.commands.values()} | {"/pulse help"}
+    assert sorted(quoted - usages) == []
