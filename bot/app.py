@@ -104,13 +104,12 @@ class Runtime:
     router: Router
     http: httpx.AsyncClient
     pool: ClientPool
+    poster: Poster
     digests: Digests
     alerts: Alerts
     health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
-    extras: dict[str, Any] = field(default_factory=dict)
     scheduler: AsyncIOScheduler | None = None
     clockwork: Clockwork | None = None
-    poster: Poster | None = None
 
     @classmethod
     def build(
@@ -131,10 +130,17 @@ class Runtime:
         digests = Digests(store, pool, poster, clock)
         alerts = Alerts(store, pool, poster, clock, interval=settings.alert_interval)
         runtime = cls(
-            settings, clock, store, build_router(settings.admins), http, pool, digests, alerts
+            settings,
+            clock,
+            store,
+            build_router(settings.admins),
+            http,
+            pool,
+            poster,
+            digests,
+            alerts,
         )
         runtime.health_checks["database"] = store.ping
-        runtime.poster = poster
         return runtime
 
     # ---- background work: the scheduler runs in exactly one process --------------------
@@ -245,7 +251,6 @@ class Runtime:
         return report
 
     async def close(self) -> None:
-        if self.poster is not None:
-            await self.poster.close()
+        await self.poster.close()
         await self.http.aclose()
         self.store.close()

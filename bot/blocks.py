@@ -120,7 +120,7 @@ def divider() -> Block:
 def share_button(share_id: str) -> Block:
     return {
         "type": "actions",
-        "block_id": "pulse_share",
+        "block_id": SHARE_ACTION,
         "elements": [
             {
                 "type": "button",

@@ -78,7 +78,6 @@ async def console_runtime(
                     runtime.store.credentials.save(
                         CONSOLE_TEAM, service, dict(DEMO_CREDENTIALS[service]), CONSOLE_USER
                     )
-            runtime.extras["sim"] = sim
             yield runtime
         finally:
             await runtime.close()

@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import dispatch
 from bot.alerts import BUTTONS as ALERT_BUTTONS
-from bot.blocks import Message
+from bot.blocks import SHARE_ACTION, Message
 from bot.errors import PulseError
 from bot.messages import sentence
 from bot.slack import SlackActions, SlackDeps, slack_error, team_of, user_profile
@@ -105,7 +105,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
             share_id = store.answers.remember(team, message.to_slack())
         await send(respond, message, share_id)
 
-    @app.action("pulse_share")
+    @app.action(SHARE_ACTION)
     async def share(
         ack: Callable[..., Awaitable[None]],
         body: dict[str, Any],
@@ -123,13 +123,12 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
                 replace_original=False,
             )
             return
-        payload = shared
-        payload.setdefault("blocks", []).append(
+        shared.setdefault("blocks", []).append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user_id}>"}]}
         )
         await respond(
-            text=payload["text"],
-            blocks=payload["blocks"],
+            text=shared["text"],
+            blocks=shared["blocks"],
             response_type="in_channel",
             replace_original=False,
         )

@@ -131,7 +131,6 @@ class Outbound:
         self._last: dict[str, float] = {}
         self._session: aiohttp.ClientSession | None = None
         self._clients: dict[str, AsyncWebClient] = {}
-        self.sent = 0
 
     def _client(self, token: str) -> AsyncWebClient:
         """One Web API client per token, sharing one HTTP session for all posts."""
@@ -189,8 +188,12 @@ class Outbound:
                 try:
                     response = await getattr(client, method)(**args)
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                    log.warning("Slack could not be reached for %s in %s: %s", method, key,
-                                type(exc).__name__)
+                    log.warning(
+                        "Slack could not be reached for %s in %s: %s",
+                        method,
+                        key,
+                        type(exc).__name__,
+                    )
                     return Posted(False, channel=channel, error="slack_unreachable")
                 except SlackApiError as exc:
                     status = getattr(exc.response, "status_code", 200)
@@ -206,7 +209,6 @@ class Outbound:
                             continue
                     log.warning("Slack refused %s in %s: %s", method, key, code)
                     return Posted(False, channel=channel, error=code)
-                self.sent += 1
                 return Posted(True, ts=response.get("ts"), channel=response.get("channel", channel))
             return Posted(False, channel=channel, error="ratelimited")
 

@@ -29,7 +29,6 @@ async def start_http(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     runner = web.AppRunner(wiring.web, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    runtime.extras["wiring"] = wiring
     return runner
 
 

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 RECONCILE_SECONDS = 30
 LEASE_NAME = "scheduler"
 LEASE_SECONDS = 90  # renewed at least every RECONCILE_SECONDS by the holder
+RENEW_WHEN_LEFT = timedelta(seconds=LEASE_SECONDS - RECONCILE_SECONDS)
 LATE_TOLERANCE = timedelta(hours=1)
 
 
@@ -62,11 +63,20 @@ class Clockwork:
         self._signatures: dict[int, str] = {}
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._was_active = False
+        self._held_until: datetime | None = None
         digests.listeners.append(lambda _digest_id: self.reconcile())
 
     def active(self) -> bool:
-        """Hold (or renew) the scheduler lease: only its holder runs jobs."""
+        """Hold (or renew) the scheduler lease: only its holder runs jobs.
+
+        A lease renewed less than RECONCILE_SECONDS ago is still ours for at least a
+        minute, so the thousand jobs of a busy minute do not each write to SQLite.
+        """
+        now = self.clock.now()
+        if self._held_until is not None and self._held_until - now > RENEW_WHEN_LEFT:
+            return True
         held = self.store.leases.hold(LEASE_NAME, self.holder, LEASE_SECONDS)
+        self._held_until = now + timedelta(seconds=LEASE_SECONDS) if held else None
         if held != self._was_active:
             log.info("scheduler %s: %s", "active" if held else "standing by", self.holder)
         return held
@@ -86,6 +96,7 @@ class Clockwork:
     def stop(self) -> None:
         self.store.leases.release(LEASE_NAME, self.holder)
         self._was_active = False
+        self._held_until = None
 
     async def start(self) -> None:
         await self._take_over_if_free()

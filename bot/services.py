@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -18,7 +18,6 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
-from bot.clients._http import ServiceHTTP
 from bot.clients._parse import CredentialField
 from bot.clients.pulsepro import PulseProClient
 from bot.clients.pulsetracker import PulsetrackerClient
@@ -34,6 +33,13 @@ from bot.store.team import Team
 Client = WeldPulseClient | RaygunClient | WhatPulseClient | PulsetrackerClient | PulseProClient
 C = TypeVar("C", bound=Client)
 
+CLIENT_CLASSES: Mapping[str, Callable[..., Client]] = {
+    "weldpulse": WeldPulseClient,
+    "raygun": RaygunClient,
+    "whatpulse": WhatPulseClient,
+    "pulsetracker": PulsetrackerClient,
+    "pulsepro": PulseProClient,
+}
 CREDENTIAL_FIELDS: Mapping[str, tuple[CredentialField, ...]] = {
     "weldpulse": weldpulse.CREDENTIAL_FIELDS,
     "raygun": raygun.CREDENTIAL_FIELDS,
@@ -87,11 +93,7 @@ class ClientPool:
     def build(self, service: str, credential: Mapping[str, str]) -> Client:
         """A new client for `credential` (used directly to validate before saving)."""
         base_url = self.base_urls[service]
-        if service == "weldpulse":
-            return WeldPulseClient(
-                self.http, credential=credential, base_url=base_url, clock=self.clock
-            )
-        if service == "raygun":
+        if service == "raygun":  # the only one whose budget lives in the database
             key = raygun.budget_key(credential.get("api_key", ""))
             budget = PersistedBudget(StoreBudgetBackend(self.store), key, clock=self.clock)
             return RaygunClient(
@@ -101,19 +103,9 @@ class ClientPool:
                 clock=self.clock,
                 budget=budget,
             )
-        if service == "whatpulse":
-            return WhatPulseClient(
-                self.http, credential=credential, base_url=base_url, clock=self.clock
-            )
-        if service == "pulsetracker":
-            return PulsetrackerClient(
-                self.http, credential=credential, base_url=base_url, clock=self.clock
-            )
-        if service == "pulsepro":
-            return PulseProClient(
-                self.http, credential=credential, base_url=base_url, clock=self.clock
-            )
-        raise ValueError(f"unknown service {service!r}")
+        return CLIENT_CLASSES[service](
+            self.http, credential=credential, base_url=base_url, clock=self.clock
+        )
 
     def get(self, team: Team, service: str) -> Client:
         credential = self.store.credentials.get(team, service)
@@ -179,9 +171,6 @@ class Directory:
         have = set(self._pool.store.credentials.services(self._team))
         return [s for s in SERVICES if s in have]
 
-    async def client(self, service: str) -> Client:
-        return self._pool.get(self._team, service)
-
     def _typed(self, service: str, kind: type[C]) -> C:
         return cast(C, self._pool.get(self._team, service))
 
@@ -209,10 +198,6 @@ class Directory:
 
     def forget(self, service: str | None = None) -> None:
         self._pool.forget(self._team, service)
-
-    def transport(self, service: str) -> ServiceHTTP | None:
-        client = self._pool.peek(self._team, service)
-        return client.transport if client else None
 
     def headroom(self, service: str) -> Headroom | None:
         client = self._pool.peek(self._team, service)

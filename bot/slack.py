@@ -8,7 +8,6 @@ need arrives in `SlackDeps`; nothing here reads the environment.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -54,7 +53,6 @@ class SlackDeps:
     make_context: MakeContext
     health: Callable[[], dict[str, Any]] = field(default_factory=lambda: dict)
     alerts: Alerts | None = None
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
 
 @dataclass

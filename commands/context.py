@@ -36,7 +36,6 @@ class Context:
     open_modal: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     digests: Digests | None = None
     alerts: Alerts | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
 
     @property
     def directory(self) -> Directory:

@@ -327,8 +327,11 @@ class ServiceHTTP:
         self.limiter.record_sent()
         self.health.requests_sent += 1
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        # Merge, never replace: a pagination link's own query (`?page=2`) must survive.
-        target = httpx.URL(url).copy_merge_params(clean) if clean else httpx.URL(url)
+        # Merge, never replace: a pagination link's own query (`?page=2`) survives, and
+        # wins over `params` for the keys it names; `params` fill in the rest (filters).
+        link = httpx.URL(url)
+        extra = {k: v for k, v in clean.items() if k not in link.params}
+        target = link.copy_merge_params(extra) if extra else link
         try:
             raw = await self.http.request(
                 method,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
@@ -98,13 +97,6 @@ def decode_error(response: Response) -> ServiceError:
     return BadResponse(SERVICE, f"unexpected HTTP {status}", status=status)
 
 
-def _split_link(link: str) -> tuple[str, dict[str, str]]:
-    """A `next` link as (URL or path without query, its query as params)."""
-    parts = urlsplit(link)
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
-
-
 class PulseProClient:
     """One workspace's PulsePro API key."""
 
@@ -165,10 +157,7 @@ class PulseProClient:
         while following:
             if pages >= max_pages:
                 return tuple(items), count, True
-            link, query = _split_link(following)
-            results, count, following = parse_page(
-                await self._get(link, {**params, **query}, fresh=fresh)
-            )
+            results, count, following = parse_page(await self._get(following, params, fresh=fresh))
             items.extend(parse(r) for r in results)
             pages += 1
         return tuple(items), count, False

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 import httpx
 
@@ -107,18 +107,10 @@ def _user_segment(user: str | int) -> str:
     return quote(text, safe="")
 
 
-def _split_link(link: str) -> tuple[str, dict[str, str]]:
-    """A pagination link as (URL without query, its query) so the query is sent as params."""
-    parts = urlsplit(link)
-    bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-    return bare, dict(parse_qsl(parts.query, keep_blank_values=True))
-
-
 def _next_request(page: PulsePage, path: str, params: dict[str, Any]) -> tuple[str, Params] | None:
     """Where the page after `page` is: `links.next` first (our filters kept), else `page+1`."""
-    if page.next_link:
-        link, query = _split_link(page.next_link)
-        return link, {**params, **query}
+    if page.next_link:  # the transport keeps the link's query and adds our other filters
+        return page.next_link, params
     if page.current_page < page.last_page:
         return path, {**params, "page": page.current_page + 1}
     return None

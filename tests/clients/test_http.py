@@ -264,3 +264,11 @@ async def test_plain_500_is_not_retried(clock: FakeClock) -> None:
 
 def test_repr_hides_credentials(clock: FakeClock) -> None:
     assert "sekrit" not in repr(make(httpx.AsyncClient(), clock))
+
+
+@respx.mock
+async def test_a_links_own_query_wins_over_params(clock: FakeClock) -> None:
+    route = respx.get(f"{BASE}/api/v1/pulses").mock(return_value=httpx.Response(200, json={}))
+    async with httpx.AsyncClient() as http:
+        await make(http, clock).get("/api/v1/pulses?page=2", {"page": 1, "per_page": 100})
+    assert str(route.calls.last.request.url) == f"{BASE}/api/v1/pulses?page=2&per_page=100"

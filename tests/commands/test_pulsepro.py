@@ -11,7 +11,6 @@ import pytest
 import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_TEXT
-from commands import pulsepro
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://pulsepro.test/pulsepro"
@@ -48,8 +47,6 @@ BEFORE = page(
 
 @pytest.fixture
 def cmd(cmd: CommandHarness) -> CommandHarness:
-    if "inspections" not in cmd.router.commands:
-        pulsepro.register(cmd.router)
     cmd.connect("pulsepro", CRED)
     return cmd
 

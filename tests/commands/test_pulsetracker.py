@@ -11,7 +11,6 @@ import pytest
 import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_TEXT
-from commands import pulsetracker
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://pulsetracker.test/pulsetracker"
@@ -31,8 +30,6 @@ def rows(shown: str) -> dict[str, str]:
 
 @pytest.fixture
 def cmd(cmd: CommandHarness) -> CommandHarness:
-    if "apps" not in cmd.router.commands:
-        pulsetracker.register(cmd.router)
     cmd.connect("pulsetracker", CRED)
     return cmd
 

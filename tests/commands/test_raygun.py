@@ -12,7 +12,6 @@ import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_TEXT
 from bot.clients.raygun import budget_key
-from commands import raygun
 from tests.commands.harness import NOW, CommandHarness, text
 
 BASE = "http://raygun.test/raygun"
@@ -34,8 +33,6 @@ def sample(name: str) -> Any:
 
 @pytest.fixture
 def cmd(cmd: CommandHarness) -> CommandHarness:
-    if "sessions" not in cmd.router.commands:
-        raygun.register(cmd.router)
     cmd.connect("raygun", CRED)
     return cmd
 

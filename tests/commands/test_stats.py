@@ -11,7 +11,7 @@ import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, Message
 from bot.errors import Unavailable
-from commands import overview, stats
+from commands import overview
 from tests.commands.harness import MOCK_BASE_URLS, CommandHarness, text
 
 WELD = MOCK_BASE_URLS["weldpulse"]
@@ -29,13 +29,6 @@ CREDENTIALS = {
 # The harness clock is Mon 23 Nov 2026 14:30 UTC; `7d` is 16 Nov 14:30 – 23 Nov 14:30 UTC,
 # and the previous period 9 Nov 14:30 – 16 Nov 14:30 UTC.
 NOW_START, BEFORE_START = "2026-11-16T14:30:00Z", "2026-11-09T14:30:00Z"
-
-
-@pytest.fixture
-def run(cmd: CommandHarness) -> CommandHarness:
-    if "stats" not in cmd.router.commands:
-        stats.register(cmd.router)
-    return cmd
 
 
 def connect(cmd: CommandHarness, *services: str) -> None:
@@ -137,14 +130,14 @@ def mock_pulsepro(overdue: int = 2) -> None:
 
 
 @respx.mock
-async def test_mixed_workspace_shows_each_connected_service(run: CommandHarness) -> None:
-    connect(run, "weldpulse", "raygun", "pulsepro")  # whatpulse and pulsetracker are not
+async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness) -> None:
+    connect(cmd, "weldpulse", "raygun", "pulsepro")  # whatpulse and pulsetracker are not
     stats_route = mock_weldpulse()
     mock_pulsepro()
     auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(503, text="Service Unavailable")
     )
-    message = await run.run("stats")
+    message = await cmd.run("stats")
     shown = text(message)
 
     # WeldPulse, against the previous 7 days
@@ -181,15 +174,15 @@ async def test_mixed_workspace_shows_each_connected_service(run: CommandHarness)
     within_block_kit(message)
 
 
-async def test_nothing_connected_says_how_to_connect(run: CommandHarness) -> None:
-    shown = text(await run.run("stats"))
+async def test_nothing_connected_says_how_to_connect(cmd: CommandHarness) -> None:
+    shown = text(await cmd.run("stats"))
     assert "No service is connected in this workspace yet" in shown
     assert "`/pulse connect SERVICE`" in shown and "An admin can" in shown
 
 
 @respx.mock
-async def test_raygun_counts_sessions_with_one_call_per_period(run: CommandHarness) -> None:
-    connect(run, "raygun")
+async def test_raygun_counts_sessions_with_one_call_per_period(cmd: CommandHarness) -> None:
+    connect(cmd, "raygun")
     respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(200, json={"sessionKey": "sk-test-1"})
     )
@@ -199,7 +192,7 @@ async def test_raygun_counts_sessions_with_one_call_per_period(run: CommandHarne
         return httpx.Response(200, json={"totalSessions": total, "sessions": []})
 
     route = respx.get(f"{RAYGUN}/api/v1/pulse/sessions").mock(side_effect=sessions)
-    shown = text(await run.run("stats"))
+    shown = text(await cmd.run("stats"))
     assert "Sessions: 40  ▲ 25.0%" in shown
     assert route.call_count == 2
     assert {c.request.url.params["limit"] for c in route.calls} == {"1"}
@@ -207,8 +200,8 @@ async def test_raygun_counts_sessions_with_one_call_per_period(run: CommandHarne
 
 
 @respx.mock
-async def test_whatpulse_totals_for_the_connected_user(run: CommandHarness) -> None:
-    connect(run, "whatpulse")
+async def test_whatpulse_totals_for_the_connected_user(cmd: CommandHarness) -> None:
+    connect(cmd, "whatpulse")
 
     def pulse(ident: int, when: str, keys: int) -> dict[str, Any]:
         return {
@@ -240,7 +233,7 @@ async def test_whatpulse_totals_for_the_connected_user(run: CommandHarness) -> N
             },
         )
     )
-    shown = text(await run.run("stats"))
+    shown = text(await cmd.run("stats"))
     assert "WhatPulse — alice" in shown
     assert "Keys: 10k  ▲ 25.0%" in shown
     assert "Clicks: 5k  ▲ 25.0%" in shown
@@ -253,8 +246,8 @@ async def test_whatpulse_totals_for_the_connected_user(run: CommandHarness) -> N
 
 
 @respx.mock
-async def test_pulsetracker_apps_near_their_quota_are_notable(run: CommandHarness) -> None:
-    connect(run, "pulsetracker")
+async def test_pulsetracker_apps_near_their_quota_are_notable(cmd: CommandHarness) -> None:
+    connect(cmd, "pulsetracker")
 
     def app(key: str, name: str, nov: int, oct_: int, devices: int) -> dict[str, Any]:
         return {
@@ -279,7 +272,7 @@ async def test_pulsetracker_apps_near_their_quota_are_notable(run: CommandHarnes
             },
         )
     )
-    shown = text(await run.run("stats"))
+    shown = text(await cmd.run("stats"))
     assert "Apps: 2" in shown and "Devices: 17" in shown
     assert "Messages in Nov 2026: 11k  ▲ 10.0% vs Oct" in shown
     assert "• Delivery fleet has used 85% of its 10k monthly messages (8.5k in November)" in shown
@@ -288,9 +281,9 @@ async def test_pulsetracker_apps_near_their_quota_are_notable(run: CommandHarnes
 
 @respx.mock
 async def test_everything_connected_with_long_lists_stays_within_limits(
-    run: CommandHarness,
+    cmd: CommandHarness,
 ) -> None:
-    connect(run, *CREDENTIALS)
+    connect(cmd, *CREDENTIALS)
     mock_weldpulse()
     mock_pulsepro(overdue=40)
     respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
@@ -319,7 +312,7 @@ async def test_everything_connected_with_long_lists_stays_within_limits(
             },
         )
     )
-    message = await run.run("stats 90d")
+    message = await cmd.run("stats 90d")
     shown = text(message)
     within_block_kit(message)
     assert "WhatPulse rejected the saved credential" in shown
@@ -329,23 +322,23 @@ async def test_everything_connected_with_long_lists_stays_within_limits(
 
 
 @respx.mock
-async def test_rate_limited_service_says_when_to_retry(run: CommandHarness) -> None:
-    connect(run, "weldpulse")
+async def test_rate_limited_service_says_when_to_retry(cmd: CommandHarness) -> None:
+    connect(cmd, "weldpulse")
     respx.get(f"{WELD}/v1/stats").mock(
         return_value=httpx.Response(
             429, json={"error": "Too many", "code": "RATE_LIMITED"}, headers={"Retry-After": "20"}
         )
     )
     respx.get(f"{WELD}/v1/timeseries").mock(return_value=httpx.Response(200, json={"data": []}))
-    message = await run.run("stats")
+    message = await cmd.run("stats")
     assert "WeldPulse is rate limiting us; try again in" in text(message)
     assert message.text == "Pulse overview — last 7 days: not answering: WeldPulse"
 
 
 async def test_a_bug_in_one_service_is_not_hidden_as_a_failed_service(
-    run: CommandHarness, monkeypatch: pytest.MonkeyPatch
+    cmd: CommandHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connect(run, "weldpulse", "pulsepro")
+    connect(cmd, "weldpulse", "pulsepro")
 
     async def broken(*_: object) -> overview.Headline:
         raise KeyError("a bug")
@@ -356,8 +349,8 @@ async def test_a_bug_in_one_service_is_not_hidden_as_a_failed_service(
     monkeypatch.setitem(overview.HEADLINES, "weldpulse", broken)
     monkeypatch.setitem(overview.HEADLINES, "pulsepro", down)
     with pytest.raises(KeyError):
-        await overview.collect(run.context().directory, ["weldpulse", "pulsepro"], *_periods(run))
-    shown = text(await run.run("stats"))
+        await overview.collect(cmd.context().directory, ["weldpulse", "pulsepro"], *_periods(cmd))
+    shown = text(await cmd.run("stats"))
     assert "Sorry, something went wrong on our side" in shown
 
 
@@ -376,7 +369,7 @@ def _periods(cmd: CommandHarness) -> tuple[Any, Any]:
         pytest.param("stats fortnight", "`fortnight` is not a range I know", id="bad-range"),
     ],
 )
-async def test_bad_arguments(run: CommandHarness, line: str, expected: str) -> None:
-    shown = text(await run.run(line))
+async def test_bad_arguments(cmd: CommandHarness, line: str, expected: str) -> None:
+    shown = text(await cmd.run(line))
     assert expected in shown
     assert "Usage: `/pulse stats [RANGE]`" in shown

@@ -11,7 +11,6 @@ import pytest
 import respx
 
 from bot.blocks import MAX_BLOCKS, MAX_TEXT
-from commands import whatpulse
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://whatpulse.test/whatpulse"
@@ -42,8 +41,6 @@ def one_page(pulses: list[dict[str, Any]]) -> dict[str, Any]:
 
 @pytest.fixture
 def cmd(cmd: CommandHarness) -> CommandHarness:
-    if "pulses" not in cmd.router.commands:
-        whatpulse.register(cmd.router)
     cmd.connect("whatpulse", CRED)
     return cmd
 
