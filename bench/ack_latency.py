@@ -28,11 +28,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import Runtime
 from bot.config import Settings
-from bot.fakeslack import FakeSlackServer, signed_headers
 from bot.runner import start_http
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.slack import FakeSlackServer, signed_headers
 
 SECRET = "bench-signing-secret"
 

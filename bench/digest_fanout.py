@@ -27,10 +27,10 @@ from cryptography.fernet import Fernet
 
 from bot.app import Runtime
 from bot.config import Settings
-from bot.fakeslack import FakeSlackServer
-from bot.scheduler import Clockwork
+from bot.features.scheduler import Clockwork
 from bot.sim.server import SimServer
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.slack import FakeSlackServer
 
 #: WeldPulse calls one digest needs: stats now, stats before, timeseries, pages, referrers.
 CALLS_PER_WORKSPACE = 5

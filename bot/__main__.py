@@ -11,7 +11,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot import operator
+from bot import cli
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
 
@@ -29,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("clock", help="run only the digest/alert scheduler (PULSEBOT_SCHEDULER=clock)")
     sub.add_parser("keygen", help="print a new PULSEBOT_SECRET_KEY value")
     sub.add_parser("rotate-keys", help="re-encrypt every secret with the newest key")
-    operator.add_parsers(sub)
+    cli.add_parsers(sub)
     return p
 
 
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         settings = Settings.from_env(env)
         mode = args.mode or settings.default_mode().value
         if mode == "keygen":
-            return operator.keygen()
+            return cli.keygen()
         if mode == "simulate":
             from bot.sim.server import serve_forever
 
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
             return asyncio.run(runner.run(settings, Mode(mode)))
         if mode == "clock":
             return asyncio.run(runner.run_clock(settings))
-        return operator.run(args, settings)
+        return cli.run(args, settings)
     except ConfigError as err:
         print(f"pulsebot: {err}", file=sys.stderr)
         return 2

@@ -19,20 +19,20 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 
-from bot.alerts import Alerts
+from bot.clients.pool import ClientPool, Directory
 from bot.clock import Clock, SystemClock
 from bot.config import SchedulerPlacement, Settings
-from bot.digests import Digests
 from bot.errors import ConfigError
-from bot.listeners import register
-from bot.outbound import BotTokens, Outbound, Poster
-from bot.scheduler import Clockwork
-from bot.services import ClientPool, Directory
-from bot.slack import SlackActions, SlackDeps, build_bolt_app, web_app
+from bot.features.alerts import Alerts
+from bot.features.digests import Digests
+from bot.features.scheduler import Clockwork
+from bot.listeners.commands import register
+from bot.slack.bolt import SlackActions, SlackDeps, build_bolt_app, web_app
+from bot.slack.outbound import BotTokens, Outbound, Poster
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
 from bot.store.db import open_database
-from bot.store.team import Team
+from bot.team import Team
 from commands import build_router
 from commands.context import Context
 from commands.router import Router

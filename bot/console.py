@@ -15,14 +15,14 @@ from dataclasses import replace
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from bot import dispatch
 from bot.app import Runtime
 from bot.config import SERVICES, Settings
-from bot.outbound import Posted
-from bot.render_text import render
+from bot.render.text import render
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
-from bot.store.team import Team
+from bot.slack.outbound import Posted
+from bot.team import Team
+from commands import dispatch
 
 CONSOLE_TEAM = Team("T0CONSOLE")
 CONSOLE_USER = "U0CONSOLE"

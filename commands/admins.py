@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.blocks import Message, context, section
 from bot.errors import UsageError
+from bot.render.blocks import Message, context, section
 from commands.context import Context
 from commands.parsing import Args, user_id
 from commands.router import Router

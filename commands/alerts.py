@@ -10,20 +10,19 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 
-from bot.alerts import condition, show_value
-from bot.blocks import Message, context, header, section
+from bot.domain.durations import format_duration, parse_duration
 from bot.errors import NotConnected, UsageError
-from bot.metrics import (
+from bot.features.alert_metrics import (
     CATALOGUE,
     check_budget,
     cost_sentence,
     daily_cost,
-    format_duration,
-    parse_duration,
     parse_for,
     parse_metric,
     parse_over,
 )
+from bot.features.alerts import condition, show_value
+from bot.render.blocks import Message, context, header, section
 from bot.store.alerts import OPS, Alert, Op
 from commands.context import Context
 from commands.digests import channel_arg, channel_ref

@@ -17,10 +17,10 @@ from datetime import datetime
 from typing import Any
 
 from bot import messages
-from bot.blocks import Message, context, header, section
+from bot.clients.pool import CREDENTIAL_FIELDS, LIMITS
 from bot.config import SERVICES
 from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
-from bot.services import CREDENTIAL_FIELDS, LIMITS
+from bot.render.blocks import Message, context, header, section
 from commands.context import Context
 from commands.parsing import Args
 from commands.router import Router

@@ -12,15 +12,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.clients.pool import Directory
 from bot.clock import Clock
 from bot.errors import PermissionDenied
-from bot.services import Directory
 from bot.store import Store
-from bot.store.team import Team
+from bot.team import Team
 
 if TYPE_CHECKING:
-    from bot.alerts import Alerts
-    from bot.digests import Digests
+    from bot.features.alerts import Alerts
+    from bot.features.digests import Digests
 
 
 @dataclass

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.blocks import Message, context, header, section
 from bot.config import SERVICES
+from bot.domain.periods import parse_range
 from bot.errors import UsageError
+from bot.features.schedules import default_range, describe, parse_schedule, schedule_of
 from bot.messages import service_name
-from bot.schedules import default_range, describe, parse_schedule, schedule_of
+from bot.render.blocks import Message, context, header, section
 from bot.store.digests import Digest
 from commands.context import Context
 from commands.options import reject_unknown
 from commands.parsing import CHANNEL, Args
-from commands.ranges import parse_range
 from commands.router import Router
 
 GROUP = "Digests"

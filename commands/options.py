@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from bot.domain.periods import Period, looks_like_range, parse_range
 from bot.errors import UsageError
 from commands.context import Context
 from commands.parsing import Args
-from commands.ranges import Period, looks_like_range, parse_range
 
 
 def reject_unknown(args: Args, usage: str, allowed: Collection[str] = ()) -> None:

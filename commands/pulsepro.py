@@ -12,13 +12,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from bot.blocks import Block, Message, change, context, fields, header, human, section, table_blocks
 from bot.clients.pulsepro import Action, Inspection, InspectionList
+from bot.domain.numbers import change, human
+from bot.domain.periods import Period
 from bot.errors import UsageError
+from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
 from commands.context import Context
 from commands.options import no_words, range_and_rest, reject_unknown
 from commands.parsing import Args
-from commands.ranges import Period
 from commands.router import Router
 
 GROUP = "PulsePro"

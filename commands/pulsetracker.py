@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.blocks import (
-    Block,
-    Message,
-    context,
-    escape,
-    fields,
-    header,
-    human,
-    percent,
-    section,
-    table_blocks,
-)
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
+from bot.domain.headlines import QUOTA_WARNING
+from bot.domain.numbers import human, percent
 from bot.errors import UsageError
+from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
 from commands.context import Context
 from commands.options import int_option, reject_unknown
-from commands.overview import QUOTA_WARNING
 from commands.parsing import Args
 from commands.router import Router
 

@@ -12,24 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from bot.blocks import (
-    Block,
-    Message,
-    context,
-    duration,
-    escape,
-    fields,
-    header,
-    human,
-    section,
-    table_blocks,
-)
 from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
+from bot.domain.numbers import duration, human
+from bot.domain.periods import Period
 from bot.errors import UsageError
+from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
 from commands.context import Context
 from commands.options import int_option, range_and_rest, reject_unknown
 from commands.parsing import Args
-from commands.ranges import Period
 from commands.router import Router
 
 GROUP = "Raygun Pulse"

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from bot.blocks import Block, Message, context, divider, header, section
 from bot.config import SERVICES
+from bot.domain import headlines
+from bot.domain.headlines import Headline
 from bot.errors import ServiceError
 from bot.messages import service_name
-from commands import overview
+from bot.render.blocks import Block, Message, context, divider, header, section
+from bot.render.headlines import failure_line, render_headline, summary
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
-from commands.overview import Headline
 from commands.parsing import Args
 from commands.router import Router
 
@@ -42,23 +43,23 @@ def register(router: Router) -> None:
             )
             return Message(text, (section(text),))
         previous = period.previous()
-        results = await overview.collect(ctx.directory, services, period, previous)
+        results = await headlines.collect(ctx.directory, services, period, previous)
         shown = [r for _, r in results if isinstance(r, Headline)]
         failed = [r for _, r in results if isinstance(r, ServiceError)]
 
         title = f"Pulse overview — {period.label}"
         blocks: list[Block] = [header(title)]
-        blocks += [section(overview.failure_line(e, others=bool(shown))) for e in failed]
+        blocks += [section(failure_line(e, others=bool(shown))) for e in failed]
         for i, headline in enumerate(shown):
             if i or failed:
                 blocks.append(divider())
-            blocks += overview.render_headline(headline)
+            blocks += render_headline(headline)
         _, _, before = previous.describe().partition(": ")
         blocks += [
             context(period.describe()),
             context(f"▲/▼ compare with the period of equal length before: {before}"),
         ]
-        parts = [overview.summary(h) for h in shown]
+        parts = [summary(h) for h in shown]
         if failed:
             names = ", ".join(service_name(e.service) for e in failed)
             parts.append(f"not answering: {names}")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks import Message, context, header, human, percent, section, table_blocks
+from bot.domain.numbers import human, percent
+from bot.domain.periods import Period
+from bot.render.blocks import Message, context, header, section, table_blocks
 from commands import weldpulse_live, weldpulse_timeseries
 from commands.context import Context
 from commands.options import int_option, range_and_rest, reject_unknown
 from commands.parsing import Args
-from commands.ranges import Period
 from commands.router import Router
 
 GROUP = "WeldPulse"

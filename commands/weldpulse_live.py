@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from bot.blocks import Message, context, fields, header, human, section, table, table_blocks
 from bot.clients.weldpulse import Realtime
+from bot.domain.numbers import human
+from bot.render.blocks import Message, context, fields, header, section, table, table_blocks
 from commands.context import Context
 from commands.options import no_words, reject_unknown
 from commands.parsing import Args

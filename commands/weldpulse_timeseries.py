@@ -10,27 +10,25 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.blocks import Chart, Message, context, fields, header, human, section, sparkline
-from bot.chart import downsample, line_chart
 from bot.clients.weldpulse import Interval, TimeBucket
+from bot.domain.numbers import human
+from bot.domain.periods import Period
+from bot.domain.series import EVERY, STEP, UNIT, default_interval, downsample
 from bot.errors import UsageError
+from bot.render.blocks import Chart, Message, context, fields, header, section, sparkline
+from bot.render.chart import line_chart
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
-from commands.ranges import Period
 from commands.router import Router
 
 GROUP = "WeldPulse"
 USAGE = "/pulse timeseries [RANGE] [--interval 1h|1d]"
 MAX_BUCKETS = 2000
 SPARK_WIDTH = 60
-HOURLY_UP_TO = timedelta(days=3)
-STEP: dict[Interval, timedelta] = {"1 hour": timedelta(hours=1), "1 day": timedelta(days=1)}
-UNIT: dict[Interval, str] = {"1 hour": "hour", "1 day": "day"}
-EVERY: dict[Interval, str] = {"1 hour": "hourly", "1 day": "daily"}
 _TYPED: dict[str, Interval] = {
     "1h": "1 hour",
     "1hour": "1 hour",
@@ -41,11 +39,6 @@ _TYPED: dict[str, Interval] = {
     "day": "1 day",
     "daily": "1 day",
 }
-
-
-def default_interval(period: Period) -> Interval:
-    """Hours for ranges up to 3 days, days beyond."""
-    return "1 hour" if period.length <= HOURLY_UP_TO else "1 day"
 
 
 def read_interval(raw: str | None, period: Period, usage: str = USAGE) -> Interval:

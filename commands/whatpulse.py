@@ -11,24 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.blocks import (
-    Block,
-    Message,
-    context,
-    data_size,
-    duration,
-    fields,
-    header,
-    human,
-    section,
-    table_blocks,
-)
 from bot.clients.whatpulse import Pulse
+from bot.domain.numbers import data_size, duration, human
+from bot.domain.periods import Period
 from bot.errors import UsageError
+from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
-from commands.ranges import Period
 from commands.router import Router
 
 GROUP = "WhatPulse"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import FakeClock
+from tests.fakes.clock import FakeClock
 
 PREFIXES = (
     "SLACK_",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.alert_machine import (
+from bot.features.alert_machine import (
     CLEAR_FOR,
     REMIND_EVERY,
     AlertState,
@@ -30,7 +30,7 @@ from bot.alert_machine import (
     step,
 )
 from bot.store.alerts import Alert
-from bot.store.team import Team
+from bot.team import Team
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ABOVE = Rule(">", 10.0)

@@ -21,19 +21,19 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.alerts import MUTE, SNOOZE_1H, SNOOZE_24H, Alerts
-from bot.blocks import human
+from bot.clients.pool import ClientPool
 from bot.clients.weldpulse import WeldPulseClient
-from bot.clock import FakeClock
-from bot.fakeslack import Call, FakeSlack, FakeSlackServer
-from bot.outbound import Outbound, Posted
-from bot.services import ClientPool
+from bot.domain.numbers import human
+from bot.features.alerts import MUTE, SNOOZE_1H, SNOOZE_24H, Alerts
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
+from bot.slack.outbound import Outbound, Posted
 from bot.store import Secrets, Store
 from bot.store.alerts import Alert, Op
 from bot.store.db import open_database
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import Call, FakeSlack, FakeSlackServer
 
 TEAM = Team("T0ALERTS")
 CHANNEL = "C0ALERTS"

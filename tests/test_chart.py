@@ -7,12 +7,12 @@ import zlib
 
 import pytest
 
-from bot.chart import (
+from bot.domain.series import downsample
+from bot.render.chart import (
     BACKGROUND,
     PALETTE,
     SIGNATURE,
     Canvas,
-    downsample,
     encode_png,
     line_chart,
 )

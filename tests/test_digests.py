@@ -19,18 +19,18 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.blocks import change, human
+from bot.clients.pool import ClientPool, Directory
 from bot.clients.weldpulse import WeldPulseClient
-from bot.clock import FakeClock
-from bot.digests import Digests, compose
-from bot.fakeslack import Call, FakeSlack, FakeSlackServer
-from bot.outbound import Outbound
-from bot.services import ClientPool, Directory
+from bot.domain.numbers import change, human
+from bot.features.digests import Digests, compose
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
+from bot.slack.outbound import Outbound
 from bot.store import Secrets, Store, open_database
 from bot.store.digests import Digest, ScheduleKind
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import Call, FakeSlack, FakeSlackServer
 
 TEAM = Team("T0DIGEST")
 CREATOR = "U0CREATOR"

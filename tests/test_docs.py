@@ -17,10 +17,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot import errors, messages
 from bot.app import Runtime
 from bot.config import Settings
-from bot.fakeslack import signed_headers
-from bot.slack import BOT_SCOPES
+from bot.slack.bolt import BOT_SCOPES
 from commands import build_router
 from commands.help import overview
+from tests.fakes.slack import signed_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT.parent / "shared" / "slack-manifest-schema" / "manifest.schema.1.0.0.json"

@@ -97,7 +97,7 @@ def test_rotate_keys_reencrypts_with_the_newest_key(
     from bot.app import open_store
     from bot.clock import SystemClock
     from bot.config import Settings
-    from bot.store.team import Team
+    from bot.team import Team
 
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     db = str(tmp_path / "r.db")

@@ -12,8 +12,10 @@ import httpx
 import pytest
 import respx
 
+from bot.clients.pool import Directory
+from bot.domain.durations import format_duration, parse_duration
 from bot.errors import InvalidRequest, UsageError
-from bot.metrics import (
+from bot.features.alert_metrics import (
     CATALOGUE,
     DAILY_ALLOWANCE,
     RAYGUN_ALERT_SHARE,
@@ -21,14 +23,11 @@ from bot.metrics import (
     cost_sentence,
     daily_cost,
     due,
-    format_duration,
     measure,
-    parse_duration,
     parse_for,
     parse_metric,
     parse_over,
 )
-from bot.services import Directory
 from tests.commands.harness import MOCK_BASE_URLS, NOW, CommandHarness, make_harness
 
 WELD = MOCK_BASE_URLS["weldpulse"]

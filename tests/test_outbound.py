@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.fakeslack import FakeSlack, FakeSlackServer
-from bot.outbound import Outbound
-from bot.store.team import Team
+from bot.slack.outbound import Outbound
+from bot.team import Team
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import FakeSlack, FakeSlackServer
 
 TEAM = Team("T0OUT")
 

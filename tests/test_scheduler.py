@@ -22,17 +22,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from cryptography.fernet import Fernet
 
-from bot.clock import FakeClock
-from bot.digests import Digests
-from bot.fakeslack import Call, FakeSlack, FakeSlackServer
-from bot.outbound import Outbound
-from bot.scheduler import Clockwork
-from bot.schedules import next_run, schedule_of
-from bot.services import ClientPool
+from bot.clients.pool import ClientPool
+from bot.features.digests import Digests
+from bot.features.scheduler import Clockwork
+from bot.features.schedules import next_run, schedule_of
+from bot.slack.outbound import Outbound
 from bot.store import Store, open_database
 from bot.store.crypto import Secrets
 from bot.store.digests import Digest, ScheduleKind
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import Call, FakeSlack, FakeSlackServer
 
 TEAM = Team("T0CLOCK")
 CHANNEL = "C0DAILY"

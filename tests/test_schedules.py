@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
-from bot.schedules import (
+from bot.features.schedules import (
     KINDS,
     MAX_SKIPPED,
     CatchUp,

@@ -12,13 +12,13 @@ import pytest
 import respx
 from cryptography.fernet import Fernet
 
+from bot.clients.pool import ClientPool
 from bot.clients.raygun import RaygunClient, budget_key
-from bot.clock import FakeClock
 from bot.errors import BudgetExhausted, NotConnected
-from bot.services import ClientPool
 from bot.store import Secrets, Store
 from bot.store.db import open_database
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 RAYGUN = "http://raygun.test/raygun"
 WELD = "http://weldpulse.test/weldpulse"

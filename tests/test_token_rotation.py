@@ -11,14 +11,14 @@ import pytest
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 
-from bot.clock import FakeClock
 from bot.config import Settings
-from bot.fakeslack import FakeSlackServer
-from bot.outbound import BotTokens, Outbound
+from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Secrets, Store
 from bot.store.db import open_database
 from bot.store.slack_stores import SqliteInstallationStore
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import FakeSlackServer
 
 TEAM = Team("T0ROTATE")
 

@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bot.clients._http import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clients._parse import CredentialField, Reader
+from bot.clients.parse import CredentialField, Reader
 from bot.clients.pulsepro_models import (
     SERVICE,
     Action,
@@ -29,6 +28,7 @@ from bot.clients.pulsepro_models import (
     parse_error,
     parse_page,
 )
+from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
 from bot.clock import Clock, SystemClock
 from bot.errors import (
     AuthFailed,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.clients._parse import Reader
+from bot.clients.parse import Reader
 from bot.errors import BadResponse
 
 SERVICE = "pulsepro"

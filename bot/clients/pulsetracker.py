@@ -15,8 +15,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.clients._http import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clients._parse import CredentialField
+from bot.clients.parse import CredentialField
 from bot.clients.pulsetracker_models import (
     MONTHLY_MESSAGES_DEFAULT,
     SERVICE,
@@ -35,6 +34,7 @@ from bot.clients.pulsetracker_models import (
     parse_renamed,
     quota_fraction,
 )
+from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
 from bot.clock import Clock, SystemClock
 from bot.errors import (
     AuthFailed,

@@ -24,23 +24,8 @@ from typing import Any
 
 import httpx
 
-from bot.clients._http import (
-    CallBudget,
-    Health,
-    Manners,
-    Params,
-    Response,
-    ServiceHTTP,
-    WindowLimiter,
-)
-from bot.clients._parse import CredentialField, iso_z
-from bot.clients.raygun_budget import (
-    DAILY_LIMIT,
-    BudgetBackend,
-    MemoryBudget,
-    PersistedBudget,
-    budget_key,
-)
+from bot.clients.budget import DAILY_LIMIT, BudgetBackend, MemoryBudget, PersistedBudget, budget_key
+from bot.clients.parse import CredentialField, iso_z
 from bot.clients.raygun_models import (
     SERVICE,
     ErrorInstance,
@@ -54,6 +39,15 @@ from bot.clients.raygun_models import (
     parse_session,
     parse_session_key,
     parse_sessions,
+)
+from bot.clients.transport import (
+    CallBudget,
+    Health,
+    Manners,
+    Params,
+    Response,
+    ServiceHTTP,
+    WindowLimiter,
 )
 from bot.clock import Clock, SystemClock
 from bot.errors import (

@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 import httpx
 
-from bot.clients._http import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clients._parse import CredentialField, iso_z
+from bot.clients.parse import CredentialField, iso_z
+from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
 from bot.clients.weldpulse_models import (
     SERVICE,
     DeviceRow,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.clients._parse import Reader
+from bot.clients.parse import Reader
 from bot.errors import BadResponse
 
 SERVICE = "weldpulse"

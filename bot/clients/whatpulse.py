@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
-from bot.clients._http import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clients._parse import CredentialField
+from bot.clients.parse import CredentialField
+from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
 from bot.clients.whatpulse_models import (
     SERVICE,
     Computer,

@@ -39,9 +39,9 @@ from bot.store.digests import Digest, DigestRun, DigestsRepository
 from bot.store.installations import InstallationsRepository
 from bot.store.leases import LeasesRepository
 from bot.store.rotation import rotate_keys
-from bot.store.team import Team
 from bot.store.users import CachedUser, UsersRepository
 from bot.store.workspaces import Workspace, WorkspacesRepository
+from bot.team import Team
 
 __all__ = [
     "KEEP",

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from bot.clock import Clock
 from bot.store._rows import iso, parse_iso, text
-from bot.store.team import Team
+from bot.team import Team
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from bot.store._rows import (
     parse_iso,
     text,
 )
-from bot.store.team import Team
+from bot.team import Team
 
 Op = Literal[">", ">=", "<", "<="]
 AlertState = Literal["ok", "pending", "firing", "unknown"]

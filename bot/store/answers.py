@@ -17,7 +17,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.store._rows import iso
 from bot.store.db import transaction
-from bot.store.team import Team
+from bot.team import Team
 
 RETENTION = timedelta(days=1)
 

@@ -19,7 +19,7 @@ import sqlite_utils
 
 from bot.clock import Clock
 from bot.store._rows import integer, iso, opt_text, parse_iso, text
-from bot.store.team import Team
+from bot.team import Team
 
 REDACTED = "[redacted]"
 _SECRET_KEY_PARTS = ("secret", "token", "password", "passwd", "api_key", "apikey")

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
 from bot.store.crypto import Secrets
 from bot.store.db import transaction
-from bot.store.team import Team
+from bot.team import Team
 
 #: Secrets shorter than this show no last-4 at all: four characters would give away too much.
 MIN_LENGTH_FOR_LAST4 = 12

@@ -23,7 +23,7 @@ import sqlite_utils
 from bot.clock import Clock
 from bot.store._rows import integer, iso, opt_int, opt_iso, opt_text, parse_iso, text
 from bot.store.db import transaction
-from bot.store.team import Team
+from bot.team import Team
 
 ScheduleKind = Literal["daily", "weekdays", "weekly", "hourly"]
 RunStatus = Literal["claimed", "posted", "skipped", "failed"]

@@ -20,7 +20,7 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.store._rows import iso, parse_iso
 from bot.store.db import transaction
-from bot.store.team import Team
+from bot.team import Team
 
 if TYPE_CHECKING:
     from bot.store import Store

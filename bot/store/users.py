@@ -10,7 +10,7 @@ import sqlite_utils
 
 from bot.clock import Clock
 from bot.store._rows import iso, opt_text, parse_iso
-from bot.store.team import Team
+from bot.team import Team
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
 from bot.store.audit import AuditRepository
 from bot.store.db import transaction
-from bot.store.team import Team
+from bot.team import Team
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,9 @@ import httpx
 import pytest
 import respx
 
-from bot.clients._http import (
-    Manners,
-    Response,
-    ServiceHTTP,
-    WindowLimiter,
-    retry_after_seconds,
-)
-from bot.clock import FakeClock
+from bot.clients.transport import Manners, Response, ServiceHTTP, WindowLimiter, retry_after_seconds
 from bot.errors import BudgetExhausted, NotFound, RateLimited, ServiceError, Unavailable
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/prefix"
 

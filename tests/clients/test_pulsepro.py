@@ -13,7 +13,6 @@ import httpx
 import pytest
 import respx
 
-from bot.clients._http import Response
 from bot.clients.pulsepro import (
     ACTIONS_PATH,
     CREDENTIAL_FIELDS,
@@ -25,7 +24,7 @@ from bot.clients.pulsepro import (
     RateLimit,
     decode_error,
 )
-from bot.clock import FakeClock
+from bot.clients.transport import Response
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -35,6 +34,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/pulsepro"
 API_KEY = "pp-secret-api-key-5555"

@@ -21,7 +21,6 @@ from bot.clients.pulsetracker import (
     PulsetrackerClient,
     quota_fraction,
 )
-from bot.clock import FakeClock
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -32,6 +31,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/pulsetracker"
 TOKEN = "pt-secret-token-9876543210"

@@ -15,7 +15,6 @@ import httpx
 import pytest
 import respx
 
-from bot.clients._http import CallBudget, Manners
 from bot.clients.raygun import (
     CREDENTIAL_FIELDS,
     ErrorInstance,
@@ -27,7 +26,7 @@ from bot.clients.raygun import (
     Software,
     budget_key,
 )
-from bot.clock import FakeClock
+from bot.clients.transport import CallBudget, Manners
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -38,6 +37,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/raygun"
 AUTH = "/api/v1/pulse/authenticate"

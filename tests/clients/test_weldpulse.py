@@ -13,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from bot.clients._http import Manners
+from bot.clients.transport import Manners
 from bot.clients.weldpulse import (
     DeviceRow,
     EventRow,
@@ -28,7 +28,6 @@ from bot.clients.weldpulse import (
     WeldPulseClient,
 )
 from bot.clients.weldpulse_models import RealtimeRow
-from bot.clock import FakeClock
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -38,6 +37,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/weldpulse"
 KEY = "ak_live_t3st5ecretK3y9f2"

@@ -19,7 +19,6 @@ from bot.clients.whatpulse import (
     SERVICE,
     WhatPulseClient,
 )
-from bot.clock import FakeClock
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -29,6 +28,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/whatpulse"
 TOKEN = "wp-secret-token-0123456789"

@@ -16,18 +16,17 @@ from zoneinfo import ZoneInfo
 import httpx
 from cryptography.fernet import Fernet
 
-from bot import dispatch
-from bot.blocks import Message
-from bot.clock import FakeClock
+from bot.clients.pool import ClientPool, Directory
 from bot.config import SERVICES
-from bot.render_text import render
-from bot.services import ClientPool, Directory
+from bot.render.blocks import Message
+from bot.render.text import render
 from bot.store import Secrets, Store
 from bot.store.db import open_database
-from bot.store.team import Team
-from commands import build_router
+from bot.team import Team
+from commands import build_router, dispatch
 from commands.context import Context
 from commands.router import Router
+from tests.fakes.clock import FakeClock
 
 MOCK_BASE_URLS = {s: f"http://{s}.test/{s}" for s in SERVICES}
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from bot import dispatch
-from bot.alerts import Alerts
-from bot.blocks import Message
-from bot.metrics import CATALOGUE
-from bot.outbound import Outbound
+from bot.features.alert_metrics import CATALOGUE
+from bot.features.alerts import Alerts
+from bot.render.blocks import Message
+from bot.slack.outbound import Outbound
 from bot.store.alerts import Alert
-from bot.store.team import Team
+from bot.team import Team
+from commands import dispatch
 from tests.commands.harness import NOW, CommandHarness
 
 CREATOR = "U0ANA"

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from bot.store.team import Team
+from bot.team import Team
 from commands.connect import Submission, connect_view, submit
 from tests.commands.harness import CommandHarness, text
 

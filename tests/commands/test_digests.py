@@ -17,16 +17,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot import dispatch
-from bot.blocks import Message
-from bot.digests import Digests
-from bot.fakeslack import Call, FakeSlackServer
-from bot.outbound import Outbound
+from bot.features.digests import Digests
+from bot.render.blocks import Message
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
+from bot.slack.outbound import Outbound
 from bot.store.digests import Digest
-from bot.store.team import Team
+from bot.team import Team
+from commands import dispatch
 from tests.commands.harness import CommandHarness, make_harness
+from tests.fakes.slack import Call, FakeSlackServer
 
 ANA = "U0ANA"  # adds the digests; not an admin
 BEN = "U0BEN"  # another member; not an admin

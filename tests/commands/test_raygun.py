@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import respx
 
-from bot.blocks import MAX_BLOCKS, MAX_TEXT
 from bot.clients.raygun import budget_key
+from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests.commands.harness import NOW, CommandHarness, text
 
 BASE = "http://raygun.test/raygun"

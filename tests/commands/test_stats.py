@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from bot.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, Message
+from bot.domain import headlines as overview
 from bot.errors import Unavailable
-from commands import overview
+from bot.render.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, Message
 from tests.commands.harness import MOCK_BASE_URLS, CommandHarness, text
 
 WELD = MOCK_BASE_URLS["weldpulse"]
@@ -355,7 +355,7 @@ async def test_a_bug_in_one_service_is_not_hidden_as_a_failed_service(
 
 
 def _periods(cmd: CommandHarness) -> tuple[Any, Any]:
-    from commands.ranges import parse_range
+    from bot.domain.periods import parse_range
 
     period = parse_range("7d", cmd.clock.now(), cmd.tz)
     return period, period.previous()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 
-from bot.blocks import MAX_BLOCKS, MAX_TEXT
+from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://whatpulse.test/whatpulse"

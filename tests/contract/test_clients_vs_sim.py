@@ -17,10 +17,10 @@ from bot.clients.pulsetracker import PulsetrackerClient
 from bot.clients.raygun import MemoryBudget, RaygunClient
 from bot.clients.weldpulse import WeldPulseClient
 from bot.clients.whatpulse import WhatPulseClient
-from bot.clock import FakeClock
 from bot.errors import AuthFailed, BadResponse, NotFound, QuotaExceeded, RateLimited, Unavailable
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
+from tests.fakes.clock import FakeClock
 
 NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 

@@ -24,9 +24,9 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime
 from bot.clock import Clock
 from bot.config import Settings
-from bot.fakeslack import FakeSlackServer, signed_headers
 from bot.runner import start_http
 from bot.sim.server import SimServer
+from tests.fakes.slack import FakeSlackServer, signed_headers
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
 

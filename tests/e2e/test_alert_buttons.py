@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.alerts import MUTE, SNOOZE_1H, SNOOZE_24H
+from bot.features.alerts import MUTE, SNOOZE_1H, SNOOZE_24H
 from bot.store.alerts import Alert
-from bot.store.team import Team
+from bot.team import Team
 from tests.e2e.harness import PulseHarness
 
 TEAM = Team("T0000001")

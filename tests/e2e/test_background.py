@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.blocks import human
 from bot.clients.weldpulse import WeldPulseClient
-from bot.clock import FakeClock
-from bot.fakeslack import FakeSlackServer
+from bot.domain.numbers import human
+from bot.domain.periods import parse_range
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
-from bot.store.team import Team
-from commands.ranges import parse_range
+from bot.team import Team
 from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+from tests.fakes.clock import FakeClock
+from tests.fakes.slack import FakeSlackServer
 
 TEAM = Team("T0000001")
 KEY = DEMO_CREDENTIALS["weldpulse"]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.sim.demo import DEMO_CREDENTIALS, OTHER_WELDPULSE_KEY
-from bot.store.team import Team
+from bot.team import Team
 from tests.e2e.harness import PulseHarness
 
 KEY = DEMO_CREDENTIALS["weldpulse"]["api_key"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from bot.store.slack_stores import SqliteInstallationStore
-from bot.store.team import Team
+from bot.team import Team
 from tests.e2e.harness import PulseHarness
 
 

@@ -10,8 +10,8 @@ from cryptography.fernet import Fernet
 
 from bot.app import Runtime
 from bot.config import Mode, Settings
-from bot.fakeslack import FakeSlackServer
 from bot.runner import start_socket
+from tests.fakes.slack import FakeSlackServer
 
 
 async def test_a_slash_command_arrives_over_the_socket_and_is_answered(

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.clock import FakeClock
 from bot.sim import SimServer
+from tests.fakes.clock import FakeClock
 
 
 @pytest.fixture

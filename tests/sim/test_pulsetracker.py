@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.clock import FakeClock
 from bot.sim import SimServer
 from bot.sim.pulsetracker import PULSETRACKER_MONTHLY_MESSAGES
+from tests.fakes.clock import FakeClock
 
 from .helpers import PULSETRACKER_TOKEN, Shape, assert_shape, bearer
 

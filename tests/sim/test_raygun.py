@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.clock import FakeClock
 from bot.sim import SimServer
+from tests.fakes.clock import FakeClock
 
 from .helpers import RAYGUN, Shape, assert_shape
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
 from bot.sim import OTHER_WELDPULSE_KEY, SimServer
 from bot.sim import weldpulse_data as model
 from bot.sim.data import EPOCH, key_seed
+from tests.fakes.clock import FakeClock
 
 from .helpers import WELDPULSE_KEY, Shape, assert_shape, bearer
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.clock import FakeClock
-from bot.store import Secrets, Store, Team
+from bot.store import Secrets, Store
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 @pytest.fixture

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
-from bot.store import Store, Team
+from bot.store import Store
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 def test_add_list_remove(store: Store, team_a: Team, clock: FakeClock) -> None:

@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.store import KEEP, Alert, Store, Team
+from bot.store import KEEP, Alert, Store
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 def _add(store: Store, team: Team) -> Alert:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
 from bot.store import Store
-from bot.store.team import Team
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 def test_answers_are_recalled_only_by_their_team_and_expire(

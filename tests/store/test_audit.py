@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.clock import FakeClock
-from bot.store import Store, Team
+from bot.store import Store
 from bot.store.audit import REDACTED
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 def test_record_and_list_newest_first(store: Store, team_a: Team, clock: FakeClock) -> None:

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.store import Store, Team
+from bot.store import Store
 from bot.store.credentials import last4_of
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 RAYGUN = {
     "api_key": "rg-api-key-0123456789abcdefWXYZ",

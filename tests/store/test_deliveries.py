@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.clock import FakeClock
 from bot.store import Store
+from tests.fakes.clock import FakeClock
 
 
 def test_first_time_only(store: Store) -> None:

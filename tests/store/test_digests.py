@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.store import Store, Team
+from bot.store import Store
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 SLOT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

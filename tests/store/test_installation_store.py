@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bot.store import Store, Team
+from bot.store import Store
 from bot.store.slack_stores import SqliteInstallationStore
+from bot.team import Team
 
 INSTALLED_AT = datetime(2026, 11, 1, 10, 0, 0, 123456, tzinfo=UTC).timestamp()
 BOT_TOKEN = "xoxb-1111-2222-BOTSECRETbotsecret"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
 from bot.store import Store
+from tests.fakes.clock import FakeClock
 
 
 def test_one_holder_at_a_time_until_it_lapses(store: Store, clock: FakeClock) -> None:

@@ -8,7 +8,6 @@ import pytest
 import sqlite_utils
 from cryptography.fernet import Fernet
 
-from bot.clock import FakeClock
 from bot.store import Secrets, Store
 from bot.store.db import connect, open_database
 from bot.store.migrations import (
@@ -17,6 +16,7 @@ from bot.store.migrations import (
     apply_migrations,
     registry,
 )
+from tests.fakes.clock import FakeClock
 
 EXPECTED_TABLES = {
     "_migrations",

@@ -8,10 +8,11 @@ import pytest
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bot.clock import FakeClock
 from bot.errors import ConfigError
-from bot.store import Secrets, Store, Team, rotate_keys
+from bot.store import Secrets, Store, rotate_keys
 from bot.store.slack_stores import SqliteInstallationStore
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 TEAM = Team("T1")
 

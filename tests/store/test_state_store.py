@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.clock import FakeClock
 from bot.store import Store
 from bot.store.slack_stores import SqliteOAuthStateStore
+from tests.fakes.clock import FakeClock
 
 
 async def test_a_state_is_consumed_once(store: Store) -> None:

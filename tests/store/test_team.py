@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.store import Team
+from bot.team import Team
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
-from bot.clock import FakeClock
-from bot.store import Store, Team
+from bot.store import Store
 from bot.store.slack_stores import SqliteInstallationStore
+from bot.team import Team
+from tests.fakes.clock import FakeClock
 
 
 def test_upsert_and_reinstall(store: Store, team_a: Team, clock: FakeClock) -> None:

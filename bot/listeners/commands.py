@@ -16,13 +16,12 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import dispatch
-from bot.alerts import BUTTONS as ALERT_BUTTONS
-from bot.blocks import SHARE_ACTION, Message
 from bot.errors import PulseError
+from bot.features.alerts import BUTTONS as ALERT_BUTTONS
 from bot.messages import sentence
-from bot.slack import SlackActions, SlackDeps, slack_error, team_of, user_profile
-from commands import connect
+from bot.render.blocks import SHARE_ACTION, Message
+from bot.slack.bolt import SlackActions, SlackDeps, slack_error, team_of, user_profile
+from commands import connect, dispatch
 
 log = logging.getLogger(__name__)
 

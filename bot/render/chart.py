@@ -15,7 +15,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
-from bot.blocks import human
+from bot.domain.numbers import human
 
 RGB = tuple[int, int, int]
 
@@ -256,17 +256,3 @@ def line_chart(
         for (x0, y0), (x1, y1) in itertools.pairwise(xy):
             canvas.line(x0, y0, x1, y1, colour, thickness=2)
     return canvas.png()
-
-
-def downsample(values: Sequence[float], most: int) -> list[float]:
-    """At most `most` values: consecutive values averaged into equal groups (for sparklines)."""
-    if most < 1:
-        raise ValueError("most must be at least 1")
-    if len(values) <= most:
-        return list(values)
-    groups: list[float] = []
-    for i in range(most):
-        lo, hi = len(values) * i // most, len(values) * (i + 1) // most
-        chunk = values[lo:hi]
-        groups.append(sum(chunk) / len(chunk))
-    return groups

@@ -27,7 +27,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.store import Store
 from bot.store.slack_stores import SqliteInstallationStore
-from bot.store.team import Team
+from bot.team import Team
 
 log = logging.getLogger(__name__)
 

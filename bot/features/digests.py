@@ -19,11 +19,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.blocks import Message, context, divider, header, human, section, table
+from bot.clients.pool import ClientPool, Directory
 from bot.clock import Clock
+from bot.domain.headlines import HEADLINES, Headline
+from bot.domain.numbers import human
+from bot.domain.periods import Period, parse_range
 from bot.errors import NotConnected, PulseError, ServiceError
-from bot.outbound import Posted, Poster
-from bot.schedules import (
+from bot.features.schedules import (
     catch_up,
     default_range,
     describe,
@@ -31,11 +33,11 @@ from bot.schedules import (
     next_run,
     schedule_of,
 )
-from bot.services import ClientPool, Directory
+from bot.render.blocks import Message, context, divider, header, section, table
+from bot.render.headlines import render_headline
+from bot.slack.outbound import Posted, Poster
 from bot.store import Store
 from bot.store.digests import Digest
-from commands.overview import HEADLINES, Headline, render_headline
-from commands.ranges import Period, parse_range
 
 log = logging.getLogger(__name__)
 

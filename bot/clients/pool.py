@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
-from bot.clients._parse import CredentialField
+from bot.clients.parse import CredentialField
 from bot.clients.pulsepro import PulseProClient
 from bot.clients.pulsetracker import PulsetrackerClient
 from bot.clients.raygun import PersistedBudget, RaygunClient
@@ -28,7 +28,7 @@ from bot.clock import Clock
 from bot.config import SERVICES
 from bot.errors import NotConnected
 from bot.store import Store
-from bot.store.team import Team
+from bot.team import Team
 
 Client = WeldPulseClient | RaygunClient | WhatPulseClient | PulsetrackerClient | PulseProClient
 C = TypeVar("C", bound=Client)

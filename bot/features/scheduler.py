@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock
-from bot.digests import Digests
-from bot.schedules import ScheduleTrigger, latest_run_at_or_before, schedule_of
+from bot.features.digests import Digests
+from bot.features.schedules import ScheduleTrigger, latest_run_at_or_before, schedule_of
 from bot.store import Store
 from bot.store.digests import Digest
 

@@ -15,25 +15,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.blocks import (
-    Block,
-    change,
-    context,
-    data_size,
-    duration,
-    human,
-    percent,
-    section,
-    sparkline,
-)
-from bot.chart import downsample
+from bot.clients.pool import Directory
 from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
+from bot.domain.numbers import change, data_size, duration, human, percent
+from bot.domain.periods import Period
+from bot.domain.series import UNIT, default_interval, downsample
 from bot.errors import ServiceError
-from bot.messages import sentence
-from bot.services import Directory
-from commands.ranges import Period
-from commands.weldpulse_timeseries import UNIT, default_interval
+from bot.render.blocks import sparkline
 
 SPARK_WIDTH = 48
 QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
@@ -276,32 +265,3 @@ async def collect(
 
     wanted = [s for s in services if s in HEADLINES]
     return list(zip(wanted, await asyncio.gather(*(settle(s) for s in wanted)), strict=True))
-
-
-def render_headline(headline: Headline) -> list[Block]:
-    """A service's section: its name with the figures, the sparkline, the notable items."""
-    top = section(f"*{headline.title}*")
-    if headline.figures:
-        top["fields"] = [
-            {"type": "mrkdwn", "text": f"*{label}*\n{value}  {moved}".rstrip()}
-            for label, value, moved in headline.figures[:10]
-        ]
-    blocks = [top]
-    if headline.sparkline:
-        blocks.append(context(f"{headline.spark_label}  `{headline.sparkline}`".strip()))
-    if headline.notable:
-        blocks.append(section("\n".join(f"• {n}" for n in headline.notable)))
-    return blocks
-
-
-def failure_line(err: ServiceError, *, others: bool) -> str:
-    """One plain line for a service that failed, saying the others still show."""
-    return f"⚠️ {sentence(err)}" + (" The others are below." if others else "")
-
-
-def summary(headline: Headline) -> str:
-    """`WeldPulse: 1.2k visitors (▲ 25.0%)` for fallback texts."""
-    if not headline.figures:
-        return headline.title
-    label, value, moved = headline.figures[0]
-    return f"{headline.title}: {value} {label.lower()}" + (f" ({moved})" if moved else "")

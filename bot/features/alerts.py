@@ -18,7 +18,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import messages
-from bot.alert_machine import (
+from bot.clients.pool import ClientPool, Directory
+from bot.clock import Clock
+from bot.domain.durations import format_duration
+from bot.domain.numbers import duration, human
+from bot.errors import PulseError
+from bot.features.alert_machine import (
     AlertState,
     Effect,
     Failure,
@@ -32,15 +37,12 @@ from bot.alert_machine import (
     state_of,
     step,
 )
-from bot.blocks import context, duration, human, section
-from bot.clock import Clock
-from bot.errors import PulseError
-from bot.metrics import CATALOGUE, Metric, due, format_duration, measure
-from bot.outbound import Poster
-from bot.services import ClientPool, Directory
+from bot.features.alert_metrics import CATALOGUE, Metric, due, measure
+from bot.render.blocks import context, section
+from bot.slack.outbound import Poster
 from bot.store import Store
 from bot.store.alerts import Alert
-from bot.store.team import Team
+from bot.team import Team
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,11 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import Alerts
 from bot.config import Settings
+from bot.features.alerts import Alerts
 from bot.store import Store
 from bot.store.slack_stores import SqliteInstallationStore, SqliteOAuthStateStore
-from bot.store.team import Team
+from bot.team import Team
 from commands.context import Context
 from commands.router import Router
 

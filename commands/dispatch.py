@@ -11,8 +11,8 @@ import logging
 import uuid
 
 from bot import messages
-from bot.blocks import Message, section
 from bot.errors import PulseError
+from bot.render.blocks import Message, section
 from commands.context import Context
 from commands.router import Router
 

@@ -21,7 +21,7 @@ from bot.app import open_store
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.store import rotate_keys
-from bot.store.team import Team
+from bot.team import Team
 
 
 def add_parsers(sub: Any) -> None:

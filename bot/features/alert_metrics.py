@@ -24,9 +24,10 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from bot.clients import raygun
+from bot.clients.pool import Directory
 from bot.clients.pulsetracker import quota_fraction
+from bot.domain.durations import format_duration, parse_duration
 from bot.errors import InvalidRequest, UsageError
-from bot.services import Directory
 
 Unit = Literal["count", "percent", "seconds"]
 
@@ -107,43 +108,6 @@ def parse_metric(name: str) -> Metric:
         nearest = same_service[:1]
     hint = f" Did you mean `{nearest[0]}`?" if nearest else ""
     raise UsageError(f"`{name}` is not a metric I know.{hint} `/pulse alert list` shows them all.")
-
-
-# ---- durations --------------------------------------------------------------------------
-
-
-def format_duration(seconds: int) -> str:
-    """`9000` → ``2h30m``; ``0`` for zero."""
-    parts, rest = [], seconds
-    for unit, size in _UNITS:
-        if rest >= size:
-            parts.append(f"{rest // size}{unit}")
-            rest %= size
-    return "".join(parts) or "0"
-
-
-def parse_duration(
-    text: str, *, minimum: int = 0, maximum: int = 30 * _DAY, option: str = "duration"
-) -> int:
-    """`30s`, `5m`, `1h`, `2h30m`, `1d` (or `0`) → seconds within [minimum, maximum]."""
-    word = text.strip().lower()
-    match = _DURATION.match(word)
-    if word == "0":
-        seconds = 0
-    elif word and match:
-        seconds = sum(
-            int(g or 0) * size for g, (_, size) in zip(match.groups(), _UNITS, strict=True)
-        )
-    else:
-        raise UsageError(
-            f"`{text}` is not a duration: say e.g. `30s`, `5m`, `1h`, `2h30m` or `1d`."
-        )
-    if not minimum <= seconds <= maximum:
-        raise UsageError(
-            f"`{option}` must be between {format_duration(minimum)} and "
-            f"{format_duration(maximum)} (got {text})."
-        )
-    return seconds
 
 
 def parse_over(text: str) -> int:
