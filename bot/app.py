@@ -123,7 +123,7 @@ class Runtime:
         clock = clock or SystemClock()
         store = open_store(settings, clock, announce)
         http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
-        pool = ClientPool(http, settings.base_urls, clock, store)
+        pool = ClientPool(http, settings.base_urls, clock, store.credentials, store.budgets)
         poster = outbound or Outbound(
             BotTokens(settings, store).token, clock, api_url=settings.slack_api_url
         )

@@ -14,17 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.clients.registry import SPECS
 from bot.errors import ConfigError
-
-SERVICES: tuple[str, ...] = ("weldpulse", "raygun", "whatpulse", "pulsetracker", "pulsepro")
-
-DEFAULT_BASE_URLS: Mapping[str, str] = {
-    "weldpulse": "https://api.weldpulse.org",
-    "raygun": "https://api.raygun.com",
-    "whatpulse": "https://whatpulse.org",
-    "pulsetracker": "https://www.pulsestracker.com",
-    "pulsepro": "https://api.pulsepro.ai",
-}
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -56,7 +47,9 @@ class Settings:
     admins: frozenset[str] = frozenset()
     alert_interval: float = 60.0
     scheduler: SchedulerPlacement = SchedulerPlacement.WEB
-    base_urls: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_BASE_URLS))
+    base_urls: Mapping[str, str] = field(
+        default_factory=lambda: {spec.key: spec.default_base_url for spec in SPECS}
+    )
     log_level: str = "INFO"
 
     @property
@@ -116,10 +109,10 @@ class Settings:
             return value or None
 
         base_urls = {}
-        for service in SERVICES:
-            url = get(f"{service.upper()}_BASE_URL") or DEFAULT_BASE_URLS[service]
-            _check_url(f"{service.upper()}_BASE_URL", url)
-            base_urls[service] = url.rstrip("/")
+        for spec in SPECS:
+            url = get(spec.env_var) or spec.default_base_url
+            _check_url(spec.env_var, url)
+            base_urls[spec.key] = url.rstrip("/")
         slack_api_url = get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
         _check_url("SLACK_API_URL", slack_api_url)
         if not slack_api_url.endswith("/"):

@@ -16,7 +16,8 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import Runtime
-from bot.config import SERVICES, Settings
+from bot.clients.registry import KEYS
+from bot.config import Settings
 from bot.render.text import render
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -73,7 +74,7 @@ async def console_runtime(
         local = replace(settings, base_urls={**settings.base_urls, **sim.base_urls})
         runtime = Runtime.build(local, announce=announce, outbound=ConsolePoster(out))
         try:
-            for service in SERVICES:
+            for service in KEYS:
                 if runtime.store.credentials.get(CONSOLE_TEAM, service) is None:
                     runtime.store.credentials.save(
                         CONSOLE_TEAM, service, dict(DEMO_CREDENTIALS[service]), CONSOLE_USER

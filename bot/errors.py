@@ -17,7 +17,7 @@ the log gets the traceback.
         ├── QuotaExceeded(detail)           the account's plan quota is used up
         ├── NotFound(what)                  404: no such ID/key/user
         ├── InvalidRequest(field_errors)    400/422: the service rejected our input
-        ├── Unavailable(detail)             5xx, timeout, connection failure
+        ├── Unavailable(detail, advice)     5xx, timeout, connection failure
         └── BadResponse(detail)             the body is not what the docs promise
 
 Service errors never carry secrets: they hold the service key and short, safe details
@@ -122,7 +122,18 @@ class InvalidRequest(ServiceError):
 
 
 class Unavailable(ServiceError):
-    pass
+    """No usable answer; `advice` is the service's own word on when to try again."""
+
+    def __init__(
+        self,
+        service: str,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        advice: str | None = None,
+    ):
+        super().__init__(service, detail, status=status)
+        self.advice = advice
 
 
 class BadResponse(ServiceError):

@@ -12,18 +12,12 @@ from datetime import UTC
 from typing import Any
 
 from bot import errors as e
-
-SERVICE_NAMES = {
-    "weldpulse": "WeldPulse",
-    "raygun": "Raygun Pulse",
-    "whatpulse": "WhatPulse",
-    "pulsetracker": "Pulsetracker",
-    "pulsepro": "PulsePro",
-}
+from bot.clients import registry
 
 
 def service_name(key: str) -> str:
-    return SERVICE_NAMES.get(key, key)
+    """The name people know a service by (`Raygun Pulse`), from its spec."""
+    return registry.name(key)
 
 
 def wait_phrase(seconds: float) -> str:
@@ -106,12 +100,8 @@ def invalid_request(err: e.InvalidRequest) -> str:
 
 def unavailable(err: e.Unavailable) -> str:
     name = service_name(err.service)
-    extra = (
-        " PulsePro says such spikes usually pass within 5 minutes."
-        if (err.service == "pulsepro" and err.status == 503)
-        else ""
-    )
-    return f"{name} is not answering right now ({err.detail}); try again in a few minutes.{extra}"
+    advice = err.advice or "try again in a few minutes"
+    return f"{name} is not answering right now ({err.detail}); {advice}."
 
 
 def bad_response(err: e.BadResponse) -> str:

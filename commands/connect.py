@@ -17,8 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import messages
-from bot.clients.pool import CREDENTIAL_FIELDS, LIMITS
-from bot.config import SERVICES
+from bot.clients import registry
 from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
 from bot.render.blocks import Message, context, header, section
 from commands.context import Context
@@ -28,15 +27,15 @@ from commands.router import Router
 CALLBACK_ID = "pulse_connect"
 VALIDATE_TIMEOUT = 2.5  # Slack wants the modal's answer within 3 seconds
 GROUP = "Settings"
-SERVICE_LIST = ", ".join(SERVICES)
+SERVICE_LIST = ", ".join(registry.KEYS)
 
 
 def service_arg(args: Args, usage: str) -> str:
     if len(args.words) != 1:
         raise UsageError(f"Name one service: {SERVICE_LIST}.", usage=usage)
     name = args.words[0].lower()
-    if name not in SERVICES:
-        close = difflib.get_close_matches(name, SERVICES, n=1, cutoff=0.6)
+    if name not in registry.BY_KEY:
+        close = difflib.get_close_matches(name, registry.KEYS, n=1, cutoff=0.6)
         raise UsageError(
             f"`{args.words[0]}` is not a service I know ({SERVICE_LIST}).",
             usage=usage,
@@ -58,7 +57,7 @@ def connect_view(service: str, channel_id: str) -> dict[str, Any]:
             },
         }
     ]
-    for field in CREDENTIAL_FIELDS[service]:
+    for field in registry.spec(service).credential_fields:
         blocks.append(
             {
                 "type": "input",
@@ -100,7 +99,7 @@ class Submission:
 
 def field_errors(service: str, err: ServiceError | TimeoutError) -> dict[str, str]:
     """Map a validation failure onto the modal's inputs (block IDs = field names)."""
-    fields = CREDENTIAL_FIELDS[service]
+    fields = registry.spec(service).credential_fields
     secret = next((f.name for f in fields if f.secret), fields[0].name)
     if isinstance(err, TimeoutError):
         name = messages.service_name(service)
@@ -120,16 +119,17 @@ async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
     """Validate and save; field errors for the modal, or the confirmation sentence."""
     await ctx.require_admin("connect services")
     service = submission.service
-    if service not in SERVICES:
+    if service not in registry.BY_KEY:
         raise UsageError(f"unknown service {service!r}")
-    fields = CREDENTIAL_FIELDS[service]
+    spec = registry.spec(service)
+    fields = spec.credential_fields
     missing = {f.name: "Required." for f in fields if not submission.values.get(f.name)}
     if missing:
         return missing
     credential = {f.name: submission.values[f.name] for f in fields}
     try:
         described = await asyncio.wait_for(
-            ctx.directory.validate(service, credential), VALIDATE_TIMEOUT
+            ctx.directory.validate(spec, credential), VALIDATE_TIMEOUT
         )
     except (ServiceError, TimeoutError) as err:
         return field_errors(service, err)
@@ -200,7 +200,7 @@ def register(router: Router) -> None:
         infos = {i.service: i for i in ctx.store.credentials.list(ctx.team)}
         blocks: list[dict[str, Any]] = [header("Connected services")]
         lines = []
-        for service in SERVICES:
+        for service in registry.KEYS:
             name = messages.service_name(service)
             info = infos.get(service)
             if info is None:
@@ -210,7 +210,7 @@ def register(router: Router) -> None:
                 headroom = (
                     f"{room.remaining}/{room.limit} calls left this {room.per}"
                     if room
-                    else LIMITS[service]
+                    else registry.spec(service).limits.describe()
                 )
                 tail = f"…{info.last4}" if info.last4 else "(hidden)"
                 line = (
@@ -224,4 +224,4 @@ def register(router: Router) -> None:
             blocks.append(section(line))
         blocks.append(context("Only admins can connect or disconnect services."))
         connected = len(infos)
-        return Message(f"{connected} of {len(SERVICES)} services connected", tuple(blocks))
+        return Message(f"{connected} of {len(registry.KEYS)} services connected", tuple(blocks))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import SERVICES
+from bot.clients.registry import KEYS
 from bot.domain.periods import parse_range
 from bot.errors import UsageError
 from bot.features.schedules import default_range, describe, parse_schedule, schedule_of
@@ -63,10 +63,10 @@ def services_option(ctx: Context, raw: str | None, usage: str) -> tuple[str, ...
     if raw is None:
         return ()
     chosen = tuple(s.strip().lower() for s in raw.split(",") if s.strip())
-    unknown = [s for s in chosen if s not in SERVICES]
+    unknown = [s for s in chosen if s not in KEYS]
     if unknown or not chosen:
         raise UsageError(
-            f"`--services` takes a comma-separated list of {', '.join(SERVICES)}.", usage=usage
+            f"`--services` takes a comma-separated list of {', '.join(KEYS)}.", usage=usage
         )
     return chosen
 

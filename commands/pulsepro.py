@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from bot.clients import pulsepro
 from bot.clients.pulsepro import Action, Inspection, InspectionList
 from bot.domain.numbers import change, human
 from bot.domain.periods import Period
@@ -196,7 +197,7 @@ def register(router: Router) -> None:
             raise UsageError("`--location` needs a location ID.", usage=INSPECTIONS_USAGE)
         period, _ = range_and_rest(ctx, args, INSPECTIONS_USAGE)
         days, days_before = period.days(), period.previous().days()
-        client = ctx.directory.pulsepro()
+        client = ctx.directory.get(pulsepro.SPEC)
         found, before = await asyncio.gather(
             client.inspections(days[0], days[-1], location),
             client.inspections(days_before[0], days_before[-1], location),
@@ -220,7 +221,7 @@ def register(router: Router) -> None:
         reject_unknown(args, ACTIONS_USAGE)
         no_words(args, ACTIONS_USAGE)
         only_overdue = args.has("overdue")
-        found = await ctx.directory.pulsepro().actions(
+        found = await ctx.directory.get(pulsepro.SPEC).actions(
             status="open", overdue=True if only_overdue else None
         )
         items = [a for a in found.items if a.overdue or not only_overdue]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.clients import pulsetracker
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
 from bot.domain.headlines import QUOTA_WARNING
 from bot.domain.numbers import human, percent
@@ -123,33 +124,33 @@ def register(router: Router) -> None:
             raise router.unknown(["apps", *args.words])
         reject_unknown(args, APPS_USAGE, {"page"})
         number = int_option(args, "page", 1, low=1, high=MAX_PAGE, usage=APPS_USAGE)
-        page = await ctx.directory.pulsetracker().apps(number)
+        page = await ctx.directory.get(pulsetracker.SPEC).apps(number)
         if page.total == 0:
             text = (
                 "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`."
             )
             return Message(text, (section(text),))
-        if not page.apps:
+        if not page.items:
             text = (
                 f"There is no page {number}: Pulsetracker has {_plural(page.total, 'app')} on "
-                f"{_plural(page.last_page, 'page')}."
+                f"{_plural(page.last, 'page')}."
             )
             raise UsageError(text, usage=APPS_USAGE)
         month = this_month(ctx)
-        used = [(app, *usage_of(app, month)) for app in page.apps]
+        used = [(app, *usage_of(app, month)) for app in page.items]
         rows = [
             [app.name, app.key, human(app.devices_count), f"{sent:,}", percent(f), warning(f)]
             for app, sent, f in used
         ]
         near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
-        where = f"page {page.current_page} of {page.last_page}"
+        where = f"page {page.number} of {page.last}"
         title = f"Pulsetracker apps — {page.total} apps, {where}"
         notes = [
             f"Messages sent in {month:%B %Y} ({ctx.tz.key}) against the default plan's "
             f"{ALLOWANCE} a month; ⚠ at {QUOTA_WARNING:.0%} or more"
         ]
-        if page.current_page < page.last_page:
-            notes.append(f"next: `/pulse apps --page {page.current_page + 1}`")
+        if page.number < page.last:
+            notes.append(f"next: `/pulse apps --page {page.number + 1}`")
         notes.append("one app: `/pulse apps show KEY`")
         blocks: list[Block] = [
             header(title),
@@ -176,7 +177,7 @@ def register(router: Router) -> None:
         """
         reject_unknown(args, SHOW_USAGE)
         key = _one_key(args, SHOW_USAGE)
-        return app_message(ctx, await ctx.directory.pulsetracker().app(key))
+        return app_message(ctx, await ctx.directory.get(pulsetracker.SPEC).app(key))
 
     @router.command("apps create", group=GROUP)
     async def apps_create(ctx: Context, args: Args) -> Message:
@@ -189,7 +190,7 @@ def register(router: Router) -> None:
         """
         reject_unknown(args, CREATE_USAGE)
         name = _name(args.words, CREATE_USAGE, "new app's")
-        app = await ctx.directory.pulsetracker().create_app(name)
+        app = await ctx.directory.get(pulsetracker.SPEC).create_app(name)
         ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
         text = f"Created the Pulsetracker app {app.name} with key {app.key}."
         shown = f"Created the Pulsetracker app *{escape(app.name)}* with key `{app.key}`."
@@ -209,7 +210,7 @@ def register(router: Router) -> None:
             raise UsageError("Which app? Give its key, then the new name.", usage=RENAME_USAGE)
         key = args.words[0]
         name = _name(args.words[1:], RENAME_USAGE, "new")
-        now_named = await ctx.directory.pulsetracker().rename_app(key, name)
+        now_named = await ctx.directory.get(pulsetracker.SPEC).rename_app(key, name)
         ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
         text = f"Renamed the Pulsetracker app {key} to {now_named}."
         shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from bot.clients import raygun
 from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
 from bot.domain.numbers import duration, human
 from bot.domain.periods import Period
@@ -230,7 +231,7 @@ def register(router: Router) -> None:
                 "Whose sessions? Give the user's email or identifier.", usage=SESSIONS_USAGE
             )
         user = rest[0]
-        page = await ctx.directory.raygun().sessions(
+        page = await ctx.directory.get(raygun.SPEC).sessions(
             period.start,
             period.end,
             user_identifier=user,
@@ -269,5 +270,5 @@ def register(router: Router) -> None:
                 f"`{raw}` is not a session ID: Raygun session IDs are whole numbers.",
                 usage=SESSION_USAGE,
             )
-        detail = await ctx.directory.raygun().session(int(raw))
+        detail = await ctx.directory.get(raygun.SPEC).session(int(raw))
         return session_message(ctx, detail)

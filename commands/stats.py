@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.config import SERVICES
+from bot.clients.registry import KEYS
 from bot.domain import headlines
 from bot.domain.headlines import Headline
 from bot.errors import ServiceError
@@ -39,7 +39,7 @@ def register(router: Router) -> None:
             text = (
                 "No service is connected in this workspace yet, so there is nothing to "
                 "show. An admin can connect one with `/pulse connect SERVICE` "
-                f"({', '.join(SERVICES)})."
+                f"({', '.join(KEYS)})."
             )
             return Message(text, (section(text),))
         previous = period.previous()

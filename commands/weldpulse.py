@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.clients import weldpulse
 from bot.domain.numbers import human, percent
 from bot.domain.periods import Period
 from bot.render.blocks import Message, context, header, section, table_blocks
@@ -61,7 +62,7 @@ def register(router: Router) -> None:
         """
         usage = "/pulse pages [RANGE] [--limit N]"
         period, limit = ranked_args(ctx, args, usage)
-        rows = await ctx.directory.weldpulse().pages(period.start, period.end, limit=limit)
+        rows = await ctx.directory.get(weldpulse.SPEC).pages(period.start, period.end, limit=limit)
         if not rows:
             return nothing("page views", period)
         return ranked(
@@ -93,7 +94,8 @@ def register(router: Router) -> None:
         """
         usage = "/pulse referrers [RANGE] [--limit N]"
         period, limit = ranked_args(ctx, args, usage)
-        rows = await ctx.directory.weldpulse().referrers(period.start, period.end, limit=limit)
+        client = ctx.directory.get(weldpulse.SPEC)
+        rows = await client.referrers(period.start, period.end, limit=limit)
         if not rows:
             return nothing("visits", period)
         names = [r.referrer_source or "Direct" for r in rows]
@@ -120,7 +122,7 @@ def register(router: Router) -> None:
         """
         usage = "/pulse geo [RANGE] [--limit N]"
         period, limit = ranked_args(ctx, args, usage)
-        rows = await ctx.directory.weldpulse().geo(period.start, period.end, limit=limit)
+        rows = await ctx.directory.get(weldpulse.SPEC).geo(period.start, period.end, limit=limit)
         if not rows:
             return nothing("visits", period)
         return ranked(
@@ -144,7 +146,8 @@ def register(router: Router) -> None:
         """
         usage = "/pulse devices [RANGE] [--limit N]"
         period, limit = ranked_args(ctx, args, usage)
-        rows = await ctx.directory.weldpulse().devices(period.start, period.end, limit=limit)
+        client = ctx.directory.get(weldpulse.SPEC)
+        rows = await client.devices(period.start, period.end, limit=limit)
         if not rows:
             return nothing("visits", period)
         return ranked(
@@ -178,7 +181,7 @@ def register(router: Router) -> None:
         usage = "/pulse events [RANGE]"
         reject_unknown(args, usage)
         period, _ = range_and_rest(ctx, args, usage)
-        rows = await ctx.directory.weldpulse().events(period.start, period.end)
+        rows = await ctx.directory.get(weldpulse.SPEC).events(period.start, period.end)
         if not rows:
             return nothing("custom events", period)
         rows = tuple(sorted(rows, key=lambda r: (-r.total, r.event_name)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from bot.clients import weldpulse
 from bot.clients.weldpulse import Realtime
 from bot.domain.numbers import human
 from bot.render.blocks import Message, context, fields, header, section, table, table_blocks
@@ -81,7 +82,7 @@ def register(router: Router) -> None:
         usage = "/pulse realtime"
         reject_unknown(args, usage)
         no_words(args, usage)
-        now = await ctx.directory.weldpulse().realtime(fresh=True)
+        now = await ctx.directory.get(weldpulse.SPEC).realtime(fresh=True)
         as_of = ctx.now().astimezone(ctx.tz).strftime(f"%a %d %b %H:%M ({ctx.tz.key})")
         return realtime_message(now, as_of)
 
@@ -96,7 +97,7 @@ def register(router: Router) -> None:
         usage = "/pulse sites"
         reject_unknown(args, usage)
         no_words(args, usage)
-        found = await ctx.directory.weldpulse().sites()
+        found = await ctx.directory.get(weldpulse.SPEC).sites()
         if not found:
             text = (
                 "The WeldPulse project has no sites yet; add one in WeldPulse to start "

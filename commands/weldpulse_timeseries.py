@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.clients import weldpulse
 from bot.clients.weldpulse import Interval, TimeBucket
 from bot.domain.numbers import human
 from bot.domain.periods import Period
@@ -150,7 +151,7 @@ def register(router: Router) -> None:
         period, _ = range_and_rest(ctx, args, USAGE)
         interval = read_interval(args.option("interval"), period)
         check_buckets(period, interval)
-        buckets = await ctx.directory.weldpulse().timeseries(
+        buckets = await ctx.directory.get(weldpulse.SPEC).timeseries(
             period.start, period.end, interval=interval
         )
         return timeseries_message(buckets, period, interval)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from bot.clients import whatpulse
 from bot.clients.whatpulse import Pulse
 from bot.domain.numbers import data_size, duration, human
 from bot.domain.periods import Period
@@ -150,7 +151,7 @@ def register(router: Router) -> None:
         reject_unknown(args, USAGE, {"computer"})
         computer = computer_option(args)
         period, rest = range_and_rest(ctx, args, USAGE, max_words=1)
-        client = ctx.directory.whatpulse()
+        client = ctx.directory.get(whatpulse.SPEC)
         user = rest[0] if rest else client.default_user
         if user is None:
             raise UsageError(

@@ -21,8 +21,8 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.clients import weldpulse
 from bot.clients.pool import ClientPool
-from bot.clients.weldpulse import WeldPulseClient
 from bot.domain.numbers import human
 from bot.features.alerts import MUTE, SNOOZE_1H, SNOOZE_24H, Alerts
 from bot.sim.demo import DEMO_CREDENTIALS
@@ -117,7 +117,7 @@ class World:
 
     async def realtime_now(self) -> int:
         """What the simulator says right now, read independently of the alerts."""
-        client = WeldPulseClient(
+        client = weldpulse.SPEC.connect(
             self.http,
             credential=DEMO_CREDENTIALS["weldpulse"],
             base_url=self.sim.base_urls["weldpulse"],
@@ -150,7 +150,7 @@ def outbound_to(slack: FakeSlackServer, clock: FakeClock) -> Outbound:
 def alerts_of(
     store: Store, http: httpx.AsyncClient, sim: SimServer, outbound: Outbound, clock: FakeClock
 ) -> Alerts:
-    pool = ClientPool(http, sim.base_urls, clock, store)
+    pool = ClientPool(http, sim.base_urls, clock, store.credentials, store.budgets)
     return Alerts(store, pool, outbound, clock, interval=MINUTE)
 
 

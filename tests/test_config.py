@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_BASE_URLS, Mode, SchedulerPlacement, Settings
+from bot.clients.registry import SPECS
+from bot.config import Mode, SchedulerPlacement, Settings
 from bot.errors import ConfigError
 
 
@@ -16,7 +17,7 @@ def test_defaults_choose_the_console() -> None:
     assert s.port == 3000
     assert s.database_path == Path("pulsebot.db")
     assert s.slack_api_url == "https://slack.com/api/"
-    assert dict(s.base_urls) == dict(DEFAULT_BASE_URLS)
+    assert dict(s.base_urls) == {spec.key: spec.default_base_url for spec in SPECS}
     assert s.alert_interval == 60
     assert s.scheduler is SchedulerPlacement.WEB
 

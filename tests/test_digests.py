@@ -19,6 +19,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.clients import weldpulse
 from bot.clients.pool import ClientPool, Directory
 from bot.clients.weldpulse import WeldPulseClient
 from bot.domain.numbers import change, human
@@ -63,7 +64,7 @@ class World:
         slack: FakeSlackServer,
     ) -> World:
         store = Store(open_database(path), Secrets([key]), clock)
-        pool = ClientPool(http, sim.base_urls, clock, store)
+        pool = ClientPool(http, sim.base_urls, clock, store.credentials, store.budgets)
 
         async def token(team: Team) -> str | None:
             return "xoxb-digests"
@@ -117,7 +118,7 @@ class World:
 
     def weldpulse(self) -> WeldPulseClient:
         """A client of our own on the same simulator, to know what the numbers should be."""
-        return WeldPulseClient(
+        return weldpulse.SPEC.connect(
             self.http,
             credential=DEMO_CREDENTIALS["weldpulse"],
             base_url=self.sim.base_urls["weldpulse"],

@@ -17,7 +17,6 @@ from bot.domain.durations import format_duration, parse_duration
 from bot.errors import InvalidRequest, UsageError
 from bot.features.alert_metrics import (
     CATALOGUE,
-    DAILY_ALLOWANCE,
     RAYGUN_ALERT_SHARE,
     check_budget,
     cost_sentence,
@@ -160,7 +159,7 @@ def test_daily_costs() -> None:
     assert daily_cost(raygun, 60) == 24
     assert daily_cost(raygun, 4 * HOUR) == 12
     assert daily_cost(weld, 60) == 1440
-    assert daily_cost(weld, 60) < DAILY_ALLOWANCE["weldpulse"] == 144000
+    assert daily_cost(weld, 60) < weld.spec.limits.per_day_allowance() == 144000
     assert daily_cost(weld, 300) == 288
     assert cost_sentence(raygun, 60) == "Checked every 2h: about 24 raygun calls a day of 50."
     assert cost_sentence(weld, 60) == (

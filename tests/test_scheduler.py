@@ -93,7 +93,7 @@ async def clocks(tmp_path: Path) -> AsyncIterator[Clocks]:
             return "xoxb-clock"
 
         # nothing is connected, so no service is ever called: digests say so and are posted
-        pool = ClientPool(http, {}, clock, store)
+        pool = ClientPool(http, {}, clock, store.credentials, store.budgets)
         outbound = Outbound(token, clock, api_url=slack.api_url)
         digests = Digests(store, pool, outbound, clock)
         scheduler = AsyncIOScheduler(timezone=UTC)

@@ -12,8 +12,9 @@ import pytest
 import respx
 from cryptography.fernet import Fernet
 
+from bot.clients import raygun, weldpulse
 from bot.clients.pool import ClientPool
-from bot.clients.raygun import RaygunClient, budget_key
+from bot.clients.raygun import RaygunClient
 from bot.errors import BudgetExhausted, NotConnected
 from bot.store import Secrets, Store
 from bot.store.db import open_database
@@ -42,7 +43,8 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def pool(http: httpx.AsyncClient, store: Store, clock: FakeClock) -> ClientPool:
-    return ClientPool(http, {"raygun": RAYGUN, "weldpulse": WELD}, clock, store)
+    urls = {"raygun": RAYGUN, "weldpulse": WELD}
+    return ClientPool(http, urls, clock, store.credentials, store.budgets)
 
 
 async def test_one_client_per_credential(
@@ -51,12 +53,12 @@ async def test_one_client_per_credential(
     store = open_store(tmp_path / "p.db", key, clock)
     clients = pool(http, store, clock)
     with pytest.raises(NotConnected):
-        clients.get(TEAM, "weldpulse")
+        clients.get(TEAM, weldpulse.SPEC)
     store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_first_000000"}, "U1")
-    first = clients.get(TEAM, "weldpulse")
-    assert clients.get(TEAM, "weldpulse") is first  # limiter and cache are kept
+    first = clients.get(TEAM, weldpulse.SPEC)
+    assert clients.get(TEAM, weldpulse.SPEC) is first  # limiter and cache are kept
     store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_second_00000"}, "U1")
-    assert clients.get(TEAM, "weldpulse") is not first  # a new credential, a new client
+    assert clients.get(TEAM, weldpulse.SPEC) is not first  # a new credential, a new client
     store.close()
 
 
@@ -76,11 +78,11 @@ async def test_raygun_budget_survives_a_restart(
     store = open_store(path, key, clock)
     store.credentials.save(TEAM, "raygun", RAYGUN_KEY, "U1")
     for _ in range(47):  # the day's calls so far, made before the restart
-        store.budgets.try_spend(budget_key(RAYGUN_KEY["api_key"]), 50, clock.now())
+        store.budgets.try_spend(raygun.SPEC.budget_key(RAYGUN_KEY), 50, clock.now())
     store.close()
 
     restarted = open_store(path, key, clock)
-    client = pool(http, restarted, clock).get(TEAM, "raygun")
+    client = pool(http, restarted, clock).get(TEAM, raygun.SPEC)
     assert isinstance(client, RaygunClient)
     day = clock.now() - timedelta(days=1)
     await client.sessions(day, clock.now(), limit=1, max_sessions=1)  # 48: auth, 49: search
@@ -104,7 +106,7 @@ async def test_outcomes_are_recorded_for_services(
     )
     store = open_store(tmp_path / "h.db", key, clock)
     store.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_health_00000"}, "U1")
-    client = pool(http, store, clock).get(TEAM, "weldpulse")
+    client = pool(http, store, clock).get(TEAM, weldpulse.SPEC)
     await client.transport.get("/v1/sites")
     (info,) = store.credentials.list(TEAM)
     assert info.last_success_at == clock.now() and info.last_error is None

@@ -1,27 +1,20 @@
-"""Raygun's daily call budget: 50 calls a day per application, authentication included.
+"""Daily call budgets (a service's `Limits.per_day`: Raygun's 50 calls a day per
+application, authentication included).
 
 The transport asks its `CallBudget` to `spend` before every request it sends; a spent
 budget raises `BudgetExhausted` (retry after the next UTC midnight) and nothing is sent.
 `MemoryBudget` keeps the count in the process (tests, the console); `PersistedBudget`
 keeps it in storage through a `BudgetBackend`, so restarts and several processes share
-one count per application, named by `budget_key` without revealing the API key.
+one count per credential, named by `ServiceSpec.budget_key` without revealing the key.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
 from bot.errors import BudgetExhausted
-
-DAILY_LIMIT = 50
-
-
-def budget_key(api_key: str) -> str:
-    """Names the application's daily budget without revealing its API key."""
-    return "raygun:" + hashlib.sha256(api_key.encode()).hexdigest()[:16]
 
 
 def _exhausted(service: str, now: datetime, limit: int) -> BudgetExhausted:
@@ -33,7 +26,7 @@ def _exhausted(service: str, now: datetime, limit: int) -> BudgetExhausted:
 class MemoryBudget:
     """A daily call budget held in memory (tests, the console): resets at UTC midnight."""
 
-    def __init__(self, limit: int = DAILY_LIMIT, clock: Clock | None = None) -> None:
+    def __init__(self, limit: int, clock: Clock | None = None) -> None:
         self.limit = limit
         self._clock = clock or SystemClock()
         self._day: date | None = None
@@ -69,7 +62,7 @@ class PersistedBudget:
         self,
         backend: BudgetBackend,
         budget_key: str,
-        limit: int = DAILY_LIMIT,
+        limit: int,
         clock: Clock | None = None,
     ) -> None:
         self.backend = backend

@@ -7,21 +7,10 @@ promise, so a garbled answer can never surface as a `KeyError` or `AttributeErro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.errors import BadResponse
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialField:
-    """One input of the connect modal for a service."""
-
-    name: str
-    label: str
-    hint: str
-    secret: bool = True
 
 
 class Reader:
@@ -137,3 +126,24 @@ def parse_datetime(service: str, value: str, key: str = "time") -> datetime:
 def iso_z(moment: datetime) -> str:
     """An aware datetime as `2024-01-01T00:00:00Z`."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def field_errors(raw: Any) -> dict[str, list[str]]:
+    """`{field: [text, …]}` (or `{field: text}`) as a service's validation errors; anything
+    that is not text is left out."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            texts = [value] if isinstance(value, str) else value
+            if isinstance(texts, list):
+                errors[str(key)] = [t for t in texts if isinstance(t, str)]
+    return errors
+
+
+def message_and_fields(body: Any) -> tuple[str | None, dict[str, list[str]]]:
+    """Laravel's `{"message"}` / `{"message", "errors": {field: [text]}}`, leniently."""
+    if not isinstance(body, Mapping):
+        return None, {}
+    message = body.get("message")
+    text = message.strip()[:300] if isinstance(message, str) else ""
+    return text or None, field_errors(body.get("errors"))

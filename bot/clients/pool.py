@@ -2,8 +2,11 @@
 
 A client owns its credential's manners (limiter, cache, coalescing, budget), so clients
 are pooled: every command of a workspace reuses the same client until the credential
-changes. `Directory` is what a command sees: the clients of *its* workspace only.
-Each client reports its calls' outcome to storage, which `/pulse services` shows.
+changes. `Directory` is what a command sees: the clients of *its* workspace only. Each
+client reports its calls' outcome to the credential store, which `/pulse services` shows.
+
+The pool knows storage only through two small protocols (`CredentialStore`,
+`BudgetStore`), which the store's repositories satisfy.
 """
 
 from __future__ import annotations
@@ -13,58 +16,41 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
-from bot.clients.parse import CredentialField
-from bot.clients.pulsepro import PulseProClient
-from bot.clients.pulsetracker import PulsetrackerClient
-from bot.clients.raygun import PersistedBudget, RaygunClient
-from bot.clients.weldpulse import WeldPulseClient
-from bot.clients.whatpulse import WhatPulseClient
+from bot.clients.budget import PersistedBudget
+from bot.clients.registry import KEYS
+from bot.clients.spec import ServiceClient, ServiceSpec
 from bot.clock import Clock
-from bot.config import SERVICES
 from bot.errors import NotConnected
-from bot.store import Store
 from bot.team import Team
 
-Client = WeldPulseClient | RaygunClient | WhatPulseClient | PulsetrackerClient | PulseProClient
-C = TypeVar("C", bound=Client)
+C = TypeVar("C", bound=ServiceClient)
 
-CLIENT_CLASSES: Mapping[str, Callable[..., Client]] = {
-    "weldpulse": WeldPulseClient,
-    "raygun": RaygunClient,
-    "whatpulse": WhatPulseClient,
-    "pulsetracker": PulsetrackerClient,
-    "pulsepro": PulseProClient,
-}
-CREDENTIAL_FIELDS: Mapping[str, tuple[CredentialField, ...]] = {
-    "weldpulse": weldpulse.CREDENTIAL_FIELDS,
-    "raygun": raygun.CREDENTIAL_FIELDS,
-    "whatpulse": whatpulse.CREDENTIAL_FIELDS,
-    "pulsetracker": pulsetracker.CREDENTIAL_FIELDS,
-    "pulsepro": pulsepro.CREDENTIAL_FIELDS,
-}
-LIMITS: Mapping[str, str] = {
-    "weldpulse": "100 requests/min",
-    "raygun": "50 calls/day",
-    "whatpulse": "60 requests/min (our own pace)",
-    "pulsetracker": "60 requests/min (our own pace)",
-    "pulsepro": "60 requests/min",
-}
 SUCCESS_WRITE_INTERVAL = 60.0  # seconds between persisted "last success" updates
 
 
-class StoreBudgetBackend:
-    """Raygun's daily budget kept in the `call_budgets` table (survives restarts)."""
+class CredentialStore(Protocol):
+    def get(self, team: Team, service: str) -> dict[str, str] | None: ...
+    def services(self, team: Team) -> list[str]: ...
+    def record_success(self, team: Team, service: str) -> None: ...
+    def record_error(self, team: Team, service: str, message: str) -> None: ...
 
-    def __init__(self, store: Store):
-        self._store = store
+
+class BudgetStore(Protocol):
+    def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]: ...
+
+
+class _BudgetBackend:
+    """A `BudgetStore` as the async `BudgetBackend` a `PersistedBudget` wants."""
+
+    def __init__(self, budgets: BudgetStore):
+        self._budgets = budgets
 
     async def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]:
-        return self._store.budgets.try_spend(budget_key, limit, now)
+        return self._budgets.try_spend(budget_key, limit, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +58,16 @@ class Headroom:
     remaining: int
     limit: int
     per: str
+
+
+def headroom(client: ServiceClient) -> Headroom:
+    """How many more calls the credential may make now, for `/pulse services`."""
+    budget = client.transport.budget
+    if isinstance(budget, PersistedBudget):
+        remaining = budget.remaining
+        return Headroom(budget.limit if remaining is None else remaining, budget.limit, "day")
+    limiter = client.transport.limiter
+    return Headroom(limiter.headroom(), limiter.limit, "minute")
 
 
 class ClientPool:
@@ -82,46 +78,45 @@ class ClientPool:
         http: httpx.AsyncClient,
         base_urls: Mapping[str, str],
         clock: Clock,
-        store: Store,
+        credentials: CredentialStore,
+        budgets: BudgetStore,
     ):
         self.http = http
         self.base_urls = dict(base_urls)
         self.clock = clock
-        self.store = store
-        self._clients: dict[tuple[str, str], tuple[str, Client]] = {}
+        self.credentials = credentials
+        self._budgets = _BudgetBackend(budgets)
+        self._clients: dict[tuple[str, str], tuple[str, ServiceClient]] = {}
 
-    def build(self, service: str, credential: Mapping[str, str]) -> Client:
+    def build(self, spec: ServiceSpec[C], credential: Mapping[str, str]) -> C:
         """A new client for `credential` (used directly to validate before saving)."""
-        base_url = self.base_urls[service]
-        if service == "raygun":  # the only one whose budget lives in the database
-            key = raygun.budget_key(credential.get("api_key", ""))
-            budget = PersistedBudget(StoreBudgetBackend(self.store), key, clock=self.clock)
-            return RaygunClient(
-                self.http,
-                credential=credential,
-                base_url=base_url,
-                clock=self.clock,
-                budget=budget,
-            )
-        return CLIENT_CLASSES[service](
-            self.http, credential=credential, base_url=base_url, clock=self.clock
+        budget = None
+        if spec.limits.per_day is not None:  # kept in the database: restarts share it
+            key = spec.budget_key(credential)
+            budget = PersistedBudget(self._budgets, key, spec.limits.per_day, self.clock)
+        return spec.connect(
+            self.http,
+            credential,
+            base_url=self.base_urls.get(spec.key),
+            clock=self.clock,
+            budget=budget,
         )
 
-    def get(self, team: Team, service: str) -> Client:
-        credential = self.store.credentials.get(team, service)
+    def get(self, team: Team, spec: ServiceSpec[C]) -> C:
+        credential = self.credentials.get(team, spec.key)
         if credential is None:
-            self._clients.pop((team.key, service), None)
-            raise NotConnected(service)
+            self._clients.pop((team.key, spec.key), None)
+            raise NotConnected(spec.key)
         fingerprint = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()
-        cached = self._clients.get((team.key, service))
+        cached = self._clients.get((team.key, spec.key))
         if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        client = self.build(service, credential)
-        client.transport.observer = self._observer(team, service)
-        self._clients[(team.key, service)] = (fingerprint, client)
+            return cached[1]  # type: ignore[return-value]  # built from this spec
+        client = self.build(spec, credential)
+        client.transport.observer = self._observer(team, spec.key)
+        self._clients[(team.key, spec.key)] = (fingerprint, client)
         return client
 
-    def peek(self, team: Team, service: str) -> Client | None:
+    def peek(self, team: Team, service: str) -> ServiceClient | None:
         """The pooled client, if one was built (no I/O, no error)."""
         cached = self._clients.get((team.key, service))
         return cached[1] if cached else None
@@ -131,33 +126,20 @@ class ClientPool:
             if key[0] == team.key and (service is None or key[1] == service):
                 del self._clients[key]
 
-    def _observer(self, team: Team, service: str) -> Any:
+    def _observer(self, team: Team, service: str) -> Callable[[str | None], None]:
         last_write = [float("-inf")]
 
         def observe(error: str | None) -> None:
             if error is not None:
-                self.store.credentials.record_error(team, service, error)
+                self.credentials.record_error(team, service, error)
                 last_write[0] = float("-inf")
                 return
             now = self.clock.monotonic()
             if now - last_write[0] >= SUCCESS_WRITE_INTERVAL:
-                self.store.credentials.record_success(team, service)
+                self.credentials.record_success(team, service)
                 last_write[0] = now
 
         return observe
-
-
-def headroom(client: Client) -> Headroom:
-    """How many more calls the credential may make now, for `/pulse services`."""
-    if isinstance(client, RaygunClient):
-        budget = client.budget
-        remaining = getattr(budget, "remaining", None)
-        limit = getattr(budget, "limit", raygun.DAILY_LIMIT)
-        if remaining is None:
-            remaining = limit
-        return Headroom(int(remaining), int(limit), "day")
-    limiter = client.transport.limiter
-    return Headroom(limiter.headroom(), limiter.limit, "minute")
 
 
 class Directory:
@@ -168,33 +150,21 @@ class Directory:
         self._team = team
 
     def connected(self) -> list[str]:
-        have = set(self._pool.store.credentials.services(self._team))
-        return [s for s in SERVICES if s in have]
+        """The keys of the services this workspace connected, in the registry's order."""
+        have = set(self._pool.credentials.services(self._team))
+        return [key for key in KEYS if key in have]
 
-    def _typed(self, service: str, kind: type[C]) -> C:
-        return cast(C, self._pool.get(self._team, service))
+    def get(self, spec: ServiceSpec[C]) -> C:
+        """This workspace's client for `spec`; `NotConnected` if it has no credential."""
+        return self._pool.get(self._team, spec)
 
-    def weldpulse(self) -> WeldPulseClient:
-        return self._typed("weldpulse", WeldPulseClient)
-
-    def raygun(self) -> RaygunClient:
-        return self._typed("raygun", RaygunClient)
-
-    def whatpulse(self) -> WhatPulseClient:
-        return self._typed("whatpulse", WhatPulseClient)
-
-    def pulsetracker(self) -> PulsetrackerClient:
-        return self._typed("pulsetracker", PulsetrackerClient)
-
-    def pulsepro(self) -> PulseProClient:
-        return self._typed("pulsepro", PulseProClient)
-
-    async def validate(self, service: str, credential: Mapping[str, str]) -> str:
+    async def validate(self, spec: ServiceSpec[Any], credential: Mapping[str, str]) -> str:
         """Prove `credential` works with one cheap call, before it is saved.
 
         Uses a throwaway client, so a rejected credential leaves no pooled state behind.
         """
-        return await self._pool.build(service, credential).validate()
+        client: ServiceClient = self._pool.build(spec, credential)
+        return await client.validate()
 
     def forget(self, service: str | None = None) -> None:
         self._pool.forget(self._team, service)

@@ -13,9 +13,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-import httpx
-
-from bot.clients.parse import CredentialField, Reader
+from bot.clients.paging import Collected, Page, collect
+from bot.clients.parse import Reader
 from bot.clients.pulsepro_models import (
     SERVICE,
     Action,
@@ -28,8 +27,9 @@ from bot.clients.pulsepro_models import (
     parse_error,
     parse_page,
 )
-from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clock import Clock, SystemClock
+from bot.clients.spec import CredentialField, Limits, ServiceSpec
+from bot.clients.transport import Params, Response, ServiceHTTP
+from bot.clock import Clock
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -40,11 +40,7 @@ from bot.errors import (
 )
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "DEFAULT_BASE_URL",
-    "LIMIT",
-    "SERVICE",
-    "WINDOW",
+    "SPEC",
     "Action",
     "ActionList",
     "Inspection",
@@ -64,16 +60,6 @@ Q_DATE_FROM, Q_DATE_TO, Q_LOCATION = "date_from", "date_to", "location"
 Q_STATUS, Q_OVERDUE = "status", "overdue"
 # -------------------------------------------------------------------------------------------
 
-DEFAULT_BASE_URL = "https://api.pulsepro.ai"
-CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
-    CredentialField("api_key", "API key", "In PulsePro: Admin → Setup → API.", secret=True),
-)
-LIMIT = 60  # documented: 60 calls per minute (token bucket 60;w=60;b=60)
-WINDOW = 60.0
-SPIKE_DETAIL = (
-    "PulsePro is answering 503 during a traffic spike; it usually recovers within 5 minutes"
-)
-
 T = TypeVar("T")
 
 
@@ -88,8 +74,10 @@ def decode_error(response: Response) -> ServiceError:
         return AuthFailed(SERVICE, message or "the API key was rejected", status=status)
     if status == 404:
         return NotFound(SERVICE, message or "not found", status=status)
-    if status == 503:
-        return Unavailable(SERVICE, SPIKE_DETAIL, status=status)
+    if status == 503:  # documented: spikes, which usually pass within 5 minutes
+        return Unavailable(
+            SERVICE, "a traffic spike", status=status, advice="it usually recovers within 5 minutes"
+        )
     if status >= 500:
         return Unavailable(SERVICE, message or f"HTTP {status}", status=status)
     if 400 <= status < 500:
@@ -100,42 +88,17 @@ def decode_error(response: Response) -> ServiceError:
 class PulseProClient:
     """One workspace's PulsePro API key."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        credential: Mapping[str, str],
-        base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | None = None,
-        manners: Manners | None = None,
-    ):
-        key = (credential.get("api_key") or "").strip()
-        if not key:
-            raise AuthFailed(SERVICE, "no API key is stored for PulsePro")
-        self.clock: Clock = clock or SystemClock()
+    def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
+        self.transport = transport
+        self.clock: Clock = transport.clock
         self.rate_limit: RateLimit | None = None
-        self.transport = ServiceHTTP(
-            http=http,
-            service=SERVICE,
-            base_url=base_url,
-            headers={"Authorization": f"Api-key {key}", "Accept": "application/json"},
-            limiter=WindowLimiter(LIMIT, WINDOW, self.clock),
-            decode_error=decode_error,
-            clock=self.clock,
-            manners=manners or Manners(),
-        )
 
     def __repr__(self) -> str:
         return f"PulseProClient(base_url={self.transport.base_url!r})"
 
     async def _get(self, path: str, params: Params | None, *, fresh: bool) -> Any:
         sent = self.transport.health.requests_sent
-        try:
-            response = await self.transport.get(path, params, fresh=fresh)
-        except Unavailable as exc:
-            if exc.status == 503:
-                raise Unavailable(SERVICE, SPIKE_DETAIL, status=503) from exc
-            raise
+        response = await self.transport.get(path, params, fresh=fresh)
         if self.transport.health.requests_sent != sent:  # a new answer, not a cached one
             self.rate_limit = RateLimit.from_headers(response.headers) or self.rate_limit
         return response.json()
@@ -147,20 +110,14 @@ class PulseProClient:
         parse: Callable[[Reader], T],
         max_pages: int,
         fresh: bool,
-    ) -> tuple[tuple[T, ...], int, bool]:
+    ) -> Collected[T]:
         """Walk Django-REST pages via `next` (resolved under the base URL, prefix kept)."""
-        if max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
-        results, count, following = parse_page(await self._get(path, params, fresh=fresh))
-        items = [parse(r) for r in results]
-        pages = 1
-        while following:
-            if pages >= max_pages:
-                return tuple(items), count, True
-            results, count, following = parse_page(await self._get(following, params, fresh=fresh))
-            items.extend(parse(r) for r in results)
-            pages += 1
-        return tuple(items), count, False
+
+        async def fetch(where: str, query: Params) -> Page[T]:
+            results, count, following = parse_page(await self._get(where, query, fresh=fresh))
+            return Page(tuple(parse(r) for r in results), count, next_link=following)
+
+        return await collect(fetch, path, params, max_pages=max_pages)
 
     async def inspections(
         self,
@@ -182,10 +139,8 @@ class PulseProClient:
             Q_LOCATION: location or None,
         }
         params = {k: v for k, v in params.items() if v is not None}
-        items, count, truncated = await self._collect(
-            INSPECTIONS_PATH, params, Inspection.from_api, max_pages, fresh
-        )
-        return InspectionList(items, count, truncated)
+        found = await self._collect(INSPECTIONS_PATH, params, Inspection.from_api, max_pages, fresh)
+        return InspectionList(found.items, found.total, found.truncated)
 
     async def actions(
         self,
@@ -202,18 +157,30 @@ class PulseProClient:
         if overdue is not None:
             params[Q_OVERDUE] = "true" if overdue else "false"
         today = self.clock.now().date()
-        items, count, truncated = await self._collect(
+        found = await self._collect(
             ACTIONS_PATH, params, lambda r: Action.from_api(r, today), max_pages, fresh
         )
-        return ActionList(items, count, truncated)
+        return ActionList(found.items, found.total, found.truncated)
 
     async def locations(self, *, max_pages: int = 20, fresh: bool = False) -> LocationList:
-        items, count, truncated = await self._collect(
-            LOCATIONS_PATH, {}, Location.from_api, max_pages, fresh
-        )
-        return LocationList(items, count, truncated)
+        found = await self._collect(LOCATIONS_PATH, {}, Location.from_api, max_pages, fresh)
+        return LocationList(found.items, found.total, found.truncated)
 
     async def validate(self) -> str:
         """Read the first page of locations: proves the API key works."""
         found = await self.locations(max_pages=1, fresh=True)
         return f"{found.count} location" + ("" if found.count == 1 else "s")
+
+
+SPEC: ServiceSpec[PulseProClient] = ServiceSpec(
+    key=SERVICE,
+    name="PulsePro",
+    default_base_url="https://api.pulsepro.ai",
+    limits=Limits(per_minute=60),  # a token bucket of 60 a minute (60;w=60;b=60)
+    credential_fields=(
+        CredentialField("api_key", "API key", "In PulsePro: Admin → Setup → API."),
+    ),
+    auth_headers=lambda credential: {"Authorization": f"Api-key {credential['api_key']}"},
+    decode_error=decode_error,
+    client=PulseProClient,
+)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.clients.parse import Reader
+from bot.clients.parse import Reader, field_errors
 from bot.errors import BadResponse
 
 SERVICE = "pulsepro"
@@ -246,11 +246,5 @@ def parse_error(body: Any) -> tuple[str | None, dict[str, list[str]]]:
     else:
         message = body.get("detail") or body.get("message")
         fields = {k: v for k, v in body.items() if isinstance(v, list)}
-    errors: dict[str, list[str]] = {}
-    if isinstance(fields, Mapping):
-        for key, value in fields.items():
-            texts = [value] if isinstance(value, str) else value
-            if isinstance(texts, list):
-                errors[str(key)] = [t for t in texts if isinstance(t, str)]
     text = message.strip()[:300] if isinstance(message, str) else ""
-    return text or None, errors
+    return text or None, field_errors(fields)

@@ -3,7 +3,7 @@
 Documented: Bearer token; `GET/POST /api/apps` (12 per page, `page`), `GET/PUT
 /api/apps/{key}`, `GET /api/devices?page=&appKey=`, `GET /api/devices/{key}`. POST answers
 201 `{"data"}`, 403 when the plan's quota is exceeded, 422 on validation errors; PUT may
-answer a bare JSON string or number. Pulsetracker documents no rate limit, so the limiter
+answer a bare JSON string or number. Pulsetracker documents no rate limit, so the spec
 keeps to a conservative 60 requests a minute per credential.
 """
 
@@ -13,17 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from bot.clients.parse import CredentialField
+from bot.clients.paging import Page, collect
 from bot.clients.pulsetracker_models import (
     MONTHLY_MESSAGES_DEFAULT,
     SERVICE,
     App,
     AppList,
-    AppPage,
     Device,
-    DevicePage,
     LastLocation,
     QuotaMonth,
     parse_app,
@@ -34,8 +30,8 @@ from bot.clients.pulsetracker_models import (
     parse_renamed,
     quota_fraction,
 )
-from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
-from bot.clock import Clock, SystemClock
+from bot.clients.spec import CredentialField, Limits, ServiceSpec
+from bot.clients.transport import Params, Response, ServiceHTTP
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -47,36 +43,17 @@ from bot.errors import (
 )
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "DEFAULT_BASE_URL",
-    "LIMIT",
     "MONTHLY_MESSAGES_DEFAULT",
-    "SERVICE",
-    "WINDOW",
+    "SPEC",
     "App",
     "AppList",
-    "AppPage",
     "Device",
-    "DevicePage",
     "LastLocation",
     "PulsetrackerClient",
     "QuotaMonth",
     "decode_error",
     "quota_fraction",
 ]
-
-DEFAULT_BASE_URL = "https://www.pulsestracker.com"
-CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
-    CredentialField(
-        "token",
-        "API token",
-        "The Bearer token from your Pulsetracker account's API settings.",
-        secret=True,
-    ),
-)
-# Not documented by Pulsetracker: a conservative 60 requests per 60 seconds per credential.
-LIMIT = 60
-WINDOW = 60.0
 
 APPS_PATH = "/api/apps"
 APP_PATH = "/api/apps/{key}"
@@ -132,29 +109,8 @@ def _page_number(page: int) -> int:
 class PulsetrackerClient:
     """One workspace's Pulsetracker credential."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        credential: Mapping[str, str],
-        base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | None = None,
-        manners: Manners | None = None,
-    ):
-        token = (credential.get("token") or "").strip()
-        if not token:
-            raise AuthFailed(SERVICE, "no API token is stored for Pulsetracker")
-        clock = clock or SystemClock()
-        self.transport = ServiceHTTP(
-            http=http,
-            service=SERVICE,
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            limiter=WindowLimiter(LIMIT, WINDOW, clock),
-            decode_error=decode_error,
-            clock=clock,
-            manners=manners or Manners(),
-        )
+    def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
+        self.transport = transport
 
     def __repr__(self) -> str:
         return f"PulsetrackerClient(base_url={self.transport.base_url!r})"
@@ -172,23 +128,21 @@ class PulsetrackerClient:
         except NotFound as exc:
             raise NotFound(SERVICE, missing, status=exc.status) from exc
 
-    async def apps(self, page: int = 1, *, fresh: bool = False) -> AppPage:
+    async def _apps_page(self, path: str, params: Params, fresh: bool) -> Page[App]:
+        return parse_app_page(await self._get(path, params, "no such page", fresh=fresh))
+
+    async def apps(self, page: int = 1, *, fresh: bool = False) -> Page[App]:
         """One page of the account's apps (12 a page)."""
-        params: Params = {"page": _page_number(page)}
-        return parse_app_page(await self._get(APPS_PATH, params, "no such page", fresh=fresh))
+        return await self._apps_page(APPS_PATH, {"page": _page_number(page)}, fresh)
 
     async def all_apps(self, max_pages: int = 10, *, fresh: bool = False) -> AppList:
         """Every app, page after page up to `max_pages`."""
-        if max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
-        page = await self.apps(1, fresh=fresh)
-        apps = list(page.apps)
-        while page.current_page < page.last_page:
-            if page.current_page >= max_pages:
-                return AppList(tuple(apps), page.total, truncated=True)
-            page = await self.apps(page.current_page + 1, fresh=fresh)
-            apps.extend(page.apps)
-        return AppList(tuple(apps), page.total, truncated=False)
+
+        async def fetch(path: str, params: Params) -> Page[App]:
+            return await self._apps_page(path, params, fresh)
+
+        found = await collect(fetch, APPS_PATH, {"page": 1}, max_pages=max_pages)
+        return AppList(found.items, found.total, found.truncated)
 
     async def app(self, key: str, *, fresh: bool = False) -> App:
         path = APP_PATH.format(key=_segment(key, "app"))
@@ -210,7 +164,7 @@ class PulsetrackerClient:
 
     async def devices(
         self, app_key: str | None = None, page: int = 1, *, fresh: bool = False
-    ) -> DevicePage:
+    ) -> Page[Device]:
         """One page of devices, optionally of one app only."""
         params: Params = {"page": _page_number(page), "appKey": app_key or None}
         missing = f"no app with key {app_key!r}" if app_key else "no such page"
@@ -225,3 +179,19 @@ class PulsetrackerClient:
         """List the first page of apps: proves the token works."""
         page = await self.apps(1, fresh=True)
         return f"{page.total} app" + ("" if page.total == 1 else "s")
+
+
+SPEC: ServiceSpec[PulsetrackerClient] = ServiceSpec(
+    key=SERVICE,
+    name="Pulsetracker",
+    default_base_url="https://www.pulsestracker.com",
+    limits=Limits(per_minute=60, documented=False),
+    credential_fields=(
+        CredentialField(
+            "token", "API token", "The Bearer token from your Pulsetracker account's API settings."
+        ),
+    ),
+    auth_headers=lambda credential: {"Authorization": f"Bearer {credential['token']}"},
+    decode_error=decode_error,
+    client=PulsetrackerClient,
+)

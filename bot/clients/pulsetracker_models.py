@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from bot.clients.parse import Reader
+from bot.clients.paging import Page
+from bot.clients.parse import Reader, message_and_fields
 from bot.errors import BadResponse
 
 SERVICE = "pulsetracker"
+T = TypeVar("T")
 # The plan's monthly message allowance used for the "quota near its limit" warning.
 # The API does not report it; 10,000 is the default plan's allowance.
 MONTHLY_MESSAGES_DEFAULT = 10_000
@@ -121,15 +123,6 @@ class Device:
 
 
 @dataclass(frozen=True, slots=True)
-class AppPage:
-    apps: tuple[App, ...]
-    current_page: int
-    last_page: int
-    total: int
-    per_page: int
-
-
-@dataclass(frozen=True, slots=True)
 class AppList:
     """Every app read across pages; `truncated` when the page cap stopped the walk."""
 
@@ -138,22 +131,13 @@ class AppList:
     truncated: bool
 
 
-@dataclass(frozen=True, slots=True)
-class DevicePage:
-    devices: tuple[Device, ...]
-    current_page: int
-    last_page: int
-    total: int
-    per_page: int
-
-
-def _meta(r: Reader) -> tuple[int, int, int, int]:
+def _page(r: Reader, items: tuple[T, ...]) -> Page[T]:
     meta = r.child("meta")
-    return (
-        meta.integer("current_page"),
-        meta.integer("last_page"),
-        meta.integer("total"),
-        meta.integer("per_page"),
+    return Page(
+        items,
+        total=meta.integer("total"),
+        number=meta.integer("current_page"),
+        last=meta.integer("last_page"),
     )
 
 
@@ -161,20 +145,18 @@ def parse_app(body: Any) -> App:
     return App.from_api(Reader(SERVICE, body).child("data"))
 
 
-def parse_app_page(body: Any) -> AppPage:
+def parse_app_page(body: Any) -> Page[App]:
     r = Reader(SERVICE, body)
-    apps = tuple(App.from_api(item) for item in r.objects("data"))
-    return AppPage(apps, *_meta(r))
+    return _page(r, tuple(App.from_api(item) for item in r.objects("data")))
 
 
 def parse_device(body: Any) -> Device:
     return Device.from_api(Reader(SERVICE, body).child("data"))
 
 
-def parse_device_page(body: Any) -> DevicePage:
+def parse_device_page(body: Any) -> Page[Device]:
     r = Reader(SERVICE, body)
-    devices = tuple(Device.from_api(item) for item in r.objects("data"))
-    return DevicePage(devices, *_meta(r))
+    return _page(r, tuple(Device.from_api(item) for item in r.objects("data")))
 
 
 def parse_renamed(body: Any) -> str:
@@ -190,16 +172,4 @@ def parse_renamed(body: Any) -> str:
     raise BadResponse(SERVICE, "the rename answer was neither a name nor an app")
 
 
-def parse_error(body: Any) -> tuple[str | None, dict[str, list[str]]]:
-    """Laravel's `{"message", "errors": {field: [text]}}`, leniently."""
-    if not isinstance(body, Mapping):
-        return None, {}
-    message = body.get("message")
-    errors: dict[str, list[str]] = {}
-    raw = body.get("errors")
-    if isinstance(raw, Mapping):
-        for key, value in raw.items():
-            texts = [value] if isinstance(value, str) else value
-            if isinstance(texts, list):
-                errors[str(key)] = [t for t in texts if isinstance(t, str)]
-    return (message.strip()[:300] or None) if isinstance(message, str) else None, errors
+parse_error = message_and_fields

@@ -2,14 +2,14 @@
 
 `POST /api/v1/pulse/authenticate` with the application's `X-ApiKey` and Basic
 `client_id:client_secret` answers a `sessionKey` valid for 15 minutes; every other call
-sends it as `X-SessionKey`. The client keeps the key until a minute before it ends, and
-when a call is answered 401 it renews the key once and retries once.
+sends it as `X-SessionKey` instead of the credential. The client keeps the key until a
+minute before it ends, and when a call is answered 401 it renews the key once and
+retries once.
 
-Raygun allows 50 calls a day per application, authentication included. Every request
-sent is counted by a `CallBudget` *before* it leaves (a spent budget raises
-`BudgetExhausted` and sends nothing); answers served from the cache cost nothing. The
-budgets (`MemoryBudget`, `PersistedBudget` over a `BudgetBackend`) live in
-`raygun_budget` and are re-exported here.
+Raygun allows 50 calls a day per application, authentication included: the spec's
+`Limits.per_day`, counted by the transport's `CallBudget` *before* a request leaves (a
+spent budget raises `BudgetExhausted` and sends nothing); answers served from the cache
+cost nothing.
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ import asyncio
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import httpx
-
-from bot.clients.budget import DAILY_LIMIT, BudgetBackend, MemoryBudget, PersistedBudget, budget_key
-from bot.clients.parse import CredentialField, iso_z
+from bot.clients.parse import iso_z
 from bot.clients.raygun_models import (
     SERVICE,
     ErrorInstance,
@@ -40,61 +36,29 @@ from bot.clients.raygun_models import (
     parse_session_key,
     parse_sessions,
 )
-from bot.clients.transport import (
-    CallBudget,
-    Health,
-    Manners,
-    Params,
-    Response,
-    ServiceHTTP,
-    WindowLimiter,
-)
-from bot.clock import Clock, SystemClock
+from bot.clients.spec import CredentialField, Limits, ServiceSpec
+from bot.clients.transport import Manners, Params, Response, ServiceHTTP
 from bot.errors import (
     AuthFailed,
     InvalidRequest,
     NotFound,
-    RateLimited,
     ServiceError,
     Unavailable,
 )
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "DAILY_LIMIT",
-    "DEFAULT_BASE_URL",
-    "LIMIT",
-    "SERVICE",
-    "WINDOW",
-    "BudgetBackend",
+    "SPEC",
     "ErrorInstance",
     "Location",
-    "MemoryBudget",
     "PageView",
-    "PersistedBudget",
     "RaygunClient",
     "SessionDetail",
     "SessionPage",
     "SessionSummary",
     "Software",
     "User",
-    "budget_key",
     "decode_error",
 ]
-
-DEFAULT_BASE_URL = "https://api.raygun.com"
-CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
-    CredentialField("api_key", "Application API key", "Raygun → Application settings → API key"),
-    CredentialField(
-        "client_id", "Client ID", "Plan settings → Consumers → Register Application", secret=False
-    ),
-    CredentialField("client_secret", "Client secret", "Shown beside the client ID"),
-)
-LIMIT = DAILY_LIMIT  # documented: 50 calls ...
-WINDOW = 86_400.0  # ... per (UTC) day, enforced by the CallBudget, which knows midnight.
-# The in-memory limiter counts the same 50 over a minute instead: it binds only if a whole
-# day's calls are squeezed into one minute, and a 429 without Retry-After pauses a minute.
-BURST_WINDOW = 60.0
 
 AUTH_PATH = "/api/v1/pulse/authenticate"
 SESSIONS_PATH = "/api/v1/pulse/sessions"
@@ -103,7 +67,7 @@ SESSION_KEY_LIFETIME = 15 * 60.0
 SESSION_KEY_MARGIN = 60.0
 MAX_PAGE = 500
 
-DEFAULT_MANNERS = Manners(cache_ttl=300.0, retries=1, timeout=30.0)
+MANNERS = Manners(cache_ttl=300.0, retries=1, timeout=30.0)
 """Raygun's manners. With 50 calls a day, a 60 s cache would let a few people re-running
 `/pulse sessions` spend the day's budget in minutes; session searches over past ranges
 change slowly, so answers are kept 5 minutes (`fresh=True` still bypasses). A retry costs
@@ -148,8 +112,6 @@ def decode_error(response: Response) -> ServiceError:
         return AuthFailed(SERVICE, detail, status=status)
     if status == 404:
         return NotFound(SERVICE, message or "no such session", status=status)
-    if status == 429:
-        return RateLimited(SERVICE, BURST_WINDOW, status=status)
     if 400 <= status < 500:
         return InvalidRequest(SERVICE, message or f"HTTP {status}", status=status)
     return Unavailable(SERVICE, message or f"HTTP {status}", status=status)
@@ -160,59 +122,12 @@ def decode_error(response: Response) -> ServiceError:
 
 class RaygunClient:
     """One Raygun application, reached through its API key and a consumer app's client ID
-    and secret. `budget=None` keeps the daily budget in memory; the app passes a
-    `PersistedBudget(backend, budget_key(api_key))` so restarts keep the count."""
+    and secret (the transport's own headers, used only to authenticate)."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        credential: Mapping[str, str],
-        base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | None = None,
-        manners: Manners | None = None,
-        budget: CallBudget | None = None,
-    ) -> None:
-        values = {f.name: credential.get(f.name, "").strip() for f in CREDENTIAL_FIELDS}
-        missing = [f.label for f in CREDENTIAL_FIELDS if not values[f.name]]
-        if missing:
-            raise AuthFailed(SERVICE, f"the saved credential lacks: {', '.join(missing)}")
-        self._clock = clock = clock or SystemClock()
-        manners = manners or DEFAULT_MANNERS
-        if manners.timeout is None:
-            manners = replace(manners, timeout=DEFAULT_MANNERS.timeout)
-        self.budget = budget if budget is not None else MemoryBudget(DAILY_LIMIT, clock)
-        self.budget_key = budget_key(values["api_key"])
-        self._key_tail = values["api_key"][-4:]
-        basic = base64.b64encode(f"{values['client_id']}:{values['client_secret']}".encode())
-        self._session_headers = {"Accept": "application/json"}
-        auth_headers = dict(
-            {
-                "Accept": "application/json",
-                "X-ApiKey": values["api_key"],
-                "Authorization": f"Basic {basic.decode()}",
-            }
-        )
-        limiter, health = WindowLimiter(LIMIT, BURST_WINDOW, clock), Health()
-
-        def transport(headers: Mapping[str, str]) -> ServiceHTTP:
-            return ServiceHTTP(
-                http=http,
-                service=SERVICE,
-                base_url=base_url,
-                headers=headers,
-                limiter=limiter,
-                decode_error=decode_error,
-                clock=clock,
-                manners=manners,
-                budget=self.budget,
-                health=health,
-            )
-
-        self.transport = transport(self._session_headers)
-        # Authentication shares limiter, budget and health with the data calls but has
-        # its own headers and cache, so renewing the key never drops cached answers.
-        self._auth = transport(auth_headers)
+    def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
+        self.transport = transport
+        self._clock = transport.clock
+        self._key_tail = credential["api_key"][-4:]
         self._session_key: str | None = None
         self._key_expires = 0.0
         self._auth_lock = asyncio.Lock()
@@ -223,19 +138,19 @@ class RaygunClient:
     async def authenticate(self) -> None:
         """Get a new session key (one budgeted call); it is kept until shortly before
         its 15 minutes end."""
-        response = await self._auth.send("POST", AUTH_PATH)
+        response = await self.transport.send("POST", AUTH_PATH, invalidates=False)
         key = parse_session_key(response.json())
         self._session_key = key
-        self._session_headers["X-SessionKey"] = key
         self._key_expires = self._clock.monotonic() + SESSION_KEY_LIFETIME - SESSION_KEY_MARGIN
 
-    async def _ensure_key(self, stale: str | None = None) -> str | None:
+    async def _ensure_key(self, stale: str | None = None) -> str:
         """The current session key, authenticating when there is none, it is about to
         end, or it is `stale` (was just refused) and nobody has renewed it yet."""
         async with self._auth_lock:
             key = self._session_key
             if key is None or key == stale or self._clock.monotonic() >= self._key_expires:
                 await self.authenticate()
+            assert self._session_key is not None
             return self._session_key
 
     async def _get(self, path: str, params: Params, fresh: bool) -> Any:
@@ -243,12 +158,12 @@ class RaygunClient:
             return (await self.transport.get(path, params)).json()
         key = await self._ensure_key()
         try:
-            response = await self.transport.get(path, params, fresh=fresh)
+            response = await self.transport.get(path, params, fresh=fresh, headers=_session(key))
         except AuthFailed as exc:
             if exc.status != 401:
                 raise
-            await self._ensure_key(stale=key)
-            response = await self.transport.get(path, params, fresh=True)
+            key = await self._ensure_key(stale=key)
+            response = await self.transport.get(path, params, fresh=True, headers=_session(key))
         return response.json()
 
     async def sessions(
@@ -303,3 +218,40 @@ class RaygunClient:
         """Authenticate once (one call of the daily budget) to prove the credential."""
         await self.authenticate()
         return f"application key …{self._key_tail}"
+
+
+def _session(key: str) -> dict[str, str]:
+    """Headers of a data call: the session key, never the credential that obtained it."""
+    return {"Accept": "application/json", "X-SessionKey": key}
+
+
+def _auth_headers(credential: Mapping[str, str]) -> dict[str, str]:
+    basic = base64.b64encode(f"{credential['client_id']}:{credential['client_secret']}".encode())
+    return {"X-ApiKey": credential["api_key"], "Authorization": f"Basic {basic.decode()}"}
+
+
+SPEC: ServiceSpec[RaygunClient] = ServiceSpec(
+    key=SERVICE,
+    name="Raygun Pulse",
+    default_base_url="https://api.raygun.com",
+    # 50 calls a (UTC) day per application, counted by the daily budget; the per-minute
+    # window counts the same 50, so it binds only if a whole day's calls come at once,
+    # and a 429 without Retry-After pauses a minute.
+    limits=Limits(per_minute=50, per_day=50),
+    credential_fields=(
+        CredentialField(
+            "api_key", "Application API key", "Raygun → Application settings → API key"
+        ),
+        CredentialField(
+            "client_id",
+            "Client ID",
+            "Plan settings → Consumers → Register Application",
+            secret=False,
+        ),
+        CredentialField("client_secret", "Client secret", "Shown beside the client ID"),
+    ),
+    auth_headers=_auth_headers,
+    decode_error=decode_error,
+    client=RaygunClient,
+    manners=MANNERS,
+)

@@ -11,8 +11,10 @@ One `ServiceHTTP` exists per credential. It owns that credential's manners:
 - identical GETs in flight coalesced into one request;
 - 2xx GET answers cached for a short TTL (`fresh=True` bypasses the read, not the limiter).
 
-Status codes other than 2xx/429/retryable are handed to the service's own `decode_error`,
-so each client maps its documented error bodies in one pure function. Request headers
+Every error answer (a 4xx, or a 5xx still failing after the retries) is handed to the
+service's own `decode_error`, exactly once, so each client maps its documented error
+bodies in one pure function; only 429 (which feeds the limiter) and failures without an
+answer (timeouts, refused connections) are translated here. Request headers
 (which carry credentials) never reach an exception, a log line or the cache key.
 """
 
@@ -233,9 +235,16 @@ class ServiceHTTP:
     # ---- public calls -----------------------------------------------------------------
 
     async def get(
-        self, path: str, params: Params | None = None, *, fresh: bool = False
+        self,
+        path: str,
+        params: Params | None = None,
+        *,
+        fresh: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
-        """GET with cache, coalescing and retries; returns only 2xx answers."""
+        """GET with cache, coalescing and retries; returns only 2xx answers. `headers`
+        replace the credential's own for this call (a session key instead of the key that
+        obtains it); they are not part of the cache key."""
         url = self.url(path)
         key = self._key("GET", url, params)
         now = self.clock.monotonic()
@@ -248,7 +257,7 @@ class ServiceHTTP:
         if pending is not None:
             return await asyncio.shield(pending)
         future: asyncio.Future[Response] = asyncio.ensure_future(
-            self._get_with_retries(url, params)
+            self._get_with_retries(url, params, headers)
         )
         self._inflight[key] = future
         try:
@@ -273,12 +282,15 @@ class ServiceHTTP:
         *,
         json_body: Any = None,
         params: Params | None = None,
+        invalidates: bool = True,
     ) -> Response:
-        """A non-GET request: never retried, never cached; clears the cache on success."""
+        """A non-GET request: never retried, never cached. A write (`invalidates`) clears
+        the cache on success; a request that changes nothing (Raygun's authenticate) not."""
         response = await self._attempt(method, self.url(path), params, json_body)
         if response.status in RETRYABLE_STATUS:
-            raise self._unavailable(f"HTTP {response.status}", response.status)
-        self._cache.clear()
+            raise self._refusal(response)
+        if invalidates:
+            self._cache.clear()
         return response
 
     def cached(self, path: str, params: Params | None = None) -> bool:
@@ -286,17 +298,15 @@ class ServiceHTTP:
         entry = self._cache.get(self._key("GET", self.url(path), params))
         return entry is not None and entry.expires > self.clock.monotonic()
 
-    def forget(self) -> None:
-        """Drop cached answers (e.g. after the credential changed)."""
-        self._cache.clear()
-
     # ---- internals --------------------------------------------------------------------
 
-    async def _get_with_retries(self, url: str, params: Params | None) -> Response:
+    async def _get_with_retries(
+        self, url: str, params: Params | None, headers: Mapping[str, str] | None
+    ) -> Response:
         attempt = 0
         while True:
             try:
-                response = await self._attempt("GET", url, params, None)
+                response = await self._attempt("GET", url, params, None, headers)
             except Unavailable as exc:
                 # Only timeouts and connection failures (no status) are retried here;
                 # a 500 mapped by decode_error is an answer, not a transient failure.
@@ -306,16 +316,21 @@ class ServiceHTTP:
                 if response.status not in RETRYABLE_STATUS:
                     return response
                 if attempt >= self.manners.retries:
-                    raise self._unavailable(f"HTTP {response.status}", response.status)
+                    raise self._refusal(response)
                 hinted = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
                 if hinted is not None and hinted > self.manners.max_wait:
-                    raise self._unavailable(f"HTTP {response.status}", response.status)
+                    raise self._refusal(response)
             delay = self.manners.backoff * (2**attempt) * (0.5 + self.jitter())
             attempt += 1
             await self.clock.sleep(delay)
 
     async def _attempt(
-        self, method: str, url: str, params: Params | None, json_body: Any
+        self,
+        method: str,
+        url: str,
+        params: Params | None,
+        json_body: Any,
+        headers: Mapping[str, str] | None = None,
     ) -> Response:
         wait = self.limiter.wait_time()
         if wait > self.manners.max_wait:
@@ -337,7 +352,7 @@ class ServiceHTTP:
                 method,
                 target,
                 json=json_body,
-                headers=dict(self.headers),
+                headers=dict(self.headers if headers is None else headers),
                 timeout=self.manners.timeout
                 if self.manners.timeout is not None
                 else httpx.USE_CLIENT_DEFAULT,
@@ -364,9 +379,14 @@ class ServiceHTTP:
             return response
         if response.status in RETRYABLE_STATUS:
             return response
+        raise self._refusal(response)
+
+    def _refusal(self, response: Response) -> ServiceError:
+        """The one translation of an error answer into the error tree (the service's own
+        `decode_error`), noted in the credential's health."""
         error = self.decode_error(response)
         self._note_error(str(error))
-        raise error
+        return error
 
     def _unavailable(self, detail: str, status: int | None = None) -> Unavailable:
         self._note_error(detail)

@@ -7,7 +7,7 @@ allows 100 requests a minute per key and answers errors as `{"error", "code"}`:
     400 BAD_REQUEST     -> InvalidRequest (missing parameters become field errors)
     401 UNAUTHORIZED    -> AuthFailed
     403 FORBIDDEN       -> ProjectForbidden, an InvalidRequest (see its docstring)
-    429 RATE_LIMITED    -> RateLimited (the transport reads Retry-After)
+    429 RATE_LIMITED    -> RateLimited (the transport itself, reading Retry-After)
     500 INTERNAL_ERROR  -> Unavailable
 
 Parsing lives in `weldpulse_models`; this module is the error mapping and a thin client.
@@ -20,10 +20,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-import httpx
-
-from bot.clients.parse import CredentialField, iso_z
-from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
+from bot.clients.parse import iso_z
+from bot.clients.spec import CredentialField, Limits, ServiceSpec
+from bot.clients.transport import Params, Response, ServiceHTTP
 from bot.clients.weldpulse_models import (
     SERVICE,
     DeviceRow,
@@ -45,22 +44,16 @@ from bot.clients.weldpulse_models import (
     parse_stats,
     parse_timeseries,
 )
-from bot.clock import Clock, SystemClock
 from bot.errors import (
     AuthFailed,
     InvalidRequest,
     NotFound,
-    RateLimited,
     ServiceError,
     Unavailable,
 )
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "DEFAULT_BASE_URL",
-    "LIMIT",
-    "SERVICE",
-    "WINDOW",
+    "SPEC",
     "DeviceRow",
     "EventRow",
     "GeoRow",
@@ -75,17 +68,6 @@ __all__ = [
     "WeldPulseClient",
     "decode_error",
 ]
-
-DEFAULT_BASE_URL = "https://api.weldpulse.org"
-CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
-    CredentialField(
-        name="api_key",
-        label="API key",
-        hint="From your project's API Keys settings; starts with ak_live_",
-    ),
-)
-LIMIT = 100
-WINDOW = 60.0
 
 Interval = Literal["1 hour", "1 day"]
 INTERVALS: tuple[Interval, ...] = ("1 hour", "1 day")
@@ -136,7 +118,6 @@ _CODE_STATUS = {
     "BAD_REQUEST": 400,
     "UNAUTHORIZED": 401,
     "FORBIDDEN": 403,
-    "RATE_LIMITED": 429,
     "INTERNAL_ERROR": 500,
 }
 
@@ -162,8 +143,6 @@ def decode_error(response: Response) -> ServiceError:
         return ProjectForbidden(SERVICE, detail, status=status)
     if kind == 404:
         return NotFound(SERVICE, message or "no such endpoint", status=status)
-    if kind == 429:
-        return RateLimited(SERVICE, WINDOW, status=status)
     if 400 <= kind < 500:
         return InvalidRequest(SERVICE, message or f"HTTP {status}", status=status)
     return Unavailable(SERVICE, message or f"HTTP {status}", status=status)
@@ -182,29 +161,8 @@ def _range(start: datetime, end: datetime, *, limit: int | None = None) -> Param
 class WeldPulseClient:
     """One WeldPulse project, reached through its API key."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        credential: Mapping[str, str],
-        base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | None = None,
-        manners: Manners | None = None,
-    ) -> None:
-        api_key = credential.get("api_key", "").strip()
-        if not api_key:
-            raise AuthFailed(SERVICE, "the saved credential has no API key")
-        clock = clock or SystemClock()
-        self.transport = ServiceHTTP(
-            http=http,
-            service=SERVICE,
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
-            limiter=WindowLimiter(LIMIT, WINDOW, clock),
-            decode_error=decode_error,
-            clock=clock,
-            manners=manners or Manners(),
-        )
+    def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
+        self.transport = transport
 
     def __repr__(self) -> str:
         return f"WeldPulseClient(base_url={self.transport.base_url!r})"
@@ -270,3 +228,21 @@ class WeldPulseClient:
         """One `/v1/sites` call proving the key works: "project with N sites"."""
         count = len(await self.sites(fresh=True))
         return f"project with {count} site{'' if count == 1 else 's'}"
+
+
+SPEC: ServiceSpec[WeldPulseClient] = ServiceSpec(
+    key=SERVICE,
+    name="WeldPulse",
+    default_base_url="https://api.weldpulse.org",
+    limits=Limits(per_minute=100),
+    credential_fields=(
+        CredentialField(
+            name="api_key",
+            label="API key",
+            hint="From your project's API Keys settings; starts with ak_live_",
+        ),
+    ),
+    auth_headers=lambda credential: {"Authorization": f"Bearer {credential['api_key']}"},
+    decode_error=decode_error,
+    client=WeldPulseClient,
+)

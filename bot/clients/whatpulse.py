@@ -2,7 +2,7 @@
 
 Documented: Bearer token, `GET /api/v1/users/{id}/pulses` filtered by `computer_id`,
 `date_from`, `date_to` and paged with `per_page` (1..100) and `page`; 401 `{message}`,
-422 `{message, errors}`. WhatPulse documents no rate limit, so the limiter keeps to a
+422 `{message, errors}`. WhatPulse documents no rate limit, so the spec keeps to a
 conservative 60 requests a minute per credential.
 """
 
@@ -13,16 +13,14 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
-from bot.clients.parse import CredentialField
-from bot.clients.transport import Manners, Params, Response, ServiceHTTP, WindowLimiter
+from bot.clients.paging import Page, collect
+from bot.clients.spec import CredentialField, Limits, ServiceSpec
+from bot.clients.transport import Params, Response, ServiceHTTP
 from bot.clients.whatpulse_models import (
     SERVICE,
     Computer,
     Pulse,
     PulseList,
-    PulsePage,
     Totals,
     User,
     parse_computers,
@@ -30,7 +28,6 @@ from bot.clients.whatpulse_models import (
     parse_pulse_page,
     parse_user,
 )
-from bot.clock import Clock, SystemClock
 from bot.errors import (
     AuthFailed,
     BadResponse,
@@ -41,11 +38,7 @@ from bot.errors import (
 )
 
 __all__ = [
-    "CREDENTIAL_FIELDS",
-    "DEFAULT_BASE_URL",
-    "LIMIT",
-    "SERVICE",
-    "WINDOW",
+    "SPEC",
     "Computer",
     "Pulse",
     "PulseList",
@@ -55,21 +48,6 @@ __all__ = [
     "decode_error",
 ]
 
-DEFAULT_BASE_URL = "https://whatpulse.org"
-CREDENTIAL_FIELDS: tuple[CredentialField, ...] = (
-    CredentialField(
-        "token", "API token", "Create one at whatpulse.org/go/settings-api-keys.", secret=True
-    ),
-    CredentialField(
-        "user",
-        "WhatPulse user",
-        "The user ID or username whose pulses this workspace reads by default.",
-        secret=False,
-    ),
-)
-# Not documented by WhatPulse: a conservative 60 requests per 60 seconds per credential.
-LIMIT = 60
-WINDOW = 60.0
 MAX_PER_PAGE = 100
 
 USER_PATH = "/api/v1/users/{user}"
@@ -107,42 +85,12 @@ def _user_segment(user: str | int) -> str:
     return quote(text, safe="")
 
 
-def _next_request(page: PulsePage, path: str, params: dict[str, Any]) -> tuple[str, Params] | None:
-    """Where the page after `page` is: `links.next` first (our filters kept), else `page+1`."""
-    if page.next_link:  # the transport keeps the link's query and adds our other filters
-        return page.next_link, params
-    if page.current_page < page.last_page:
-        return path, {**params, "page": page.current_page + 1}
-    return None
-
-
 class WhatPulseClient:
     """One workspace's WhatPulse credential."""
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        *,
-        credential: Mapping[str, str],
-        base_url: str = DEFAULT_BASE_URL,
-        clock: Clock | None = None,
-        manners: Manners | None = None,
-    ):
-        token = (credential.get("token") or "").strip()
-        if not token:
-            raise AuthFailed(SERVICE, "no API token is stored for WhatPulse")
-        self.default_user: str | None = (credential.get("user") or "").strip() or None
-        clock = clock or SystemClock()
-        self.transport = ServiceHTTP(
-            http=http,
-            service=SERVICE,
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            limiter=WindowLimiter(LIMIT, WINDOW, clock),
-            decode_error=decode_error,
-            clock=clock,
-            manners=manners or Manners(),
-        )
+    def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
+        self.transport = transport
+        self.default_user: str | None = credential.get("user") or None
 
     def __repr__(self) -> str:
         return f"WhatPulseClient(base_url={self.transport.base_url!r}, user={self.default_user!r})"
@@ -176,8 +124,6 @@ class WhatPulseClient:
             raise InvalidRequest(
                 SERVICE, "the start date is after the end date", {"date_to": ["is too early"]}
             )
-        if max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
         path = PULSES_PATH.format(user=_user_segment(user))
         params: dict[str, Any] = {
             key: value
@@ -189,16 +135,12 @@ class WhatPulseClient:
             }.items()
             if value is not None
         }
-        page = parse_pulse_page(await self._get(path, params, user, fresh=fresh))
-        pulses: list[Pulse] = list(page.pulses)
-        pages = 1
-        while (following := _next_request(page, path, params)) is not None:
-            if pages >= max_pages:
-                return PulseList(tuple(pulses), page.total, truncated=True)
-            page = parse_pulse_page(await self._get(*following, user, fresh=fresh))
-            pulses.extend(page.pulses)
-            pages += 1
-        return PulseList(tuple(pulses), page.total, truncated=False)
+
+        async def fetch(where: str, query: Params) -> Page[Pulse]:
+            return parse_pulse_page(await self._get(where, query, user, fresh=fresh))
+
+        found = await collect(fetch, path, params, max_pages=max_pages)
+        return PulseList(found.items, found.total, found.truncated)
 
     async def user(self, user: str | int, *, fresh: bool = False) -> User:
         path = USER_PATH.format(user=_user_segment(user))
@@ -219,3 +161,24 @@ class WhatPulseClient:
             )
         found = await self.user(self.default_user, fresh=True)
         return f"WhatPulse user {found.username}"
+
+
+SPEC: ServiceSpec[WhatPulseClient] = ServiceSpec(
+    key=SERVICE,
+    name="WhatPulse",
+    default_base_url="https://whatpulse.org",
+    limits=Limits(per_minute=60, documented=False),
+    credential_fields=(
+        CredentialField("token", "API token", "Create one at whatpulse.org/go/settings-api-keys."),
+        CredentialField(
+            "user",
+            "WhatPulse user",
+            "The user ID or username whose pulses this workspace reads by default.",
+            secret=False,
+            required=False,
+        ),
+    ),
+    auth_headers=lambda credential: {"Authorization": f"Bearer {credential['token']}"},
+    decode_error=decode_error,
+    client=WhatPulseClient,
+)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.clients.parse import Reader
+from bot.clients.paging import Page
+from bot.clients.parse import Reader, message_and_fields
 from bot.errors import BadResponse
 
 SERVICE = "whatpulse"
@@ -54,17 +55,6 @@ class Pulse:
             computer_id=computer.opt_integer("id") if computer else None,
             computer_name=computer.opt_text("name") if computer else None,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class PulsePage:
-    """One page of `/pulses`: its pulses and where the next page is, if any."""
-
-    pulses: tuple[Pulse, ...]
-    total: int
-    current_page: int
-    last_page: int
-    next_link: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,16 +143,16 @@ class Computer:
         )
 
 
-def parse_pulse_page(body: Any) -> PulsePage:
+def parse_pulse_page(body: Any) -> Page[Pulse]:
     """The documented `{"pulses", "pagination", "links", "filters"}` answer."""
     r = Reader(SERVICE, body)
     pagination = r.child("pagination")
     links = r.child("links")
-    return PulsePage(
-        pulses=tuple(Pulse.from_api(p) for p in r.objects("pulses")),
+    return Page(
+        items=tuple(Pulse.from_api(p) for p in r.objects("pulses")),
         total=pagination.integer("total"),
-        current_page=pagination.integer("current_page"),
-        last_page=pagination.integer("last_page"),
+        number=pagination.integer("current_page"),
+        last=pagination.integer("last_page"),
         next_link=links.opt_text("next") or None,
     )
 
@@ -187,16 +177,4 @@ def parse_computers(body: Any) -> tuple[Computer, ...]:
     )
 
 
-def parse_error(body: Any) -> tuple[str | None, dict[str, list[str]]]:
-    """`{"message"}` / `{"message", "errors": {field: [text]}}`, leniently."""
-    if not isinstance(body, Mapping):
-        return None, {}
-    message = body.get("message")
-    errors: dict[str, list[str]] = {}
-    raw = body.get("errors")
-    if isinstance(raw, Mapping):
-        for key, value in raw.items():
-            texts = [value] if isinstance(value, str) else value
-            if isinstance(texts, list):
-                errors[str(key)] = [t for t in texts if isinstance(t, str)]
-    return (message.strip()[:300] or None) if isinstance(message, str) else None, errors
+parse_error = message_and_fields

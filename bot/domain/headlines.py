@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.clients.pool import Directory
 from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
@@ -63,7 +64,7 @@ def _plural(n: int, word: str) -> str:
 
 
 async def weldpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
-    client = directory.weldpulse()
+    client = directory.get(weldpulse.SPEC)
     interval = default_interval(period)
     now, before, buckets = await asyncio.gather(
         client.stats(period.start, period.end),
@@ -93,7 +94,7 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
 async def raygun_headline(directory: Directory, period: Period, previous: Period) -> Headline:
     """Raygun allows 50 calls a day: one page of one session per period reads the total.
     The periods are asked one after the other, so a failure costs one call, not two."""
-    client = directory.raygun()
+    client = directory.get(raygun.SPEC)
     now = await client.sessions(period.start, period.end, limit=1, max_sessions=1)
     before = await client.sessions(previous.start, previous.end, limit=1, max_sessions=1)
     return Headline(
@@ -109,7 +110,7 @@ def _utc_and_local_days(moment: datetime, period: Period) -> tuple[date, date]:
 
 async def whatpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
     """The connected user's pulses over both periods, read in one query and split."""
-    client = directory.whatpulse()
+    client = directory.get(whatpulse.SPEC)
     user = client.default_user
     if user is None:
         return Headline(
@@ -157,7 +158,7 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
 
 async def pulsetracker_headline(directory: Directory, period: Period, previous: Period) -> Headline:
     """Apps and the messages sent in the month the period ends in (the quota is monthly)."""
-    found = await directory.pulsetracker().all_apps()
+    found = await directory.get(pulsetracker.SPEC).all_apps()
     month = (period.end - _TICK).astimezone(period.tz).date().replace(day=1)
     prior = (month - timedelta(days=1)).replace(day=1)
     sent = sum(a.messages_sent_in(month.year, month.month) for a in found.apps)
@@ -207,7 +208,7 @@ def _inspections(found: InspectionList, period: Period) -> tuple[int, float | No
 
 
 async def pulsepro_headline(directory: Directory, period: Period, previous: Period) -> Headline:
-    client = directory.pulsepro()
+    client = directory.get(pulsepro.SPEC)
     now, before, actions = await asyncio.gather(
         client.inspections(period.local_start().date(), period.days()[-1]),
         client.inspections(previous.local_start().date(), previous.days()[-1]),

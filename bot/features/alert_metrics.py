@@ -17,84 +17,52 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from bot.clients import raygun
+from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.clients.pool import Directory
 from bot.clients.pulsetracker import quota_fraction
+from bot.clients.spec import ServiceSpec
 from bot.domain.durations import format_duration, parse_duration
 from bot.errors import InvalidRequest, UsageError
 
 Unit = Literal["count", "percent", "seconds"]
+Read = Callable[[Directory, datetime, datetime], Awaitable[float]]
 
-RAYGUN_DAILY_LIMIT = raygun.DAILY_LIMIT
 RAYGUN_ALERT_SHARE = 30
 """Of Raygun's 50 calls a day per application, alerts may use at most this many."""
-DAILY_ALLOWANCE: Mapping[str, int] = {
-    "weldpulse": 100 * 1440,  # 100 requests a minute
-    "raygun": RAYGUN_DAILY_LIMIT,
-    "whatpulse": 60 * 1440,  # our own pace
-    "pulsetracker": 60 * 1440,  # our own pace
-    "pulsepro": 60 * 1440,  # 60 a minute
-}
 OVER_BOUNDS = (60, 30 * 86400)  # --over: 1 minute .. 30 days
 FOR_BOUNDS = (0, 7 * 86400)  # --for: 0 .. 7 days
 DEFAULT_OVER = 3600
 _DAY = 86400
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 
 @dataclass(frozen=True, slots=True)
 class Metric:
-    """`calls_per_evaluation` counts the upstream calls of one evaluation (first page only
-    for paged answers); `min_interval_seconds` is the shortest gap between evaluations."""
+    """One metric of a service: `spec.key` + `.` + `key` is its name. `read` measures it
+    over a window; `calls_per_evaluation` counts the upstream calls of one evaluation
+    (first page only for paged answers); `min_interval_seconds` is the shortest gap
+    between evaluations."""
 
-    name: str
-    service: str
+    spec: ServiceSpec[Any]
+    key: str
     description: str
     unit: Unit
     point_in_time: bool
+    read: Read = field(repr=False, compare=False)
     calls_per_evaluation: int = 1
     min_interval_seconds: int = 0
 
+    @property
+    def name(self) -> str:
+        return f"{self.spec.key}.{self.key}"
 
-def _m(name: str, description: str, unit: Unit = "count", *, now: bool = False) -> Metric:
-    service = name.split(".")[0]
-    if service == "raygun":
-        return Metric(name, service, description, unit, now, 2, 7200)
-    return Metric(name, service, description, unit, now)
-
-
-CATALOGUE: Mapping[str, Metric] = {
-    m.name: m
-    for m in (
-        _m("weldpulse.realtime", "visitors on the site in the last 5 minutes", now=True),
-        _m("weldpulse.visitors", "unique visitors in the window"),
-        _m("weldpulse.pageviews", "pageviews in the window"),
-        _m("weldpulse.sessions", "sessions in the window"),
-        _m("weldpulse.bounce_rate", "bounce rate in the window, 0–100", "percent"),
-        _m("weldpulse.avg_duration", "average visit duration in the window", "seconds"),
-        _m("raygun.sessions", "real-user sessions in the window"),
-        _m("whatpulse.keys", "keys pressed in the window (the workspace's WhatPulse user)"),
-        _m("whatpulse.clicks", "mouse clicks in the window (the workspace's WhatPulse user)"),
-        _m("pulsetracker.messages_sent", "messages sent this month across apps", now=True),
-        _m(
-            "pulsetracker.quota_percent",
-            "the busiest app's share of its monthly messages, 0–100",
-            "percent",
-            now=True,
-        ),
-        _m("pulsepro.overdue_actions", "overdue corrective actions", now=True),
-        _m("pulsepro.open_actions", "open corrective actions", now=True),
-        _m("pulsepro.inspections", "inspections conducted in the window"),
-        _m("pulsepro.average_score", "average inspection score in the window, 0–100", "percent"),
-    )
-}
+    @property
+    def service(self) -> str:
+        return self.spec.key
 
 
 def parse_metric(name: str) -> Metric:
@@ -150,7 +118,8 @@ def check_budget(existing_raygun_alert_costs: int, new_cost: int) -> None:
     total = existing_raygun_alert_costs + new_cost
     if total <= RAYGUN_ALERT_SHARE:
         return
-    people = RAYGUN_DAILY_LIMIT - RAYGUN_ALERT_SHARE
+    daily = raygun.SPEC.limits.per_day_allowance()
+    people = daily - RAYGUN_ALERT_SHARE
     already = (
         f"this application's alerts already use {existing_raygun_alert_costs}"
         if existing_raygun_alert_costs
@@ -158,7 +127,7 @@ def check_budget(existing_raygun_alert_costs: int, new_cost: int) -> None:
     )
     raise UsageError(
         f"This alert would cost {new_cost} Raygun calls a day, and alerts may use at most "
-        f"{RAYGUN_ALERT_SHARE} of Raygun's {RAYGUN_DAILY_LIMIT} daily calls (leaving {people} "
+        f"{RAYGUN_ALERT_SHARE} of Raygun's {daily} daily calls (leaving {people} "
         f"for people); {already}. Remove a Raygun alert first."
     )
 
@@ -167,28 +136,26 @@ def cost_sentence(metric: Metric, interval_seconds: float) -> str:
     """What `alert add` tells the user, e.g. "Checked every 2h: 24 Raygun calls a day of 50."""
     every = format_duration(evaluation_interval(metric, interval_seconds))
     cost = daily_cost(metric, interval_seconds)
-    allowance = DAILY_ALLOWANCE.get(metric.service)
-    of = f" of {allowance:,}" if allowance else ""
+    of = f" of {metric.spec.limits.per_day_allowance():,}"
     return f"Checked every {every}: about {cost:,} {metric.service} calls a day{of}."
 
 
 # ---- measuring --------------------------------------------------------------------------
 
-Read = Callable[[Directory, datetime, datetime], Awaitable[float]]
-
 
 async def _weldpulse(field: str, directory: Directory, start: datetime, end: datetime) -> float:
-    stats = await directory.weldpulse().stats(start, end, fresh=True)
+    stats = await directory.get(weldpulse.SPEC).stats(start, end, fresh=True)
     value = float(getattr(stats, field))
     return value * 100.0 if field == "bounce_rate" else value
 
 
 async def _realtime(directory: Directory, start: datetime, end: datetime) -> float:
-    return float((await directory.weldpulse().realtime(fresh=True)).current_visitors)
+    return float((await directory.get(weldpulse.SPEC).realtime(fresh=True)).current_visitors)
 
 
 async def _raygun_sessions(directory: Directory, start: datetime, end: datetime) -> float:
-    page = await directory.raygun().sessions(start, end, limit=1, max_sessions=1, fresh=True)
+    client = directory.get(raygun.SPEC)
+    page = await client.sessions(start, end, limit=1, max_sessions=1, fresh=True)
     return float(page.total)
 
 
@@ -198,10 +165,12 @@ def _days_around(start: datetime, end: datetime) -> tuple[date, date]:
 
 
 async def _whatpulse(field: str, directory: Directory, start: datetime, end: datetime) -> float:
-    client = directory.whatpulse()
+    client = directory.get(whatpulse.SPEC)
     if client.default_user is None:
         raise InvalidRequest(
-            "whatpulse", "no WhatPulse user is set for this workspace", {"user": ["is required"]}
+            whatpulse.SPEC.key,
+            "no WhatPulse user is set for this workspace",
+            {"user": ["is required"]},
         )
     first, last = _days_around(start, end)
     found = await client.pulses(client.default_user, date_from=first, date_to=last, fresh=True)
@@ -209,7 +178,7 @@ async def _whatpulse(field: str, directory: Directory, start: datetime, end: dat
 
 
 async def _tracker(field: str, directory: Directory, start: datetime, end: datetime) -> float:
-    apps = (await directory.pulsetracker().all_apps(fresh=True)).apps
+    apps = (await directory.get(pulsetracker.SPEC).all_apps(fresh=True)).apps
     year, month = end.year, end.month  # the plan's month, in UTC
     if field == "messages_sent":
         return float(sum(a.messages_sent_in(year, month) for a in apps))
@@ -218,7 +187,7 @@ async def _tracker(field: str, directory: Directory, start: datetime, end: datet
 
 async def _actions(which: str, directory: Directory, start: datetime, end: datetime) -> float:
     overdue = which == "overdue"
-    found = await directory.pulsepro().actions(
+    found = await directory.get(pulsepro.SPEC).actions(
         status="open", overdue=True if overdue else None, max_pages=1, fresh=True
     )
     if overdue and not found.truncated:
@@ -228,7 +197,7 @@ async def _actions(which: str, directory: Directory, start: datetime, end: datet
 
 async def _inspections(field: str, directory: Directory, start: datetime, end: datetime) -> float:
     first, last = _days_around(start, end)
-    found = await directory.pulsepro().inspections(first, last, max_pages=5, fresh=True)
+    found = await directory.get(pulsepro.SPEC).inspections(first, last, max_pages=5, fresh=True)
     kept = [i for i in found.items if i.conducted_at is not None and start < i.conducted_at <= end]
     if field == "count":  # a lower bound if the days around hold more than 5 pages
         return float(len(kept))
@@ -243,21 +212,88 @@ def _with(read: Callable[[str, Directory, datetime, datetime], Awaitable[float]]
     return bound
 
 
-READERS: Mapping[str, Read] = {
-    "weldpulse.realtime": _realtime,
-    **{
-        f"weldpulse.{f}": _with(_weldpulse, f)
-        for f in ("visitors", "pageviews", "sessions", "bounce_rate", "avg_duration")
-    },
-    "raygun.sessions": _raygun_sessions,
-    "whatpulse.keys": _with(_whatpulse, "keys"),
-    "whatpulse.clicks": _with(_whatpulse, "clicks"),
-    "pulsetracker.messages_sent": _with(_tracker, "messages_sent"),
-    "pulsetracker.quota_percent": _with(_tracker, "quota_percent"),
-    "pulsepro.overdue_actions": _with(_actions, "overdue"),
-    "pulsepro.open_actions": _with(_actions, "open"),
-    "pulsepro.inspections": _with(_inspections, "count"),
-    "pulsepro.average_score": _with(_inspections, "average_score"),
+def _point(
+    spec: ServiceSpec[Any], key: str, description: str, read: Read, unit: Unit = "count"
+) -> Metric:
+    return Metric(spec, key, description, unit, point_in_time=True, read=read)
+
+
+def _windowed(
+    spec: ServiceSpec[Any], key: str, description: str, read: Read, unit: Unit = "count"
+) -> Metric:
+    return Metric(spec, key, description, unit, point_in_time=False, read=read)
+
+
+_RAYGUN_SESSIONS = Metric(
+    raygun.SPEC,
+    "sessions",
+    "real-user sessions in the window",
+    "count",
+    point_in_time=False,
+    read=_raygun_sessions,
+    calls_per_evaluation=2,  # the session key has always expired: authenticate, then read
+    min_interval_seconds=2 * 3600,
+)
+WP, PT, PP = weldpulse.SPEC, pulsetracker.SPEC, pulsepro.SPEC
+_USER = "(the workspace's WhatPulse user)"
+
+CATALOGUE: Mapping[str, Metric] = {
+    m.name: m
+    for m in (
+        _point(WP, "realtime", "visitors on the site in the last 5 minutes", _realtime),
+        _windowed(WP, "visitors", "unique visitors in the window", _with(_weldpulse, "visitors")),
+        _windowed(WP, "pageviews", "pageviews in the window", _with(_weldpulse, "pageviews")),
+        _windowed(WP, "sessions", "sessions in the window", _with(_weldpulse, "sessions")),
+        _windowed(
+            WP,
+            "bounce_rate",
+            "bounce rate in the window, 0–100",
+            _with(_weldpulse, "bounce_rate"),
+            "percent",
+        ),
+        _windowed(
+            WP,
+            "avg_duration",
+            "average visit duration in the window",
+            _with(_weldpulse, "avg_duration"),
+            "seconds",
+        ),
+        _RAYGUN_SESSIONS,
+        _windowed(
+            whatpulse.SPEC, "keys", f"keys pressed in the window {_USER}", _with(_whatpulse, "keys")
+        ),
+        _windowed(
+            whatpulse.SPEC,
+            "clicks",
+            f"mouse clicks in the window {_USER}",
+            _with(_whatpulse, "clicks"),
+        ),
+        _point(
+            PT,
+            "messages_sent",
+            "messages sent this month across apps",
+            _with(_tracker, "messages_sent"),
+        ),
+        _point(
+            PT,
+            "quota_percent",
+            "the busiest app's share of its monthly messages, 0–100",
+            _with(_tracker, "quota_percent"),
+            "percent",
+        ),
+        _point(PP, "overdue_actions", "overdue corrective actions", _with(_actions, "overdue")),
+        _point(PP, "open_actions", "open corrective actions", _with(_actions, "open")),
+        _windowed(
+            PP, "inspections", "inspections conducted in the window", _with(_inspections, "count")
+        ),
+        _windowed(
+            PP,
+            "average_score",
+            "average inspection score in the window, 0–100",
+            _with(_inspections, "average_score"),
+            "percent",
+        ),
+    )
 }
 
 
@@ -269,4 +305,4 @@ async def measure(metric: Metric, directory: Directory, over_seconds: int, now: 
         raise ValueError("now must be timezone-aware")
     end = now.replace(microsecond=0)
     start = end - timedelta(seconds=over_seconds or DEFAULT_OVER)
-    return await READERS[metric.name](directory, start, end)
+    return await metric.read(directory, start, end)

@@ -19,6 +19,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import messages
+from bot.clients import weldpulse
 from bot.clients.pool import ClientPool, Directory
 from bot.clock import Clock
 from bot.domain.headlines import HEADLINES, Headline
@@ -60,7 +61,7 @@ def digest_period(digest: Digest, scheduled_for: datetime) -> Period:
 
 
 async def _weldpulse_tops(directory: Directory, period: Period) -> list[str]:
-    client = directory.weldpulse()
+    client = directory.get(weldpulse.SPEC)
     pages, referrers = await asyncio.gather(
         client.pages(period.start, period.end, limit=5),
         client.referrers(period.start, period.end, limit=5),

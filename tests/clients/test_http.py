@@ -17,7 +17,9 @@ BASE = "http://sim.test/prefix"
 
 
 def decode(response: Response) -> ServiceError:
-    return NotFound(response.service, f"HTTP {response.status}", status=response.status)
+    """As the clients' own: 5xx is Unavailable, anything else (here) NotFound."""
+    kind = Unavailable if response.status >= 500 else NotFound
+    return kind(response.service, f"HTTP {response.status}", status=response.status)
 
 
 def make(http: httpx.AsyncClient, clock: FakeClock, **manners: float) -> ServiceHTTP:

@@ -13,13 +13,12 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import pulsepro
 from bot.clients.pulsepro import (
     ACTIONS_PATH,
-    CREDENTIAL_FIELDS,
     INSPECTIONS_PATH,
-    LIMIT,
     LOCATIONS_PATH,
-    SERVICE,
+    SPEC,
     PulseProClient,
     RateLimit,
     decode_error,
@@ -34,6 +33,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from bot.messages import sentence
 from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/pulsepro"
@@ -69,7 +69,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def client(http: httpx.AsyncClient, clock: FakeClock) -> PulseProClient:
-    return PulseProClient(http, credential={"api_key": API_KEY}, base_url=BASE, clock=clock)
+    return pulsepro.SPEC.connect(http, credential={"api_key": API_KEY}, base_url=BASE, clock=clock)
 
 
 def page(results: list[Any], count: int, next_link: str | None = None) -> dict[str, Any]:
@@ -248,10 +248,10 @@ async def test_validate_singular(client: PulseProClient, router: respx.MockRoute
 
 
 def test_credential_fields_and_secrecy(http: httpx.AsyncClient, client: PulseProClient) -> None:
-    assert [(f.name, f.secret) for f in CREDENTIAL_FIELDS] == [("api_key", True)]
+    assert [(f.name, f.secret) for f in SPEC.credential_fields] == [("api_key", True)]
     assert API_KEY not in repr(client) and API_KEY not in repr(client.transport)
     with pytest.raises(AuthFailed):
-        PulseProClient(http, credential={"token": API_KEY})
+        pulsepro.SPEC.connect(http, credential={"token": API_KEY})
 
 
 # ---- rate limit headers ------------------------------------------------------------------
@@ -319,12 +319,12 @@ async def test_limiter_refuses_locally_after_limit_calls(
     client: PulseProClient, router: respx.MockRouter
 ) -> None:
     route = router.get(LOCATIONS_PATH).respond(200, json=sample("locations.json"))
-    for _ in range(LIMIT):
+    for _ in range(SPEC.limits.per_minute):
         await client.locations(fresh=True)
     with pytest.raises(RateLimited) as caught:
         await client.locations(fresh=True)
     assert caught.value.local is True
-    assert route.call_count == LIMIT
+    assert route.call_count == SPEC.limits.per_minute
 
 
 async def test_429_retry_after_is_honoured(
@@ -358,7 +358,8 @@ async def test_503_is_retried_then_explained(
     assert route.call_count == 3
     assert len(clock.slept) == 2
     assert caught.value.status == 503
-    assert "5 minutes" in caught.value.detail
+    said = sentence(caught.value)  # the advice is said once, not twice
+    assert said.count("5 minutes") == 1 and "try again in a few minutes" not in said
 
 
 async def test_503_then_success(
@@ -385,8 +386,8 @@ async def test_timeouts_are_retried_then_unavailable(
 
 
 def test_decode_error_names_the_spike() -> None:
-    error = decode_error(Response(SERVICE, 503, {}, b"<html>busy</html>"))
-    assert isinstance(error, Unavailable) and "5 minutes" in error.detail
+    error = decode_error(Response(SPEC.key, 503, {}, b"<html>busy</html>"))
+    assert isinstance(error, Unavailable) and "5 minutes" in sentence(error)
 
 
 # ---- error statuses ----------------------------------------------------------------------
@@ -433,7 +434,7 @@ async def test_error_statuses_map_to_the_error_tree(
         await client.inspections()
     exc = caught.value
     assert type(exc) is error
-    assert (exc.service, exc.status) == (SERVICE, status)
+    assert (exc.service, exc.status) == (SPEC.key, status)
     assert detail in exc.detail
     assert API_KEY not in str(exc)
     if isinstance(exc, InvalidRequest):
@@ -505,7 +506,7 @@ async def test_garbled_inspection_pages_are_bad_responses(
     router.get(INSPECTIONS_PATH).respond(200, content=content)
     with pytest.raises(BadResponse) as caught:
         await client.inspections()
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key
     assert str(caught.value).startswith("pulsepro:")
 
 

@@ -13,11 +13,10 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import pulsetracker
 from bot.clients.pulsetracker import (
-    CREDENTIAL_FIELDS,
-    LIMIT,
     MONTHLY_MESSAGES_DEFAULT,
-    SERVICE,
+    SPEC,
     PulsetrackerClient,
     quota_fraction,
 )
@@ -65,7 +64,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def client(http: httpx.AsyncClient, clock: FakeClock) -> PulsetrackerClient:
-    return PulsetrackerClient(http, credential={"token": TOKEN}, base_url=BASE, clock=clock)
+    return pulsetracker.SPEC.connect(http, credential={"token": TOKEN}, base_url=BASE, clock=clock)
 
 
 def by_page(pages: dict[str, Any]) -> Any:
@@ -83,8 +82,8 @@ async def test_apps_page(client: PulsetrackerClient, router: respx.MockRouter) -
 
     page = await client.apps()
 
-    assert (page.current_page, page.last_page, page.total, page.per_page) == (1, 2, 13, 12)
-    fleet, sales = page.apps
+    assert (page.number, page.last, page.total, len(page.items)) == (1, 2, 13, 2)
+    fleet, sales = page.items
     assert (fleet.key, fleet.name, fleet.devices_count) == ("app_9f2c1a", "Delivery fleet", 14)
     assert fleet.created_at == datetime(2025, 3, 2, 8, 30, tzinfo=UTC)
     assert [(q.year, q.month, q.messages_sent) for q in fleet.quota] == [
@@ -225,7 +224,7 @@ async def test_rename_app_garbled_answers(
     router.put("/api/apps/app_9f2c1a").respond(200, json=answer)
     with pytest.raises(BadResponse) as caught:
         await client.rename_app("app_9f2c1a", "Night crew")
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key
 
 
 async def test_writes_clear_the_cache(client: PulsetrackerClient, router: respx.MockRouter) -> None:
@@ -261,8 +260,8 @@ async def test_devices_of_one_app(client: PulsetrackerClient, router: respx.Mock
 
     page = await client.devices("app_9f2c1a", page=1)
 
-    assert (page.current_page, page.last_page, page.total, page.per_page) == (1, 2, 14, 12)
-    van12, van14 = page.devices
+    assert (page.number, page.last, page.total, len(page.items)) == (1, 2, 14, 2)
+    van12, van14 = page.items
     assert (van12.key, van12.name, van12.type) == ("dev_a1", "Van 12", "android")
     assert (van12.app_key, van12.app_name) == ("app_9f2c1a", "Delivery fleet")
     assert van12.last_location is not None
@@ -317,10 +316,10 @@ async def test_validate_counts_apps(
 
 
 def test_credential_fields_and_secrecy(http: httpx.AsyncClient, client: PulsetrackerClient) -> None:
-    assert [(f.name, f.secret) for f in CREDENTIAL_FIELDS] == [("token", True)]
+    assert [(f.name, f.secret) for f in SPEC.credential_fields] == [("token", True)]
     assert TOKEN not in repr(client) and TOKEN not in repr(client.transport)
     with pytest.raises(AuthFailed):
-        PulsetrackerClient(http, credential={"token": "  "})
+        pulsetracker.SPEC.connect(http, credential={"token": "  "})
 
 
 # ---- errors ------------------------------------------------------------------------------
@@ -353,7 +352,7 @@ async def test_error_statuses_map_to_the_error_tree(
         await client.apps()
     exc = caught.value
     assert type(exc) is error
-    assert (exc.service, exc.status) == (SERVICE, status)
+    assert (exc.service, exc.status) == (SPEC.key, status)
     assert detail in exc.detail
     assert TOKEN not in str(exc)
     if status < 500:
@@ -367,12 +366,12 @@ async def test_limiter_refuses_locally_after_limit_calls(
     client: PulsetrackerClient, router: respx.MockRouter
 ) -> None:
     route = router.get("/api/apps").respond(200, json=sample("apps_page1.json"))
-    for _ in range(LIMIT):
+    for _ in range(SPEC.limits.per_minute):
         await client.apps(fresh=True)
     with pytest.raises(RateLimited) as caught:
         await client.apps(fresh=True)
     assert caught.value.local is True
-    assert route.call_count == LIMIT
+    assert route.call_count == SPEC.limits.per_minute
 
 
 async def test_retry_after_is_honoured(
@@ -473,7 +472,7 @@ async def test_garbled_app_pages_are_bad_responses(
     router.get("/api/apps").respond(200, content=content)
     with pytest.raises(BadResponse) as caught:
         await client.apps()
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key
     assert str(caught.value).startswith("pulsetracker:")
 
 

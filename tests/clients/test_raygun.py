@@ -15,16 +15,15 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import raygun
+from bot.clients.budget import MemoryBudget, PersistedBudget
 from bot.clients.raygun import (
-    CREDENTIAL_FIELDS,
+    SPEC,
     ErrorInstance,
     Location,
-    MemoryBudget,
     PageView,
-    PersistedBudget,
     RaygunClient,
     Software,
-    budget_key,
 )
 from bot.clients.transport import CallBudget, Manners
 from bot.errors import (
@@ -108,7 +107,7 @@ def make_client(
     manners: Manners | None = None,
     credential: dict[str, str] = CRED,
 ) -> RaygunClient:
-    client = RaygunClient(
+    client = raygun.SPEC.connect(
         http, credential=credential, base_url=BASE, clock=clock, budget=budget, manners=manners
     )
     client.transport.jitter = lambda: 0.5
@@ -128,8 +127,8 @@ def auth(mock: respx.MockRouter) -> respx.Route:
 
 
 def remaining(client: RaygunClient) -> int:
-    assert isinstance(client.budget, MemoryBudget)
-    return client.budget.remaining
+    assert isinstance(client.transport.budget, MemoryBudget)
+    return client.transport.budget.remaining
 
 
 # ---- authentication -------------------------------------------------------------------
@@ -206,16 +205,16 @@ async def test_a_second_401_is_auth_failed(
 
 
 def test_reprs_hold_no_secret(client: RaygunClient) -> None:
-    client._session_headers["X-SessionKey"] = "live-session-key"
-    shown = repr(client) + repr(client.transport) + repr(client._auth)
+    client._session_key = "live-session-key"
+    shown = repr(client) + repr(client.transport)
     assert not any(s in shown for s in (*SECRETS, "live-session-key"))
 
 
 @pytest.mark.parametrize("missing", ["api_key", "client_id", "client_secret"])
 def test_an_incomplete_credential_is_an_auth_failure(http: httpx.AsyncClient, missing: str) -> None:
     with pytest.raises(AuthFailed) as info:
-        RaygunClient(http, credential={**CRED, missing: ""}, base_url=BASE)
-    label = {f.name: f.label for f in CREDENTIAL_FIELDS}[missing]
+        raygun.SPEC.connect(http, credential={**CRED, missing: ""}, base_url=BASE)
+    label = {f.name: f.label for f in SPEC.credential_fields}[missing]
     assert label in str(info.value)
     assert not any(secret in str(info.value) for secret in SECRETS)
 
@@ -422,7 +421,7 @@ async def test_a_persisted_budget_survives_a_restart(
     mock.get(SESSION).respond(200, json=sample("session"))
 
     def restart(http: httpx.AsyncClient, credential: dict[str, str] = CRED) -> RaygunClient:
-        key = budget_key(credential["api_key"])
+        key = SPEC.budget_key({"api_key": credential["api_key"]})
         budget = PersistedBudget(DictBackend(table), key, limit=4, clock=clock)
         return make_client(http, clock, budget=budget, credential=credential)
 
@@ -431,7 +430,7 @@ async def test_a_persisted_budget_survives_a_restart(
         await first.validate()
         await first.session(1)
         await first.session(2)
-    assert table == {(budget_key(CRED["api_key"]), "2026-11-23"): 3}
+    assert table == {(SPEC.budget_key({"api_key": CRED["api_key"]}), "2026-11-23"): 3}
 
     async with httpx.AsyncClient() as http:
         second = restart(http)
@@ -440,7 +439,8 @@ async def test_a_persisted_budget_survives_a_restart(
             await second.session(3)  # a new process must authenticate: the 4th call
         assert len(mock.calls) == sent + 1 and mock.calls.last.request.url.path.endswith(AUTH)
         assert info.value.limit == 4
-        assert isinstance(second.budget, PersistedBudget) and second.budget.remaining == 0
+        budget = second.transport.budget
+        assert isinstance(budget, PersistedBudget) and budget.remaining == 0
 
         other = restart(http, {**CRED, "api_key": "another-application-key"})
         assert (await other.session(3)).id == 9012345678  # another application, own budget
@@ -448,15 +448,15 @@ async def test_a_persisted_budget_survives_a_restart(
 
 
 def test_budget_key_names_the_application_without_its_key() -> None:
-    key = budget_key(CRED["api_key"])
+    key = SPEC.budget_key(CRED)
     assert key.startswith("raygun:") and len(key) == len("raygun:") + 16
     assert CRED["api_key"] not in key and CRED["api_key"][-4:] not in key
-    assert key == budget_key(CRED["api_key"]) != budget_key("other")
+    assert key == SPEC.budget_key(dict(CRED)) != SPEC.budget_key({**CRED, "api_key": "other"})
 
 
 async def test_without_a_budget_the_client_keeps_50_calls_a_day(client: RaygunClient) -> None:
-    assert isinstance(client.budget, MemoryBudget)
-    assert (client.budget.limit, client.budget.remaining) == (50, 50)
+    assert isinstance(client.transport.budget, MemoryBudget)
+    assert (client.transport.budget.limit, client.transport.budget.remaining) == (50, 50)
 
 
 # ---- manners --------------------------------------------------------------------------
@@ -637,5 +637,5 @@ async def test_a_garbled_authentication_answer_is_a_bad_response(
 
 
 def test_credential_fields_are_the_three_documented_inputs() -> None:
-    assert [f.name for f in CREDENTIAL_FIELDS] == ["api_key", "client_id", "client_secret"]
-    assert [f.secret for f in CREDENTIAL_FIELDS] == [True, False, True]
+    assert [f.name for f in SPEC.credential_fields] == ["api_key", "client_id", "client_secret"]
+    assert [f.secret for f in SPEC.credential_fields] == [True, False, True]

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import weldpulse
 from bot.clients.transport import Manners
 from bot.clients.weldpulse import (
     DeviceRow,
@@ -71,7 +72,7 @@ def mock() -> Iterator[respx.MockRouter]:
 def make_client(
     http: httpx.AsyncClient, clock: FakeClock, manners: Manners | None = None
 ) -> WeldPulseClient:
-    client = WeldPulseClient(
+    client = weldpulse.SPEC.connect(
         http, credential={"api_key": KEY}, base_url=BASE, clock=clock, manners=manners
     )
     client.transport.jitter = lambda: 0.5  # backoff delays become exactly 0.5 s, 1 s, …
@@ -259,7 +260,7 @@ async def test_bad_arguments_are_refused_before_sending(
 
 def test_missing_credential_is_an_auth_failure(http: httpx.AsyncClient) -> None:
     with pytest.raises(AuthFailed) as info:
-        WeldPulseClient(http, credential={"api_key": "  "}, base_url=BASE)
+        weldpulse.SPEC.connect(http, credential={"api_key": "  "}, base_url=BASE)
     assert info.value.service == "weldpulse"
 
 

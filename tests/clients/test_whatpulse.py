@@ -13,10 +13,9 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import whatpulse
 from bot.clients.whatpulse import (
-    CREDENTIAL_FIELDS,
-    LIMIT,
-    SERVICE,
+    SPEC,
     WhatPulseClient,
 )
 from bot.errors import (
@@ -60,7 +59,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def client(http: httpx.AsyncClient, clock: FakeClock) -> WhatPulseClient:
-    return WhatPulseClient(
+    return whatpulse.SPEC.connect(
         http, credential={"token": TOKEN, "user": "alice"}, base_url=BASE, clock=clock
     )
 
@@ -239,7 +238,7 @@ async def test_validate_reads_the_configured_user(
 async def test_validate_without_a_user_sends_nothing(
     http: httpx.AsyncClient, clock: FakeClock, router: respx.MockRouter
 ) -> None:
-    client = WhatPulseClient(http, credential={"token": TOKEN}, base_url=BASE, clock=clock)
+    client = whatpulse.SPEC.connect(http, credential={"token": TOKEN}, base_url=BASE, clock=clock)
     with pytest.raises(InvalidRequest) as caught:
         await client.validate()
     assert "user" in caught.value.field_errors
@@ -247,9 +246,10 @@ async def test_validate_without_a_user_sends_nothing(
 
 
 def test_credential_fields_and_missing_token(http: httpx.AsyncClient) -> None:
-    assert [(f.name, f.secret) for f in CREDENTIAL_FIELDS] == [("token", True), ("user", False)]
+    fields = [(f.name, f.secret) for f in SPEC.credential_fields]
+    assert fields == [("token", True), ("user", False)]
     with pytest.raises(AuthFailed):
-        WhatPulseClient(http, credential={"user": "alice"})
+        whatpulse.SPEC.connect(http, credential={"user": "alice"})
 
 
 def test_token_never_in_reprs(client: WhatPulseClient) -> None:
@@ -289,7 +289,7 @@ async def test_error_statuses_map_to_the_error_tree(
 
     exc = caught.value
     assert type(exc) is error
-    assert (exc.service, exc.status) == (SERVICE, status)
+    assert (exc.service, exc.status) == (SPEC.key, status)
     assert detail in exc.detail
     assert TOKEN not in str(exc) and TOKEN not in repr(exc.args)
     if status < 500:
@@ -315,7 +315,7 @@ async def test_limiter_refuses_locally_after_limit_calls(
     client: WhatPulseClient, router: respx.MockRouter
 ) -> None:
     route = router.get(USER).respond(200, json=sample("user.json"))
-    for _ in range(LIMIT):
+    for _ in range(SPEC.limits.per_minute):
         await client.user("alice", fresh=True)
 
     with pytest.raises(RateLimited) as caught:
@@ -323,7 +323,7 @@ async def test_limiter_refuses_locally_after_limit_calls(
 
     assert caught.value.local is True
     assert caught.value.retry_after > 50
-    assert route.call_count == LIMIT
+    assert route.call_count == SPEC.limits.per_minute
 
 
 async def test_retry_after_is_honoured(
@@ -381,7 +381,7 @@ async def test_get_gives_up_after_retries(
         route = router.get(USER).mock(side_effect=failure)
     with pytest.raises(Unavailable) as caught:
         await client.user("alice")
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key
     assert route.call_count == 3
     assert len(clock.slept) == 2
 
@@ -458,7 +458,7 @@ async def test_garbled_pulse_pages_are_bad_responses(
     router.get(PULSES).respond(200, content=content)
     with pytest.raises(BadResponse) as caught:
         await client.pulses("alice")
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key
     assert str(caught.value).startswith("whatpulse:")
 
 
@@ -473,4 +473,4 @@ async def test_garbled_user_is_a_bad_response(
     router.get(USER).respond(200, json=body)
     with pytest.raises(BadResponse) as caught:
         await client.user("alice")
-    assert caught.value.service == SERVICE
+    assert caught.value.service == SPEC.key

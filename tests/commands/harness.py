@@ -17,7 +17,7 @@ import httpx
 from cryptography.fernet import Fernet
 
 from bot.clients.pool import ClientPool, Directory
-from bot.config import SERVICES
+from bot.clients.registry import KEYS
 from bot.render.blocks import Message
 from bot.render.text import render
 from bot.store import Secrets, Store
@@ -28,7 +28,7 @@ from commands.context import Context
 from commands.router import Router
 from tests.fakes.clock import FakeClock
 
-MOCK_BASE_URLS = {s: f"http://{s}.test/{s}" for s in SERVICES}
+MOCK_BASE_URLS = {s: f"http://{s}.test/{s}" for s in KEYS}
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday
 
 
@@ -82,5 +82,5 @@ def make_harness(
 ) -> CommandHarness:
     clock = FakeClock(NOW)
     store = Store(open_database(tmp_path / "cmd.db"), Secrets([Fernet.generate_key()]), clock)
-    pool = ClientPool(http, base_urls, clock, store)
+    pool = ClientPool(http, base_urls, clock, store.credentials, store.budgets)
     return CommandHarness(store, pool, clock, build_router(frozenset({"U0OPERATOR"})))

@@ -264,7 +264,7 @@ async def test_hundreds_of_actions_fit_block_kit(cmd: CommandHarness) -> None:
     ("status", "body", "expected"),
     [
         pytest.param(401, sample("error_401"), "PulsePro rejected the saved credential", id="401"),
-        pytest.param(503, {}, "PulsePro says such spikes usually pass within 5 minutes", id="503"),
+        pytest.param(503, {}, "(a traffic spike); it usually recovers within 5 minutes.", id="503"),
         pytest.param(
             400, sample("error_400"), "date_from: Enter a valid date.", id="400-field-errors"
         ),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import respx
 
-from bot.clients.raygun import budget_key
+from bot.clients import raygun
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests.commands.harness import NOW, CommandHarness, text
 
@@ -194,7 +194,7 @@ async def test_sessions_bad_arguments_say_what_and_show_usage(
 
 
 async def test_spent_daily_budget_says_when_it_resets(cmd: CommandHarness) -> None:
-    key = budget_key(CRED["api_key"])
+    key = raygun.SPEC.budget_key(CRED)
     for _ in range(50):
         cmd.store.budgets.try_spend(key, 50, NOW)
     with respx.mock(assert_all_called=False) as mock:

@@ -12,11 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from bot.clients.pulsepro import PulseProClient
-from bot.clients.pulsetracker import PulsetrackerClient
-from bot.clients.raygun import MemoryBudget, RaygunClient
-from bot.clients.weldpulse import WeldPulseClient
-from bot.clients.whatpulse import WhatPulseClient
+from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
+from bot.clients.budget import MemoryBudget
 from bot.errors import AuthFailed, BadResponse, NotFound, QuotaExceeded, RateLimited, Unavailable
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -42,7 +39,7 @@ def clock() -> FakeClock:
 
 
 async def test_weldpulse_every_endpoint(sim: SimServer, http: httpx.AsyncClient) -> None:
-    client = WeldPulseClient(
+    client = weldpulse.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["weldpulse"],
         base_url=sim.base_urls["weldpulse"],
@@ -68,7 +65,7 @@ async def test_weldpulse_every_endpoint(sim: SimServer, http: httpx.AsyncClient)
 
 
 async def test_weldpulse_faults_map_to_errors(sim: SimServer, http: httpx.AsyncClient) -> None:
-    client = WeldPulseClient(
+    client = weldpulse.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["weldpulse"],
         base_url=sim.base_urls["weldpulse"],
@@ -87,7 +84,7 @@ async def test_weldpulse_faults_map_to_errors(sim: SimServer, http: httpx.AsyncC
 
 
 async def test_weldpulse_rejects_an_unknown_key(sim: SimServer, http: httpx.AsyncClient) -> None:
-    client = WeldPulseClient(
+    client = weldpulse.SPEC.connect(
         http,
         credential={"api_key": "ak_live_not_registered_0000"},
         base_url=sim.base_urls["weldpulse"],
@@ -99,7 +96,7 @@ async def test_weldpulse_rejects_an_unknown_key(sim: SimServer, http: httpx.Asyn
 
 async def test_raygun_sessions_and_detail(sim: SimServer, http: httpx.AsyncClient) -> None:
     c = clock()
-    client = RaygunClient(
+    client = raygun.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["raygun"],
         base_url=sim.base_urls["raygun"],
@@ -123,7 +120,7 @@ async def test_raygun_session_key_is_renewed_after_expiry(
     sim: SimServer, http: httpx.AsyncClient
 ) -> None:
     c = clock()
-    client = RaygunClient(
+    client = raygun.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["raygun"],
         base_url=sim.base_urls["raygun"],
@@ -139,7 +136,7 @@ async def test_raygun_session_key_is_renewed_after_expiry(
 
 async def test_raygun_daily_budget_is_kept_locally(sim: SimServer, http: httpx.AsyncClient) -> None:
     c = clock()
-    client = RaygunClient(
+    client = raygun.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["raygun"],
         base_url=sim.base_urls["raygun"],
@@ -154,7 +151,7 @@ async def test_raygun_daily_budget_is_kept_locally(sim: SimServer, http: httpx.A
 
 
 async def test_whatpulse_pages_through_to_the_end(sim: SimServer, http: httpx.AsyncClient) -> None:
-    client = WhatPulseClient(
+    client = whatpulse.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["whatpulse"],
         base_url=sim.base_urls["whatpulse"],
@@ -179,14 +176,14 @@ async def test_whatpulse_pages_through_to_the_end(sim: SimServer, http: httpx.As
 async def test_pulsetracker_apps_create_rename_quota(
     sim: SimServer, http: httpx.AsyncClient
 ) -> None:
-    client = PulsetrackerClient(
+    client = pulsetracker.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["pulsetracker"],
         base_url=sim.base_urls["pulsetracker"],
         clock=clock(),
     )
     first = await client.apps(1)
-    assert first.per_page == 12 and first.last_page >= 2
+    assert len(first.items) == 12 and first.last >= 2
     everything = await client.all_apps()
     assert len(everything.apps) == everything.total
     created = await client.create_app("Contract test app")
@@ -197,7 +194,7 @@ async def test_pulsetracker_apps_create_rename_quota(
     with pytest.raises(QuotaExceeded) as quota:
         await client.create_app("One too many")
     assert "monthly quota" in quota.value.detail
-    busiest = first.apps[0]
+    busiest = first.items[0]
     devices = await client.devices(app_key=busiest.key)
     assert devices.total == busiest.devices_count
 
@@ -205,7 +202,7 @@ async def test_pulsetracker_apps_create_rename_quota(
 async def test_pulsepro_pages_resolve_under_the_prefix(
     sim: SimServer, http: httpx.AsyncClient
 ) -> None:
-    client = PulseProClient(
+    client = pulsepro.SPEC.connect(
         http,
         credential=DEMO_CREDENTIALS["pulsepro"],
         base_url=sim.base_urls["pulsepro"],

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.clients.weldpulse import WeldPulseClient
+from bot.clients import weldpulse
 from bot.domain.numbers import human
 from bot.domain.periods import parse_range
 from bot.sim.demo import DEMO_CREDENTIALS
@@ -91,7 +91,7 @@ async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
     # the numbers are the simulator's for yesterday (UTC)
     period = parse_range("yesterday", at, ZoneInfo("UTC"))
     async with httpx.AsyncClient() as http:
-        client = WeldPulseClient(http, credential=KEY, base_url=sim.base_urls["weldpulse"])
+        client = weldpulse.SPEC.connect(http, credential=KEY, base_url=sim.base_urls["weldpulse"])
         stats = await client.stats(period.start, period.end)
     fields = str(posts[0].args["blocks"])
     assert f"*Visitors*\\n{human(stats.visitors)}" in fields
