@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
             settings.check_for(Mode(mode))
             return asyncio.run(runner.run(settings, Mode(mode)))
         if mode == "clock":
-            return asyncio.run(runner.run_clock(settings))
+            return asyncio.run(runner.run_scheduler_only(settings))
         return cli.run(args, settings)
     except ConfigError as err:
         print(f"pulsebot: {err}", file=sys.stderr)

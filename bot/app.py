@@ -25,16 +25,18 @@ from bot.config import SchedulerPlacement, Settings
 from bot.errors import ConfigError
 from bot.features.alerts import Alerts
 from bot.features.digests import Digests
-from bot.features.scheduler import Clockwork
-from bot.listeners.commands import register
-from bot.slack.bolt import SlackActions, SlackDeps, build_bolt_app, web_app
-from bot.slack.outbound import BotTokens, Outbound, Poster
+from bot.features.poster import Poster
+from bot.features.scheduler import Scheduler
+from bot.listeners import register
+from bot.listeners.deps import Deps
+from bot.slack.bolt import build_bolt_app, web_app
+from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
 from bot.store.db import open_database
 from bot.team import Team
 from commands import build_router
-from commands.context import Context
+from commands.context import Access, Context, SlackSurface
 from commands.router import Router
 
 log = logging.getLogger("bot")
@@ -108,8 +110,8 @@ class Runtime:
     digests: Digests
     alerts: Alerts
     health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
-    scheduler: AsyncIOScheduler | None = None
-    clockwork: Clockwork | None = None
+    apscheduler: AsyncIOScheduler | None = None
+    scheduler: Scheduler | None = None
 
     @classmethod
     def build(
@@ -133,7 +135,7 @@ class Runtime:
             settings,
             clock,
             store,
-            build_router(settings.admins),
+            build_router(),
             http,
             pool,
             poster,
@@ -152,66 +154,39 @@ class Runtime:
         if not self.runs_scheduler(force_scheduler):
             log.info("scheduler left to the clock process (PULSEBOT_SCHEDULER=clock)")
             return
-        self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.scheduler.start()
-        scheduler = self.scheduler
-        self.health_checks["scheduler"] = lambda: scheduler.running
-        self.clockwork = Clockwork(
-            scheduler,
+        self.apscheduler = AsyncIOScheduler(timezone="UTC")
+        self.apscheduler.start()
+        apscheduler = self.apscheduler
+        self.health_checks["scheduler"] = lambda: apscheduler.running
+        self.scheduler = Scheduler(
             self.store,
             self.digests,
             self.clock,
             evaluate_alerts=self.alerts.evaluate_all,
             alert_interval=self.settings.alert_interval,
         )
-        await self.clockwork.start()
+        await self.scheduler.start(apscheduler)
 
     async def stop_background(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        if self.clockwork is not None:
-            self.clockwork.stop()
+        if self.apscheduler is not None and self.apscheduler.running:
+            self.apscheduler.shutdown(wait=False)
+        if self.scheduler is not None:
+            self.scheduler.stop()
 
     # ---- Slack ----------------------------------------------------------------------------
 
     def slack(self) -> SlackWiring:
         """The Bolt app with its listeners, and the aiohttp app serving it."""
         bolt = build_bolt_app(self.settings, self.store)
-        deps = SlackDeps(
-            settings=self.settings,
+        deps = Deps(
             store=self.store,
             router=self.router,
-            make_context=self._slack_context,
-            health=self.health,
             alerts=self.alerts,
+            contexts=self,
+            health=self.health,
         )
         register(bolt, deps)
-        return SlackWiring(bolt, web_app(bolt, deps))
-
-    def _slack_context(
-        self,
-        team: Team,
-        user_id: str,
-        channel_id: str,
-        tz: ZoneInfo,
-        workspace_admin: bool,
-        actions: SlackActions,
-    ) -> Context:
-        return self.context(
-            team,
-            user_id,
-            channel_id,
-            tz,
-            workspace_admin=workspace_admin,
-            open_modal=actions.open_modal,
-        )
-
-    async def is_admin(self, team: Team, user_id: str, workspace_admin: bool) -> bool:
-        return (
-            workspace_admin
-            or user_id in self.settings.admins
-            or self.store.admins.is_admin(team, user_id)
-        )
+        return SlackWiring(bolt, web_app(bolt, self.health))
 
     def context(
         self,
@@ -220,24 +195,23 @@ class Runtime:
         channel_id: str,
         tz: ZoneInfo,
         *,
-        workspace_admin: bool = False,
-        open_modal: Any = None,
+        workspace_admin: bool,
+        slack: SlackSurface,
     ) -> Context:
-        async def is_admin() -> bool:
-            return await self.is_admin(team, user_id, workspace_admin)
-
+        """The `Context` of one request, from Slack or the console alike."""
         return Context(
             team=team,
             user_id=user_id,
             channel_id=channel_id,
+            tz=tz,
             clock=self.clock,
             store=self.store,
-            tz=tz,
-            is_admin=is_admin,
-            services=Directory(self.pool, team),
-            open_modal=open_modal,
+            directory=Directory(self.pool, team),
+            access=Access(workspace_admin=workspace_admin, operators=self.settings.admins),
+            slack=slack,
             digests=self.digests,
             alerts=self.alerts,
+            commands=self.router,
         )
 
     def health(self) -> dict[str, Any]:

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from bot.app import Runtime
 from bot.clients.registry import KEYS
 from bot.config import Settings
+from bot.features.poster import Posted
 from bot.render.text import render
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
-from bot.slack.outbound import Posted
 from bot.team import Team
 from commands import dispatch
 
@@ -33,6 +33,13 @@ BANNER = (
     "Pulse Bot local console — simulated services with demo data.\n"
     "Type `/pulse help` (the `/pulse` is optional); `exit` or Ctrl-D leaves."
 )
+
+
+class NoSlack:
+    """The console has no Slack: forms cannot open."""
+
+    async def open_modal(self, view: dict[str, Any]) -> bool:
+        return False
 
 
 class ConsolePoster:
@@ -89,7 +96,12 @@ async def answer_line(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -
     if text.startswith("/pulse"):
         text = text[len("/pulse") :].strip()
     ctx = runtime.context(
-        CONSOLE_TEAM, CONSOLE_USER, CONSOLE_CHANNEL, tz or ZoneInfo("UTC"), workspace_admin=True
+        CONSOLE_TEAM,
+        CONSOLE_USER,
+        CONSOLE_CHANNEL,
+        tz or ZoneInfo("UTC"),
+        workspace_admin=True,
+        slack=NoSlack(),
     )
     message = await dispatch.answer(runtime.router, text, ctx)
     rendered = render(message.to_slack())

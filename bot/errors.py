@@ -1,7 +1,7 @@
 """The one error tree of Pulse Bot.
 
 Everything the bot can tell a user about goes through these classes; one handler
-(`bot.slack.errors`) turns them into sentences via `bot.messages`. Anything that is
+(`commands.dispatch`) turns them into sentences via `bot.messages`. Anything that is
 *not* a `PulseError` is a bug: the user gets a short apology with a reference ID and
 the log gets the traceback.
 

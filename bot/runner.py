@@ -60,7 +60,7 @@ async def run(settings: Settings, mode: Mode) -> int:
     return 0
 
 
-async def run_clock(settings: Settings) -> int:
+async def run_scheduler_only(settings: Settings) -> int:
     """Only the scheduler, for deployments that run several web processes."""
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)

@@ -1,4 +1,7 @@
-"""The `/pulse` subcommands, one module per group, assembled into one router."""
+"""The `/pulse` subcommands: one module per group, each with its own router.
+
+`build_router()` composes them in the order `/pulse help` lists them.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +16,28 @@ from commands import (
     raygun,
     stats,
     weldpulse,
+    weldpulse_live,
+    weldpulse_timeseries,
     whatpulse,
 )
 from commands.router import Router
 
+ROUTERS: tuple[Router, ...] = (
+    help.router,
+    stats.router,
+    weldpulse.router,
+    weldpulse_live.router,
+    weldpulse_timeseries.router,
+    raygun.router,
+    whatpulse.router,
+    pulsetracker.router,
+    pulsepro.router,
+    connect.router,
+    digests.router,
+    alerts.router,
+    admins.router,
+)
 
-def build_router(env_admins: frozenset[str] = frozenset()) -> Router:
-    router = Router()
-    help.register(router)
-    stats.register(router)
-    weldpulse.register(router)
-    raygun.register(router)
-    whatpulse.register(router)
-    pulsetracker.register(router)
-    pulsepro.register(router)
-    connect.register(router)
-    digests.register(router)
-    alerts.register(router)
-    admins.register(router, env_admins)
-    return router
+
+def build_router() -> Router:
+    return Router(*ROUTERS)

@@ -12,26 +12,22 @@ from datetime import timedelta
 
 from bot.domain.durations import format_duration, parse_duration
 from bot.errors import NotConnected, UsageError
+from bot.features.alert_messages import condition, show_value
 from bot.features.alert_metrics import (
     CATALOGUE,
-    check_budget,
     cost_sentence,
-    daily_cost,
     parse_for,
     parse_metric,
     parse_over,
 )
-from bot.features.alerts import condition, show_value
 from bot.render.blocks import Message, context, header, section
 from bot.store.alerts import OPS, Alert, Op
 from commands.context import Context
-from commands.digests import channel_arg, channel_ref
-from commands.options import reject_unknown
+from commands.options import channel_arg, channel_ref, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "Alerts"
-ADD_USAGE = "/pulse alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]"
+router = Router(group="Alerts")
 
 
 def _reply(text: str) -> Message:
@@ -44,22 +40,21 @@ def _number(word: str) -> float:
     except ValueError:
         number = math.nan
     if not math.isfinite(number):  # "nan" and "inf" parse, but are no threshold
-        raise UsageError(f"`{word}` is not a number.", usage=ADD_USAGE)
+        raise UsageError(f"`{word}` is not a number.")
     return number
 
 
-def private_only(args: Args, usage: str) -> None:
+def private_only(args: Args) -> None:
     """Confirmations are ephemeral: the channel sees only the alerts themselves."""
     if args.has("public"):
         raise UsageError(
-            "Alert changes are confirmed to you only; the channel sees just the alerts.",
-            usage=usage,
+            "Alert changes are confirmed to you only; the channel sees just the alerts."
         )
 
 
-def alert_arg(ctx: Context, args: Args, usage: str, words: int = 1) -> Alert:
+def alert_arg(ctx: Context, args: Args, words: int = 1) -> Alert:
     if len(args.words) != words or not args.words[0].lstrip("#").isdigit():
-        raise UsageError("Give the alert's number, as shown by `/pulse alert list`.", usage=usage)
+        raise UsageError("Give the alert's number, as shown by `/pulse alert list`.")
     alert = ctx.store.alerts.get(ctx.team, int(args.words[0].lstrip("#")))
     if alert is None:
         raise UsageError(
@@ -96,117 +91,101 @@ def catalogue_text() -> str:
     )
 
 
-def register(router: Router) -> None:
-    @router.command("alert add", group=GROUP)
-    async def alert_add(ctx: Context, args: Args) -> Message:
-        """alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]
+@router.command("alert add")
+async def alert_add(ctx: Context, args: Args) -> Message:
+    """alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]
 
-        Post into a channel when a metric crosses a threshold;
-        `/pulse alert list` shows the metrics.
+    Post into a channel when a metric crosses a threshold;
+    `/pulse alert list` shows the metrics.
 
-        /pulse alert add weldpulse.realtime > 50
-        /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
-        /pulse alert add pulsepro.overdue_actions > 5 --in here
-        """
-        private_only(args, ADD_USAGE)
-        reject_unknown(args, ADD_USAGE, {"over", "for", "in"})
-        if len(args.words) != 3:
-            raise UsageError(
-                "Say what to watch: a metric, one of > >= < <=, and a number.", usage=ADD_USAGE
-            )
-        metric = parse_metric(args.words[0])
-        op = args.words[1]
-        if op not in OPS:
-            raise UsageError(f"`{op}` is not a comparison: use >, >=, < or <=.", usage=ADD_USAGE)
-        threshold = _number(args.words[2])
-        over = parse_over(args.option("over") or "1h")
-        hold = parse_for(args.option("for") or "0")
-        channel = channel_arg(ctx, args.option("in") or "here", ADD_USAGE)
-        if metric.service not in ctx.directory.connected():
-            raise NotConnected(metric.service)
-        interval = ctx.alerts.interval if ctx.alerts else 60.0
-        cost = daily_cost(metric, interval)
-        if metric.service == "raygun":
-            existing = sum(
-                daily_cost(CATALOGUE[a.metric], interval)
-                for a in ctx.store.alerts.list(ctx.team)
-                if a.metric in CATALOGUE and CATALOGUE[a.metric].service == "raygun"
-            )
-            check_budget(existing, cost)
-        checked_op: Op = op
-        alert = ctx.store.alerts.add(
-            ctx.team,
-            metric=metric.name,
-            op=checked_op,
-            value=threshold,
-            over_seconds=0 if metric.point_in_time else over,
-            for_seconds=hold,
-            channel_id=channel,
-            created_by=ctx.user_id,
-        )
-        ctx.audit("alert.add", alert=alert.id, metric=metric.name, op=op, value=threshold)
-        note = ""
-        if metric.point_in_time and args.option("over"):
-            note = f" `--over` is ignored: {metric.name} is a point-in-time value."
-        return _reply(
-            f"Alert #{alert.id} added: {condition(alert)} → "
-            f"{channel_ref(channel)}. {cost_sentence(metric, interval)}{note}"
-        )
+    /pulse alert add weldpulse.realtime > 50
+    /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
+    /pulse alert add pulsepro.overdue_actions > 5 --in here
+    """
+    private_only(args)
+    reject_unknown(args, {"over", "for", "in"})
+    if len(args.words) != 3:
+        raise UsageError("Say what to watch: a metric, one of > >= < <=, and a number.")
+    metric = parse_metric(args.words[0])
+    op = args.words[1]
+    if op not in OPS:
+        raise UsageError(f"`{op}` is not a comparison: use >, >=, < or <=.")
+    threshold = _number(args.words[2])
+    over = parse_over(args.option("over") or "1h")
+    hold = parse_for(args.option("for") or "0")
+    channel = channel_arg(ctx, args.option("in") or "here")
+    if metric.service not in ctx.directory.connected():
+        raise NotConnected(metric.service)
+    checked_op: Op = op
+    alert = ctx.alerts.add(
+        ctx.team,
+        ctx.user_id,
+        metric=metric,
+        op=checked_op,
+        threshold=threshold,
+        over_seconds=over,
+        for_seconds=hold,
+        channel_id=channel,
+    )
+    note = ""
+    if metric.point_in_time and args.option("over"):
+        note = f" `--over` is ignored: {metric.name} is a point-in-time value."
+    return _reply(
+        f"Alert #{alert.id} added: {condition(alert)} → "
+        f"{channel_ref(channel)}. {cost_sentence(metric, ctx.alerts.interval)}{note}"
+    )
 
-    @router.command("alert list", group=GROUP)
-    async def alert_list(ctx: Context, args: Args) -> Message:
-        """alert list
 
-        This workspace's alerts with their state, and every metric you can watch.
-        """
-        alerts = ctx.store.alerts.list(ctx.team)
-        blocks = [header("Alerts")]
-        if alerts:
-            blocks += [section(describe_alert(ctx, a)) for a in alerts[:40]]
-        else:
-            blocks.append(section("No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`."))
-        blocks += [
-            section("*Metrics*\n" + catalogue_text()),
-            context("Windows and durations look like 30m, 1h, 6h, 1d."),
-        ]
-        return Message(f"{len(alerts)} alerts", tuple(blocks))
+@router.command("alert list")
+async def alert_list(ctx: Context, args: Args) -> Message:
+    """alert list
 
-    @router.command("alert remove", group=GROUP)
-    async def alert_remove(ctx: Context, args: Args) -> Message:
-        """alert remove ID
+    This workspace's alerts with their state, and every metric you can watch.
+    """
+    alerts = ctx.store.alerts.list(ctx.team)
+    blocks = [header("Alerts")]
+    if alerts:
+        blocks += [section(describe_alert(ctx, a)) for a in alerts[:40]]
+    else:
+        blocks.append(section("No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`."))
+    blocks += [
+        section("*Metrics*\n" + catalogue_text()),
+        context("Windows and durations look like 30m, 1h, 6h, 1d."),
+    ]
+    return Message(f"{len(alerts)} alerts", tuple(blocks))
 
-        Delete an alert.
 
-        /pulse alert remove 4
-        """
-        private_only(args, "/pulse alert remove ID")
-        alert = alert_arg(ctx, args, "/pulse alert remove ID")
-        await may_change(ctx, alert, "remove")
-        ctx.store.alerts.remove(ctx.team, alert.id)
-        ctx.audit("alert.remove", alert=alert.id)
-        return _reply(f"Alert #{alert.id} removed.")
+@router.command("alert remove")
+async def alert_remove(ctx: Context, args: Args) -> Message:
+    """alert remove ID
 
-    @router.command("alert snooze", group=GROUP)
-    async def alert_snooze(ctx: Context, args: Args) -> Message:
-        """alert snooze ID DURATION
+    Delete an alert.
 
-        Keep an alert quiet for a while (it is still checked); 0 ends a snooze.
+    /pulse alert remove 4
+    """
+    private_only(args)
+    alert = alert_arg(ctx, args)
+    await may_change(ctx, alert, "remove")
+    ctx.alerts.remove(alert, ctx.user_id)
+    return _reply(f"Alert #{alert.id} removed.")
 
-        /pulse alert snooze 4 2h
-        """
-        usage = "/pulse alert snooze ID DURATION"
-        private_only(args, usage)
-        if len(args.words) != 2:
-            raise UsageError("Give the alert's number and how long, e.g. `2h`.", usage=usage)
-        alert = alert_arg(ctx, Args(args.words[:1], args.options, args.flags), usage)
-        length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
-        if ctx.alerts is None:
-            raise UsageError("Alerts are not available here.")
-        await may_change(ctx, alert, "snooze")
-        if length == 0:
-            ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, snoozed_until=None)
-            ctx.audit("alert.unsnooze", alert=alert.id)
-            return _reply(f"Alert #{alert.id} is no longer snoozed.")
-        ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
-        until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
-        return _reply(f"Alert #{alert.id} is snoozed until {until.strftime('%a %d %b %H:%M')}.")
+
+@router.command("alert snooze")
+async def alert_snooze(ctx: Context, args: Args) -> Message:
+    """alert snooze ID DURATION
+
+    Keep an alert quiet for a while (it is still checked); 0 ends a snooze.
+
+    /pulse alert snooze 4 2h
+    """
+    private_only(args)
+    if len(args.words) != 2:
+        raise UsageError("Give the alert's number and how long, e.g. `2h`.")
+    alert = alert_arg(ctx, Args(args.words[:1], args.options, args.flags))
+    length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
+    await may_change(ctx, alert, "snooze")
+    ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
+    if length == 0:
+        return _reply(f"Alert #{alert.id} is no longer snoozed.")
+    until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
+    return _reply(f"Alert #{alert.id} is snoozed until {until.strftime('%a %d %b %H:%M')}.")

@@ -26,20 +26,20 @@ from commands.router import Router
 
 CALLBACK_ID = "pulse_connect"
 VALIDATE_TIMEOUT = 2.5  # Slack wants the modal's answer within 3 seconds
-GROUP = "Settings"
+router = Router(group="Settings")
 SERVICE_LIST = ", ".join(registry.KEYS)
 
 
-def service_arg(args: Args, usage: str) -> str:
+def service_arg(args: Args, command: str) -> str:
+    """The one service named after `command` (`connect`, `disconnect`)."""
     if len(args.words) != 1:
-        raise UsageError(f"Name one service: {SERVICE_LIST}.", usage=usage)
+        raise UsageError(f"Name one service: {SERVICE_LIST}.")
     name = args.words[0].lower()
     if name not in registry.BY_KEY:
         close = difflib.get_close_matches(name, registry.KEYS, n=1, cutoff=0.6)
         raise UsageError(
             f"`{args.words[0]}` is not a service I know ({SERVICE_LIST}).",
-            usage=usage,
-            suggestion=f"{usage.split()[1]} {close[0]}" if close else None,
+            suggestion=f"{command} {close[0]}" if close else None,
         )
     return name
 
@@ -146,82 +146,80 @@ def _when(value: datetime | None, ctx: Context) -> str:
     return value.astimezone(ctx.tz).strftime("%d %b %H:%M")
 
 
-def register(router: Router) -> None:
-    @router.command("connect", group=GROUP)
-    async def connect(ctx: Context, args: Args) -> Message:
-        """connect SERVICE
+@router.command("connect")
+async def connect(ctx: Context, args: Args) -> Message:
+    """connect SERVICE
 
-        Connect a service account (admins only): opens a form for its credentials.
+    Connect a service account (admins only): opens a form for its credentials.
 
-        /pulse connect weldpulse
-        /pulse connect raygun
-        """
-        service = service_arg(args, "/pulse connect SERVICE")
-        await ctx.require_admin("connect services")
-        if ctx.open_modal is None:
-            text = (
-                "Connecting needs Slack's forms. In the local console every service is "
-                "already connected to the simulator's demo accounts."
-            )
-            return Message(text, (section(text),), shareable=False)
-        await ctx.open_modal(connect_view(service, ctx.channel_id))
-        text = f"Opened the form to connect {messages.service_name(service)}."
+    /pulse connect weldpulse
+    /pulse connect raygun
+    """
+    service = service_arg(args, "connect")
+    await ctx.require_admin("connect services")
+    if not await ctx.slack.open_modal(connect_view(service, ctx.channel_id)):
+        text = (
+            "Connecting needs Slack's forms. In the local console every service is "
+            "already connected to the simulator's demo accounts."
+        )
         return Message(text, (section(text),), shareable=False)
+    text = f"Opened the form to connect {messages.service_name(service)}."
+    return Message(text, (section(text),), shareable=False)
 
-    @router.command("disconnect", group=GROUP)
-    async def disconnect(ctx: Context, args: Args) -> Message:
-        """disconnect SERVICE
 
-        Remove a service's credential from this workspace (admins only).
+@router.command("disconnect")
+async def disconnect(ctx: Context, args: Args) -> Message:
+    """disconnect SERVICE
 
-        /pulse disconnect pulsepro
-        """
-        service = service_arg(args, "/pulse disconnect SERVICE")
-        await ctx.require_admin("disconnect services")
+    Remove a service's credential from this workspace (admins only).
+
+    /pulse disconnect pulsepro
+    """
+    service = service_arg(args, "disconnect")
+    await ctx.require_admin("disconnect services")
+    name = messages.service_name(service)
+    if ctx.store.credentials.delete(ctx.team, service):
+        ctx.directory.forget(service)
+        ctx.audit("credentials.disconnect", service=service)
+        text = f"{name} is disconnected; its credential is deleted."
+    else:
+        text = f"{name} was not connected."
+    return Message(text, (section(text),), shareable=False)
+
+
+@router.command("services")
+async def services(ctx: Context, args: Args) -> Message:
+    """services
+
+    Every service: connected or not, last success, last error, rate-limit headroom.
+    """
+    if args.words:
+        raise UsageError(f"I don't know what `{args.words[0]}` means here.")
+    infos = {i.service: i for i in ctx.store.credentials.list(ctx.team)}
+    blocks: list[dict[str, Any]] = [header("Connected services")]
+    lines = []
+    for service in registry.KEYS:
         name = messages.service_name(service)
-        if ctx.store.credentials.delete(ctx.team, service):
-            ctx.directory.forget(service)
-            ctx.audit("credentials.disconnect", service=service)
-            text = f"{name} is disconnected; its credential is deleted."
+        info = infos.get(service)
+        if info is None:
+            line = f"*{name}* — not connected · `/pulse connect {service}`"
         else:
-            text = f"{name} was not connected."
-        return Message(text, (section(text),), shareable=False)
-
-    @router.command("services", group=GROUP)
-    async def services(ctx: Context, args: Args) -> Message:
-        """services
-
-        Every service: connected or not, last success, last error, rate-limit headroom.
-        """
-        if args.words:
-            raise UsageError(
-                f"I don't know what `{args.words[0]}` means here.", usage="/pulse services"
+            room = ctx.directory.headroom(service)
+            headroom = (
+                f"{room.remaining}/{room.limit} calls left this {room.per}"
+                if room
+                else registry.spec(service).limits.describe()
             )
-        infos = {i.service: i for i in ctx.store.credentials.list(ctx.team)}
-        blocks: list[dict[str, Any]] = [header("Connected services")]
-        lines = []
-        for service in registry.KEYS:
-            name = messages.service_name(service)
-            info = infos.get(service)
-            if info is None:
-                line = f"*{name}* — not connected · `/pulse connect {service}`"
-            else:
-                room = ctx.directory.headroom(service)
-                headroom = (
-                    f"{room.remaining}/{room.limit} calls left this {room.per}"
-                    if room
-                    else registry.spec(service).limits.describe()
-                )
-                tail = f"…{info.last4}" if info.last4 else "(hidden)"
-                line = (
-                    f"*{name}* — connected {tail} by <@{info.created_by}>\n"
-                    f"last success: {_when(info.last_success_at, ctx)} · "
-                    f"last error: {info.last_error or 'none'}"
-                    + (f" ({_when(info.last_error_at, ctx)})" if info.last_error else "")
-                    + f"\nheadroom: {headroom}"
-                )
-            lines.append(line)
-            blocks.append(section(line))
-        blocks.append(context("Only admins can connect or disconnect services."))
-        connected = len(infos)
-        return Message(f"{connected} of {len(registry.KEYS)} services connected", tuple(blocks))
+            tail = f"…{info.last4}" if info.last4 else "(hidden)"
+            line = (
+                f"*{name}* — connected {tail} by <@{info.created_by}>\n"
+                f"last success: {_when(info.last_success_at, ctx)} · "
+                f"last error: {info.last_error or 'none'}"
+                + (f" ({_when(info.last_error_at, ctx)})" if info.last_error else "")
+                + f"\nheadroom: {headroom}"
+            )
+        lines.append(line)
+        blocks.append(section(line))
+    blocks.append(context("Only admins can connect or disconnect services."))
+    connected = len(infos)
+    return Message(f"{connected} of {len(registry.KEYS)} services connected", tuple(blocks))

@@ -1,55 +1,75 @@
 """What a command handler receives: who asked, where, and the parts it may use.
 
-Built per request by the Slack layer (or the console) in `bot.app`; handlers never see
-Bolt, the environment or the HTTP layer.
+Built per request by the wiring (`bot.app.Runtime.context`, for Slack and the console
+alike); handlers never see Bolt, the environment or the HTTP layer. Every collaborator is
+required: a test and production take the same path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clients.pool import Directory
 from bot.clock import Clock
 from bot.errors import PermissionDenied
+from bot.features.alerts import Alerts
+from bot.features.digests import Digests
 from bot.store import Store
 from bot.team import Team
 
 if TYPE_CHECKING:
-    from bot.features.alerts import Alerts
-    from bot.features.digests import Digests
+    from commands.router import Router
 
 
-@dataclass
+class SlackSurface(Protocol):
+    """What a command may ask of Slack for the current request."""
+
+    async def open_modal(self, view: dict[str, Any]) -> bool:
+        """Open `view` for the caller; False where there is no Slack to show it."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What decides whether the caller may change this workspace's settings, besides the
+    admins added with `/pulse admins add`: Slack's own admin flag for the caller, and the
+    operator's `PULSEBOT_ADMINS`."""
+
+    workspace_admin: bool
+    operators: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     team: Team
     user_id: str
     channel_id: str
+    tz: ZoneInfo
     clock: Clock
     store: Store
-    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    is_admin: Callable[[], Awaitable[bool]] | None = None
-    services: Directory | None = None
-    open_modal: Callable[[dict[str, Any]], Awaitable[None]] | None = None
-    digests: Digests | None = None
-    alerts: Alerts | None = None
-
-    @property
-    def directory(self) -> Directory:
-        """This workspace's service clients."""
-        if self.services is None:
-            raise RuntimeError("this context was built without service clients")
-        return self.services
+    directory: Directory
+    access: Access
+    slack: SlackSurface
+    digests: Digests
+    alerts: Alerts
+    commands: Router
 
     def now(self) -> datetime:
         return self.clock.now()
 
+    async def is_admin(self) -> bool:
+        return (
+            self.access.workspace_admin
+            or self.user_id in self.access.operators
+            or self.store.admins.is_admin(self.team, self.user_id)
+        )
+
     async def require_admin(self, action: str) -> None:
         """Raise PermissionDenied unless the caller may change this workspace's settings."""
-        if self.is_admin is None or not await self.is_admin():
+        if not await self.is_admin():
             raise PermissionDenied(action)
 
     def audit(self, action: str, **detail: Any) -> None:

@@ -11,10 +11,10 @@ import logging
 import uuid
 
 from bot import messages
-from bot.errors import PulseError
+from bot.errors import PulseError, UsageError
 from bot.render.blocks import Message, section
 from commands.context import Context
-from commands.router import Router
+from commands.router import Command, Router
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,23 @@ def unexpected_message(where: str) -> Message:
 
 
 async def answer(router: Router, text: str, ctx: Context) -> Message:
-    """Parse `text`, run its handler, and always come back with a message."""
-    name = "?"
+    """Parse `text`, run its handler, and always come back with a message. A `UsageError`
+    that names no usage line gets the matched command's."""
+    command: Command | None = None
     try:
         command, args = router.parse(text)
-        name = command.name
         message = await command.handler(ctx, args)
         return message.as_public() if args.has("public") else message
+    except UsageError as err:
+        if err.usage is None and command is not None:
+            err = UsageError(err.message, command.usage_line, err.suggestion)
+        return _refused(command, err)
     except PulseError as err:
-        log.info("/pulse %s answered with %s", name, type(err).__name__)
-        return error_message(err)
+        return _refused(command, err)
     except Exception:
-        return unexpected_message(f"/pulse {name}")
+        return unexpected_message(f"/pulse {command.name if command else '?'}")
+
+
+def _refused(command: Command | None, err: PulseError) -> Message:
+    log.info("/pulse %s answered with %s", command.name if command else "?", type(err).__name__)
+    return error_message(err)

@@ -41,30 +41,32 @@ def detail(command: Command, related: list[Command] | None = None) -> Message:
     return Message(text=text, blocks=(section(text),))
 
 
-def register(router: Router) -> None:
-    @router.command("help")
-    async def help_(ctx: Context, args: Args) -> Message:
-        """help [COMMAND]
+router = Router()
 
-        List every command, or show one command's usage with examples.
 
-        /pulse help
-        /pulse help sessions
-        """
-        if not args.words:
-            return overview(router)
-        wanted = " ".join(args.words).lower()
-        command = router.commands.get(wanted)
-        if command is None:
-            group = [c for n, c in router.commands.items() if n.startswith(wanted + " ")]
-            if group:
-                text = "\n".join(f"`{c.usage_line}` — {c.summary}" for c in group)
-                return Message(text=text, blocks=(section(text),))
-            err = router.unknown(list(args.words))
-            raise UsageError(
-                f"There is no help for `{wanted}`: it is not a /pulse command.",
-                usage="/pulse help [COMMAND]",
-                suggestion=f"help {err.suggestion}" if err.suggestion else None,
-            )
-        related = [c for n, c in router.commands.items() if n.startswith(wanted + " ")]
-        return detail(command, related)
+@router.command("help")
+async def help_(ctx: Context, args: Args) -> Message:
+    """help [COMMAND]
+
+    List every command, or show one command's usage with examples.
+
+    /pulse help
+    /pulse help sessions
+    """
+    catalog = ctx.commands
+    if not args.words:
+        return overview(catalog)
+    wanted = " ".join(args.words).lower()
+    command = catalog.commands.get(wanted)
+    if command is None:
+        group = [c for n, c in catalog.commands.items() if n.startswith(wanted + " ")]
+        if group:
+            text = "\n".join(f"`{c.usage_line}` — {c.summary}" for c in group)
+            return Message(text=text, blocks=(section(text),))
+        err = catalog.unknown(list(args.words))
+        raise UsageError(
+            f"There is no help for `{wanted}`: it is not a /pulse command.",
+            suggestion=f"help {err.suggestion}" if err.suggestion else None,
+        )
+    related = [c for n, c in catalog.commands.items() if n.startswith(wanted + " ")]
+    return detail(command, related)

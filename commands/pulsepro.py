@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from bot.clients import pulsepro
 from bot.clients.pulsepro import Action, Inspection, InspectionList
-from bot.domain.numbers import change, human
+from bot.domain.formatting import change, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
 from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
@@ -23,9 +23,7 @@ from commands.options import no_words, range_and_rest, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "PulsePro"
-INSPECTIONS_USAGE = "/pulse inspections [RANGE] [--location ID]"
-ACTIONS_USAGE = "/pulse actions [--overdue]"
+router = Router(group=pulsepro.SPEC.name)
 LATEST = 15  # inspections listed one by one
 MAX_ACTIONS = 100  # actions listed one by one
 EARLIEST = datetime.min.replace(tzinfo=UTC)  # undated inspections sort last
@@ -180,54 +178,54 @@ def actions_message(
     return Message(lead, tuple(blocks))
 
 
-def register(router: Router) -> None:
-    @router.command("inspections", group=GROUP)
-    async def inspections(ctx: Context, args: Args) -> Message:
-        """inspections [RANGE] [--location ID]
+@router.command("inspections")
+async def inspections(ctx: Context, args: Args) -> Message:
+    """inspections [RANGE] [--location ID]
 
-        Inspections conducted in RANGE: how many and their average score against the
-        period before, the latest ones, and a summary per location.
+    Inspections conducted in RANGE: how many and their average score against the
+    period before, the latest ones, and a summary per location.
 
-        /pulse inspections
-        /pulse inspections last-month --location 12
-        """
-        reject_unknown(args, INSPECTIONS_USAGE, {"location"})
-        location = args.option("location")
-        if location is not None and not location.strip():
-            raise UsageError("`--location` needs a location ID.", usage=INSPECTIONS_USAGE)
-        period, _ = range_and_rest(ctx, args, INSPECTIONS_USAGE)
-        days, days_before = period.days(), period.previous().days()
-        client = ctx.directory.get(pulsepro.SPEC)
-        found, before = await asyncio.gather(
-            client.inspections(days[0], days[-1], location),
-            client.inspections(days_before[0], days_before[-1], location),
-        )
-        if not within(found, period) and not found.truncated:
-            where = f" at location {location}" if location else ""
-            text = f"No inspections in PulsePro{where} {period.during()}."
-            return Message(text, (section(text), context(period.describe())))
-        return inspections_message(ctx, period, found, before, location)
+    /pulse inspections
+    /pulse inspections last-month --location 12
+    """
+    reject_unknown(args, {"location"})
+    location = args.option("location")
+    if location is not None and not location.strip():
+        raise UsageError("`--location` needs a location ID.")
+    period, _ = range_and_rest(ctx, args)
+    days, days_before = period.days(), period.previous().days()
+    client = ctx.directory.get(pulsepro.SPEC)
+    found, before = await asyncio.gather(
+        client.inspections(days[0], days[-1], location),
+        client.inspections(days_before[0], days_before[-1], location),
+    )
+    if not within(found, period) and not found.truncated:
+        where = f" at location {location}" if location else ""
+        text = f"No inspections in PulsePro{where} {period.during()}."
+        return Message(text, (section(text), context(period.describe())))
+    return inspections_message(ctx, period, found, before, location)
 
-    @router.command("actions", group=GROUP, flags=("overdue",))
-    async def actions(ctx: Context, args: Args) -> Message:
-        """actions [--overdue]
 
-        Open corrective actions, the overdue ones first, with priority, due date,
-        location and assignee; `--overdue` lists only the overdue ones.
+@router.command("actions", flags=("overdue",))
+async def actions(ctx: Context, args: Args) -> Message:
+    """actions [--overdue]
 
-        /pulse actions
-        /pulse actions --overdue
-        """
-        reject_unknown(args, ACTIONS_USAGE)
-        no_words(args, ACTIONS_USAGE)
-        only_overdue = args.has("overdue")
-        found = await ctx.directory.get(pulsepro.SPEC).actions(
-            status="open", overdue=True if only_overdue else None
-        )
-        items = [a for a in found.items if a.overdue or not only_overdue]
-        if not items:
-            which = "overdue" if only_overdue else "open"
-            text = f"No {which} corrective actions in PulsePro."
-            return Message(text, (section(text),))
-        open_count = found.count if found.truncated else len(found.items)
-        return actions_message(ctx, items, open_count, only_overdue)
+    Open corrective actions, the overdue ones first, with priority, due date,
+    location and assignee; `--overdue` lists only the overdue ones.
+
+    /pulse actions
+    /pulse actions --overdue
+    """
+    reject_unknown(args)
+    no_words(args)
+    only_overdue = args.has("overdue")
+    found = await ctx.directory.get(pulsepro.SPEC).actions(
+        status="open", overdue=True if only_overdue else None
+    )
+    items = [a for a in found.items if a.overdue or not only_overdue]
+    if not items:
+        which = "overdue" if only_overdue else "open"
+        text = f"No {which} corrective actions in PulsePro."
+        return Message(text, (section(text),))
+    open_count = found.count if found.truncated else len(found.items)
+    return actions_message(ctx, items, open_count, only_overdue)

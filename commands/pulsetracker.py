@@ -11,8 +11,8 @@ from datetime import date
 
 from bot.clients import pulsetracker
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
+from bot.domain.formatting import human, percent
 from bot.domain.headlines import QUOTA_WARNING
-from bot.domain.numbers import human, percent
 from bot.errors import UsageError
 from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
 from commands.context import Context
@@ -20,11 +20,7 @@ from commands.options import int_option, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "Pulsetracker"
-APPS_USAGE = "/pulse apps [--page N]"
-SHOW_USAGE = "/pulse apps show KEY"
-CREATE_USAGE = "/pulse apps create NAME"
-RENAME_USAGE = "/pulse apps rename KEY NAME"
+router = Router(group=pulsetracker.SPEC.name)
 MAX_PAGE = 10_000
 HISTORY = 12  # months of messages shown for one app
 ALLOWANCE = human(MONTHLY_MESSAGES_DEFAULT)
@@ -50,18 +46,18 @@ def _plural(n: int, word: str) -> str:
     return f"{human(n)} {word}{'' if n == 1 else 's'}"
 
 
-def _name(words: tuple[str, ...], usage: str, what: str) -> str:
+def _name(words: tuple[str, ...], what: str) -> str:
     name = " ".join(words).strip()
     if not name:
-        raise UsageError(f'Give the {what} name, in quotes if you like: "My app".', usage=usage)
+        raise UsageError(f'Give the {what} name, in quotes if you like: "My app".')
     return name
 
 
-def _one_key(args: Args, usage: str) -> str:
+def _one_key(args: Args) -> str:
     if not args.words:
-        raise UsageError("Which app? Give its key, as `/pulse apps` lists them.", usage=usage)
+        raise UsageError("Which app? Give its key, as `/pulse apps` lists them.")
     if len(args.words) > 1:
-        raise UsageError(f"I don't know what `{args.words[1]}` means here.", usage=usage)
+        raise UsageError(f"I don't know what `{args.words[1]}` means here.")
     return args.words[0]
 
 
@@ -109,109 +105,109 @@ def app_message(ctx: Context, app: App) -> Message:
     return Message(lead, tuple(blocks))
 
 
-def register(router: Router) -> None:
-    @router.command("apps", group=GROUP)
-    async def apps(ctx: Context, args: Args) -> Message:
-        """apps [--page N]
+@router.command("apps")
+async def apps(ctx: Context, args: Args) -> Message:
+    """apps [--page N]
 
-        Pulsetracker apps, 12 a page: key, devices, and this month's messages against
-        the monthly allowance (⚠ from 80%).
+    Pulsetracker apps, 12 a page: key, devices, and this month's messages against
+    the monthly allowance (⚠ from 80%).
 
-        /pulse apps
-        /pulse apps --page 2
-        """
-        if args.words:
-            raise router.unknown(["apps", *args.words])
-        reject_unknown(args, APPS_USAGE, {"page"})
-        number = int_option(args, "page", 1, low=1, high=MAX_PAGE, usage=APPS_USAGE)
-        page = await ctx.directory.get(pulsetracker.SPEC).apps(number)
-        if page.total == 0:
-            text = (
-                "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`."
-            )
-            return Message(text, (section(text),))
-        if not page.items:
-            text = (
-                f"There is no page {number}: Pulsetracker has {_plural(page.total, 'app')} on "
-                f"{_plural(page.last, 'page')}."
-            )
-            raise UsageError(text, usage=APPS_USAGE)
-        month = this_month(ctx)
-        used = [(app, *usage_of(app, month)) for app in page.items]
-        rows = [
-            [app.name, app.key, human(app.devices_count), f"{sent:,}", percent(f), warning(f)]
-            for app, sent, f in used
-        ]
-        near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
-        where = f"page {page.number} of {page.last}"
-        title = f"Pulsetracker apps — {page.total} apps, {where}"
-        notes = [
-            f"Messages sent in {month:%B %Y} ({ctx.tz.key}) against the default plan's "
-            f"{ALLOWANCE} a month; ⚠ at {QUOTA_WARNING:.0%} or more"
-        ]
-        if page.number < page.last:
-            notes.append(f"next: `/pulse apps --page {page.number + 1}`")
-        notes.append("one app: `/pulse apps show KEY`")
-        blocks: list[Block] = [
-            header(title),
-            *table_blocks(
-                ["App", "Key", "Devices", f"{month:%b} messages", "Of allowance", ""],
-                rows,
-                right=2,
-            ),
-            context(" · ".join(notes)),
-        ]
-        lead = f"Pulsetracker: {_plural(page.total, 'app')}, {where}"
-        if near:
-            lead += f"; {near} at {QUOTA_WARNING:.0%} or more of the monthly messages"
-        return Message(lead, tuple(blocks))
+    /pulse apps
+    /pulse apps --page 2
+    """
+    if args.words:
+        raise router.unknown(["apps", *args.words])
+    reject_unknown(args, {"page"})
+    number = int_option(args, "page", 1, low=1, high=MAX_PAGE)
+    page = await ctx.directory.get(pulsetracker.SPEC).apps(number)
+    if page.total == 0:
+        text = "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`."
+        return Message(text, (section(text),))
+    if not page.items:
+        text = (
+            f"There is no page {number}: Pulsetracker has {_plural(page.total, 'app')} on "
+            f"{_plural(page.last, 'page')}."
+        )
+        raise UsageError(text)
+    month = this_month(ctx)
+    used = [(app, *usage_of(app, month)) for app in page.items]
+    rows = [
+        [app.name, app.key, human(app.devices_count), f"{sent:,}", percent(f), warning(f)]
+        for app, sent, f in used
+    ]
+    near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
+    where = f"page {page.number} of {page.last}"
+    title = f"Pulsetracker apps — {page.total} apps, {where}"
+    notes = [
+        f"Messages sent in {month:%B %Y} ({ctx.tz.key}) against the default plan's "
+        f"{ALLOWANCE} a month; ⚠ at {QUOTA_WARNING:.0%} or more"
+    ]
+    if page.number < page.last:
+        notes.append(f"next: `/pulse apps --page {page.number + 1}`")
+    notes.append("one app: `/pulse apps show KEY`")
+    blocks: list[Block] = [
+        header(title),
+        *table_blocks(
+            ["App", "Key", "Devices", f"{month:%b} messages", "Of allowance", ""],
+            rows,
+            right=2,
+        ),
+        context(" · ".join(notes)),
+    ]
+    lead = f"Pulsetracker: {_plural(page.total, 'app')}, {where}"
+    if near:
+        lead += f"; {near} at {QUOTA_WARNING:.0%} or more of the monthly messages"
+    return Message(lead, tuple(blocks))
 
-    @router.command("apps show", group=GROUP)
-    async def apps_show(ctx: Context, args: Args) -> Message:
-        """apps show KEY
 
-        One app: its devices, this month's messages against the allowance, and the
-        messages of recent months.
+@router.command("apps show")
+async def apps_show(ctx: Context, args: Args) -> Message:
+    """apps show KEY
 
-        /pulse apps show app_9f2c1a
-        """
-        reject_unknown(args, SHOW_USAGE)
-        key = _one_key(args, SHOW_USAGE)
-        return app_message(ctx, await ctx.directory.get(pulsetracker.SPEC).app(key))
+    One app: its devices, this month's messages against the allowance, and the
+    messages of recent months.
 
-    @router.command("apps create", group=GROUP)
-    async def apps_create(ctx: Context, args: Args) -> Message:
-        """apps create NAME
+    /pulse apps show app_9f2c1a
+    """
+    reject_unknown(args)
+    key = _one_key(args)
+    return app_message(ctx, await ctx.directory.get(pulsetracker.SPEC).app(key))
 
-        Create a Pulsetracker app named NAME (quotes are optional). Recorded in the
-        audit log.
 
-        /pulse apps create "Night shift"
-        """
-        reject_unknown(args, CREATE_USAGE)
-        name = _name(args.words, CREATE_USAGE, "new app's")
-        app = await ctx.directory.get(pulsetracker.SPEC).create_app(name)
-        ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
-        text = f"Created the Pulsetracker app {app.name} with key {app.key}."
-        shown = f"Created the Pulsetracker app *{escape(app.name)}* with key `{app.key}`."
-        return Message(text, (section(shown), context(f"See it with `/pulse apps show {app.key}`")))
+@router.command("apps create")
+async def apps_create(ctx: Context, args: Args) -> Message:
+    """apps create NAME
 
-    @router.command("apps rename", group=GROUP)
-    async def apps_rename(ctx: Context, args: Args) -> Message:
-        """apps rename KEY NAME
+    Create a Pulsetracker app named NAME (quotes are optional). Recorded in the
+    audit log.
 
-        Give the app with key KEY a new name (quotes are optional). Recorded in the
-        audit log.
+    /pulse apps create "Night shift"
+    """
+    reject_unknown(args)
+    name = _name(args.words, "new app's")
+    app = await ctx.directory.get(pulsetracker.SPEC).create_app(name)
+    ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
+    text = f"Created the Pulsetracker app {app.name} with key {app.key}."
+    shown = f"Created the Pulsetracker app *{escape(app.name)}* with key `{app.key}`."
+    return Message(text, (section(shown), context(f"See it with `/pulse apps show {app.key}`")))
 
-        /pulse apps rename app_9f2c1a "Delivery fleet (north)"
-        """
-        reject_unknown(args, RENAME_USAGE)
-        if not args.words:
-            raise UsageError("Which app? Give its key, then the new name.", usage=RENAME_USAGE)
-        key = args.words[0]
-        name = _name(args.words[1:], RENAME_USAGE, "new")
-        now_named = await ctx.directory.get(pulsetracker.SPEC).rename_app(key, name)
-        ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
-        text = f"Renamed the Pulsetracker app {key} to {now_named}."
-        shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."
-        return Message(text, (section(shown),))
+
+@router.command("apps rename")
+async def apps_rename(ctx: Context, args: Args) -> Message:
+    """apps rename KEY NAME
+
+    Give the app with key KEY a new name (quotes are optional). Recorded in the
+    audit log.
+
+    /pulse apps rename app_9f2c1a "Delivery fleet (north)"
+    """
+    reject_unknown(args)
+    if not args.words:
+        raise UsageError("Which app? Give its key, then the new name.")
+    key = args.words[0]
+    name = _name(args.words[1:], "new")
+    now_named = await ctx.directory.get(pulsetracker.SPEC).rename_app(key, name)
+    ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
+    text = f"Renamed the Pulsetracker app {key} to {now_named}."
+    shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."
+    return Message(text, (section(shown),))

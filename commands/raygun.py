@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.clients import raygun
 from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
-from bot.domain.numbers import duration, human
+from bot.domain.formatting import duration, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
 from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
@@ -23,9 +23,7 @@ from commands.options import int_option, range_and_rest, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "Raygun Pulse"
-SESSIONS_USAGE = "/pulse sessions USER [RANGE] [--country US,NZ] [--limit N]"
-SESSION_USAGE = "/pulse session ID"
+router = Router(group=raygun.SPEC.name)
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 LINKS = 5  # sessions linked one by one under the table
@@ -68,7 +66,6 @@ def countries(args: Args) -> tuple[str, ...]:
         what = f"`{wrong[0]}` is not one" if wrong else "none was given"
         raise UsageError(
             f"`--country` takes 2-letter country codes separated by commas, like `US,NZ`; {what}.",
-            usage=SESSIONS_USAGE,
         )
     return tuple(dict.fromkeys(c.upper() for c in codes))
 
@@ -208,67 +205,59 @@ def _page(url: str) -> str:
     return parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def register(router: Router) -> None:
-    @router.command("sessions", group=GROUP)
-    async def sessions(ctx: Context, args: Args) -> Message:
-        """sessions USER [RANGE] [--country US,NZ] [--limit N]
+@router.command("sessions")
+async def sessions(ctx: Context, args: Args) -> Message:
+    """sessions USER [RANGE] [--country US,NZ] [--limit N]
 
-        One user's sessions (USER is an email or user identifier): start, browser, OS,
-        country, status, length, pages, with links to Raygun. One Raygun call per
-        answer; `--limit` is 1 to 100 (default 20).
+    One user's sessions (USER is an email or user identifier): start, browser, OS,
+    country, status, length, pages, with links to Raygun. One Raygun call per
+    answer; `--limit` is 1 to 100 (default 20).
 
-        /pulse sessions ana@example.com
-        /pulse sessions ana@example.com 30d --country US,NZ --limit 50
-        """
-        reject_unknown(args, SESSIONS_USAGE, {"country", "limit"})
-        limit = int_option(
-            args, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT, usage=SESSIONS_USAGE
+    /pulse sessions ana@example.com
+    /pulse sessions ana@example.com 30d --country US,NZ --limit 50
+    """
+    reject_unknown(args, {"country", "limit"})
+    limit = int_option(args, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+    codes = countries(args)
+    period, rest = range_and_rest(ctx, args, max_words=1)
+    if not rest:
+        raise UsageError("Whose sessions? Give the user's email or identifier.")
+    user = rest[0]
+    page = await ctx.directory.get(raygun.SPEC).sessions(
+        period.start,
+        period.end,
+        user_identifier=user,
+        countries=codes,
+        limit=limit,
+        max_sessions=limit,
+    )
+    if not page.sessions:
+        where = f" from {', '.join(codes)}" if codes else ""
+        text = f"No sessions for {user}{where} {period.during()}"
+        return Message(text, (section(escape(text)), context(period.describe())))
+    return sessions_message(ctx, user, period, codes, page.sessions, page.total)
+
+
+@router.command("session")
+async def session(ctx: Context, args: Args) -> Message:
+    """session ID
+
+    One session in full: satisfaction, user, browser and OS, location, page views
+    with load times, and the errors it hit, each linked to Raygun.
+
+    /pulse session 9012345678
+    """
+    reject_unknown(args)
+    if not args.words:
+        raise UsageError(
+            "Which session? Give its ID, as `/pulse sessions USER` lists them.",
         )
-        codes = countries(args)
-        period, rest = range_and_rest(ctx, args, SESSIONS_USAGE, max_words=1)
-        if not rest:
-            raise UsageError(
-                "Whose sessions? Give the user's email or identifier.", usage=SESSIONS_USAGE
-            )
-        user = rest[0]
-        page = await ctx.directory.get(raygun.SPEC).sessions(
-            period.start,
-            period.end,
-            user_identifier=user,
-            countries=codes,
-            limit=limit,
-            max_sessions=limit,
+    if len(args.words) > 1:
+        raise UsageError(f"I don't know what `{args.words[1]}` means here.")
+    raw = args.words[0]
+    if not (raw.isascii() and raw.isdigit()):
+        raise UsageError(
+            f"`{raw}` is not a session ID: Raygun session IDs are whole numbers.",
         )
-        if not page.sessions:
-            where = f" from {', '.join(codes)}" if codes else ""
-            text = f"No sessions for {user}{where} {period.during()}"
-            return Message(text, (section(escape(text)), context(period.describe())))
-        return sessions_message(ctx, user, period, codes, page.sessions, page.total)
-
-    @router.command("session", group=GROUP)
-    async def session(ctx: Context, args: Args) -> Message:
-        """session ID
-
-        One session in full: satisfaction, user, browser and OS, location, page views
-        with load times, and the errors it hit, each linked to Raygun.
-
-        /pulse session 9012345678
-        """
-        reject_unknown(args, SESSION_USAGE)
-        if not args.words:
-            raise UsageError(
-                "Which session? Give its ID, as `/pulse sessions USER` lists them.",
-                usage=SESSION_USAGE,
-            )
-        if len(args.words) > 1:
-            raise UsageError(
-                f"I don't know what `{args.words[1]}` means here.", usage=SESSION_USAGE
-            )
-        raw = args.words[0]
-        if not (raw.isascii() and raw.isdigit()):
-            raise UsageError(
-                f"`{raw}` is not a session ID: Raygun session IDs are whole numbers.",
-                usage=SESSION_USAGE,
-            )
-        detail = await ctx.directory.get(raygun.SPEC).session(int(raw))
-        return session_message(ctx, detail)
+    detail = await ctx.directory.get(raygun.SPEC).session(int(raw))
+    return session_message(ctx, detail)

@@ -1,14 +1,17 @@
 """The `/pulse` router: the first word (or two) picks a handler.
 
-A handler is registered with `@router.command("name")`; its docstring is its help text,
-so `/pulse help` cannot drift from the code:
+Each command module has its own `router = Router(group="…")` and registers module-level
+handlers with `@router.command("name")`; `commands.build_router` composes them with
+`Router(*routers)` (as gidgethub does). A handler's docstring is its help text, so
+`/pulse help` cannot drift from the code:
 
     first line          the usage line (without `/pulse`)
     next paragraph      the summary shown in `/pulse help`
     lines starting `/pulse`   examples
 
-Errors are not handled here: handlers raise `PulseError`s and `bot.respond` turns them
-into sentences in one place.
+Errors are not handled here: handlers raise `PulseError`s and `commands.dispatch` turns
+them into sentences in one place (filling in the command's usage line when a
+`UsageError` names none).
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.errors import UsageError
 from commands.parsing import Args, parse_args, tokenize
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from commands.context import Context
 
 Handler = Callable[["Context", Args], Awaitable["Message"]]
+H = TypeVar("H", bound=Handler)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +72,22 @@ def _read_doc(handler: Handler) -> tuple[str, str, str, tuple[str, ...]]:
     return usage, summary, details, tuple(examples)
 
 
-@dataclass
 class Router:
-    commands: dict[str, Command] = field(default_factory=dict)
+    """Commands by name. `Router(*routers)` makes one router of several."""
 
-    def command(
-        self, name: str, *, group: str = "General", flags: Collection[str] = ()
-    ) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    def __init__(self, *routers: Router, group: str = "General") -> None:
+        self.group = group
+        self.commands: dict[str, Command] = {}
+        for other in routers:
+            for name, command in other.commands.items():
+                if name in self.commands:
+                    raise ValueError(f"the command {name!r} is registered twice")
+                self.commands[name] = command
+
+    def command(self, name: str, *, flags: Collection[str] = ()) -> Callable[[H], H]:
+        """Register a handler under `name` (one or two words); `flags` take no value."""
+
+        def register(handler: H) -> H:
             usage, summary, details, examples = _read_doc(handler)
             if not usage.startswith(name):
                 raise ValueError(f"usage of {name!r} must start with its name: {usage!r}")
@@ -86,7 +98,7 @@ class Router:
                 summary=summary,
                 details=details,
                 examples=examples,
-                group=group,
+                group=self.group,
                 flags=frozenset({"public", *flags}),
             )
             return handler

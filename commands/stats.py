@@ -14,53 +14,51 @@ from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "Overview"
-USAGE = "/pulse stats [RANGE]"
+router = Router(group="Overview")
 
 
-def register(router: Router) -> None:
-    @router.command("stats", group=GROUP)
-    async def stats(ctx: Context, args: Args) -> Message:
-        """stats [RANGE]
+@router.command("stats")
+async def stats(ctx: Context, args: Args) -> Message:
+    """stats [RANGE]
 
-        One overview of every connected service: its headline numbers for RANGE, the
-        change against the previous period of equal length, and a sparkline where a
-        series exists. A service that does not answer is named in one line; the others
-        still show.
+    One overview of every connected service: its headline numbers for RANGE, the
+    change against the previous period of equal length, and a sparkline where a
+    series exists. A service that does not answer is named in one line; the others
+    still show.
 
-        /pulse stats
-        /pulse stats 30d
-        /pulse stats last-week --public
-        """
-        reject_unknown(args, USAGE)
-        period, _ = range_and_rest(ctx, args, USAGE)
-        services = ctx.directory.connected()
-        if not services:
-            text = (
-                "No service is connected in this workspace yet, so there is nothing to "
-                "show. An admin can connect one with `/pulse connect SERVICE` "
-                f"({', '.join(KEYS)})."
-            )
-            return Message(text, (section(text),))
-        previous = period.previous()
-        results = await headlines.collect(ctx.directory, services, period, previous)
-        shown = [r for _, r in results if isinstance(r, Headline)]
-        failed = [r for _, r in results if isinstance(r, ServiceError)]
+    /pulse stats
+    /pulse stats 30d
+    /pulse stats last-week --public
+    """
+    reject_unknown(args)
+    period, _ = range_and_rest(ctx, args)
+    services = ctx.directory.connected()
+    if not services:
+        text = (
+            "No service is connected in this workspace yet, so there is nothing to "
+            "show. An admin can connect one with `/pulse connect SERVICE` "
+            f"({', '.join(KEYS)})."
+        )
+        return Message(text, (section(text),))
+    previous = period.previous()
+    results = await headlines.collect(ctx.directory, services, period, previous)
+    shown = [r for _, r in results if isinstance(r, Headline)]
+    failed = [r for _, r in results if isinstance(r, ServiceError)]
 
-        title = f"Pulse overview — {period.label}"
-        blocks: list[Block] = [header(title)]
-        blocks += [section(failure_line(e, others=bool(shown))) for e in failed]
-        for i, headline in enumerate(shown):
-            if i or failed:
-                blocks.append(divider())
-            blocks += render_headline(headline)
-        _, _, before = previous.describe().partition(": ")
-        blocks += [
-            context(period.describe()),
-            context(f"▲/▼ compare with the period of equal length before: {before}"),
-        ]
-        parts = [summary(h) for h in shown]
-        if failed:
-            names = ", ".join(service_name(e.service) for e in failed)
-            parts.append(f"not answering: {names}")
-        return Message(f"{title}: " + "; ".join(parts), tuple(blocks))
+    title = f"Pulse overview — {period.label}"
+    blocks: list[Block] = [header(title)]
+    blocks += [section(failure_line(e, others=bool(shown))) for e in failed]
+    for i, headline in enumerate(shown):
+        if i or failed:
+            blocks.append(divider())
+        blocks += render_headline(headline)
+    _, _, before = previous.describe().partition(": ")
+    blocks += [
+        context(period.describe()),
+        context(f"▲/▼ compare with the period of equal length before: {before}"),
+    ]
+    parts = [summary(h) for h in shown]
+    if failed:
+        names = ", ".join(service_name(e.service) for e in failed)
+        parts.append(f"not answering: {names}")
+    return Message(f"{title}: " + "; ".join(parts), tuple(blocks))

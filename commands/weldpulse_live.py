@@ -7,14 +7,14 @@ from collections.abc import Iterable
 
 from bot.clients import weldpulse
 from bot.clients.weldpulse import Realtime
-from bot.domain.numbers import human
+from bot.domain.formatting import human
 from bot.render.blocks import Message, context, fields, header, section, table, table_blocks
 from commands.context import Context
 from commands.options import no_words, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "WeldPulse"
+router = Router(group=weldpulse.SPEC.name)
 TOP = 10  # rows per realtime breakdown
 
 
@@ -69,58 +69,56 @@ def realtime_message(now: Realtime, as_of: str) -> Message:
     )
 
 
-def register(router: Router) -> None:
-    @router.command("realtime", group=GROUP)
-    async def realtime(ctx: Context, args: Args) -> Message:
-        """realtime
+@router.command("realtime")
+async def realtime(ctx: Context, args: Args) -> Message:
+    """realtime
 
-        Visitors on the site in the last 5 minutes, by page, country and device.
-        Always read fresh from WeldPulse, never from the answer cache.
+    Visitors on the site in the last 5 minutes, by page, country and device.
+    Always read fresh from WeldPulse, never from the answer cache.
 
-        /pulse realtime
-        """
-        usage = "/pulse realtime"
-        reject_unknown(args, usage)
-        no_words(args, usage)
-        now = await ctx.directory.get(weldpulse.SPEC).realtime(fresh=True)
-        as_of = ctx.now().astimezone(ctx.tz).strftime(f"%a %d %b %H:%M ({ctx.tz.key})")
-        return realtime_message(now, as_of)
+    /pulse realtime
+    """
+    reject_unknown(args)
+    no_words(args)
+    now = await ctx.directory.get(weldpulse.SPEC).realtime(fresh=True)
+    as_of = ctx.now().astimezone(ctx.tz).strftime(f"%a %d %b %H:%M ({ctx.tz.key})")
+    return realtime_message(now, as_of)
 
-    @router.command("sites", group=GROUP)
-    async def sites(ctx: Context, args: Args) -> Message:
-        """sites
 
-        The sites of the WeldPulse project behind the connected API key.
+@router.command("sites")
+async def sites(ctx: Context, args: Args) -> Message:
+    """sites
 
-        /pulse sites
-        """
-        usage = "/pulse sites"
-        reject_unknown(args, usage)
-        no_words(args, usage)
-        found = await ctx.directory.get(weldpulse.SPEC).sites()
-        if not found:
-            text = (
-                "The WeldPulse project has no sites yet; add one in WeldPulse to start "
-                "collecting visits."
-            )
-            return Message(text, (section(text),))
-        active = sum(1 for s in found if s.is_active)
-        count = f"{len(found)} site{'' if len(found) == 1 else 's'}"
-        title = f"WeldPulse sites — {count}, {active} active"
-        rows = [
-            [
-                s.name,
-                s.domain,
-                "active" if s.is_active else "inactive",
-                s.created_at.astimezone(ctx.tz).strftime("%d %b %Y"),
-            ]
-            for s in sorted(found, key=lambda s: (not s.is_active, s.name.lower()))
-        ]
-        return Message(
-            f"{count} in the WeldPulse project ({active} active)",
-            (
-                header(title),
-                *table_blocks(["Name", "Domain", "Status", "Added"], rows, right=4),
-                context(f"Dates in {ctx.tz.key}"),
-            ),
+    The sites of the WeldPulse project behind the connected API key.
+
+    /pulse sites
+    """
+    reject_unknown(args)
+    no_words(args)
+    found = await ctx.directory.get(weldpulse.SPEC).sites()
+    if not found:
+        text = (
+            "The WeldPulse project has no sites yet; add one in WeldPulse to start "
+            "collecting visits."
         )
+        return Message(text, (section(text),))
+    active = sum(1 for s in found if s.is_active)
+    count = f"{len(found)} site{'' if len(found) == 1 else 's'}"
+    title = f"WeldPulse sites — {count}, {active} active"
+    rows = [
+        [
+            s.name,
+            s.domain,
+            "active" if s.is_active else "inactive",
+            s.created_at.astimezone(ctx.tz).strftime("%d %b %Y"),
+        ]
+        for s in sorted(found, key=lambda s: (not s.is_active, s.name.lower()))
+    ]
+    return Message(
+        f"{count} in the WeldPulse project ({active} active)",
+        (
+            header(title),
+            *table_blocks(["Name", "Domain", "Status", "Added"], rows, right=4),
+            context(f"Dates in {ctx.tz.key}"),
+        ),
+    )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clients import weldpulse
 from bot.clients.weldpulse import Interval, TimeBucket
-from bot.domain.numbers import human
+from bot.domain.formatting import human
 from bot.domain.periods import Period
 from bot.domain.series import EVERY, STEP, UNIT, default_interval, downsample
 from bot.errors import UsageError
@@ -26,8 +26,7 @@ from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "WeldPulse"
-USAGE = "/pulse timeseries [RANGE] [--interval 1h|1d]"
+router = Router(group=weldpulse.SPEC.name)
 MAX_BUCKETS = 2000
 SPARK_WIDTH = 60
 _TYPED: dict[str, Interval] = {
@@ -42,12 +41,12 @@ _TYPED: dict[str, Interval] = {
 }
 
 
-def read_interval(raw: str | None, period: Period, usage: str = USAGE) -> Interval:
+def read_interval(raw: str | None, period: Period) -> Interval:
     if raw is None:
         return default_interval(period)
     interval = _TYPED.get(raw.strip().lower().replace(" ", ""))
     if interval is None:
-        raise UsageError(f"`--interval` must be `1h` or `1d`, not `{raw}`.", usage=usage)
+        raise UsageError(f"`--interval` must be `1h` or `1d`, not `{raw}`.")
     return interval
 
 
@@ -55,14 +54,13 @@ def bucket_count(period: Period, interval: Interval) -> int:
     return max(1, math.ceil(period.length / STEP[interval]))
 
 
-def check_buckets(period: Period, interval: Interval, usage: str = USAGE) -> None:
+def check_buckets(period: Period, interval: Interval) -> None:
     count = bucket_count(period, interval)
     if count > MAX_BUCKETS:
         raise UsageError(
             f"{period.label.capitalize()} in {EVERY[interval]} buckets would be {count:,} "
             f"points, more than the {MAX_BUCKETS:,} a chart can show; use `--interval 1d` "
-            "or a shorter range.",
-            usage=usage,
+            "or a shorter range."
         )
 
 
@@ -136,22 +134,21 @@ def timeseries_message(
     )
 
 
-def register(router: Router) -> None:
-    @router.command("timeseries", group=GROUP)
-    async def timeseries(ctx: Context, args: Args) -> Message:
-        """timeseries [RANGE] [--interval 1h|1d]
+@router.command("timeseries")
+async def timeseries(ctx: Context, args: Args) -> Message:
+    """timeseries [RANGE] [--interval 1h|1d]
 
-        Visitors, pageviews and sessions per hour or day, as a chart and a sparkline.
-        Hours by default for ranges up to 3 days, days for longer ones.
+    Visitors, pageviews and sessions per hour or day, as a chart and a sparkline.
+    Hours by default for ranges up to 3 days, days for longer ones.
 
-        /pulse timeseries 24h
-        /pulse timeseries 30d --interval 1d
-        """
-        reject_unknown(args, USAGE, {"interval"})
-        period, _ = range_and_rest(ctx, args, USAGE)
-        interval = read_interval(args.option("interval"), period)
-        check_buckets(period, interval)
-        buckets = await ctx.directory.get(weldpulse.SPEC).timeseries(
-            period.start, period.end, interval=interval
-        )
-        return timeseries_message(buckets, period, interval)
+    /pulse timeseries 24h
+    /pulse timeseries 30d --interval 1d
+    """
+    reject_unknown(args, {"interval"})
+    period, _ = range_and_rest(ctx, args)
+    interval = read_interval(args.option("interval"), period)
+    check_buckets(period, interval)
+    buckets = await ctx.directory.get(weldpulse.SPEC).timeseries(
+        period.start, period.end, interval=interval
+    )
+    return timeseries_message(buckets, period, interval)

@@ -13,7 +13,7 @@ from datetime import date
 
 from bot.clients import whatpulse
 from bot.clients.whatpulse import Pulse
-from bot.domain.numbers import data_size, duration, human
+from bot.domain.formatting import data_size, duration, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
 from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
@@ -22,8 +22,7 @@ from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
 from commands.router import Router
 
-GROUP = "WhatPulse"
-USAGE = "/pulse pulses USER [RANGE] [--computer ID]"
+router = Router(group=whatpulse.SPEC.name)
 
 
 def miles(distance: float) -> str:
@@ -79,7 +78,6 @@ def computer_option(args: Args) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise UsageError(
             f"`--computer` takes a WhatPulse computer ID, a whole number, not `{raw}`.",
-            usage=USAGE,
         )
     return int(raw)
 
@@ -137,35 +135,33 @@ def _computer(pulses: Sequence[Pulse], computer: int | None) -> str:
     return f" on {name} ({computer})" if name else f" on computer {computer}"
 
 
-def register(router: Router) -> None:
-    @router.command("pulses", group=GROUP)
-    async def pulses(ctx: Context, args: Args) -> Message:
-        """pulses USER [RANGE] [--computer ID]
+@router.command("pulses")
+async def pulses(ctx: Context, args: Args) -> Message:
+    """pulses USER [RANGE] [--computer ID]
 
-        A WhatPulse user's keys, clicks, scrolls, download/upload, uptime and distance:
-        totals and a breakdown per day. Without USER, the workspace's WhatPulse user.
+    A WhatPulse user's keys, clicks, scrolls, download/upload, uptime and distance:
+    totals and a breakdown per day. Without USER, the workspace's WhatPulse user.
 
-        /pulse pulses alice
-        /pulse pulses alice last-week --computer 771
-        """
-        reject_unknown(args, USAGE, {"computer"})
-        computer = computer_option(args)
-        period, rest = range_and_rest(ctx, args, USAGE, max_words=1)
-        client = ctx.directory.get(whatpulse.SPEC)
-        user = rest[0] if rest else client.default_user
-        if user is None:
-            raise UsageError(
-                "Whose pulses? Give a WhatPulse user name or ID; this workspace has no "
-                "default WhatPulse user.",
-                usage=USAGE,
-            )
-        days = period.days()
-        found = await client.pulses(user, date_from=days[0], date_to=days[-1], computer_id=computer)
-        kept = [p for p in found.pulses if period.start <= p.date < period.end]
-        truncated = (len(found.pulses), found.total) if found.truncated else None
-        if not kept and truncated is None:
-            text = f"No pulses from {user}{_computer(kept, computer)} {period.during()}."
-            return Message(text, (section(text), context(period.describe())))
-        return pulses_message(
-            user, period, kept, computer=computer, defaulted=not rest, truncated=truncated
+    /pulse pulses alice
+    /pulse pulses alice last-week --computer 771
+    """
+    reject_unknown(args, {"computer"})
+    computer = computer_option(args)
+    period, rest = range_and_rest(ctx, args, max_words=1)
+    client = ctx.directory.get(whatpulse.SPEC)
+    user = rest[0] if rest else client.default_user
+    if user is None:
+        raise UsageError(
+            "Whose pulses? Give a WhatPulse user name or ID; this workspace has no "
+            "default WhatPulse user.",
         )
+    days = period.days()
+    found = await client.pulses(user, date_from=days[0], date_to=days[-1], computer_id=computer)
+    kept = [p for p in found.pulses if period.start <= p.date < period.end]
+    truncated = (len(found.pulses), found.total) if found.truncated else None
+    if not kept and truncated is None:
+        text = f"No pulses from {user}{_computer(kept, computer)} {period.during()}."
+        return Message(text, (section(text), context(period.describe())))
+    return pulses_message(
+        user, period, kept, computer=computer, defaulted=not rest, truncated=truncated
+    )

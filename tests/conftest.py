@@ -1,10 +1,13 @@
-"""Shared fixtures: a clean environment for every test, a fake clock."""
+"""Shared fixtures: a clean environment for every test, one fake `clock`, one `http` client.
+
+Sample service bodies come from `tests.samples.sample`."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 
 from tests.fakes.clock import FakeClock
@@ -32,4 +35,12 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture
 def clock() -> FakeClock:
+    """Monday 2026-11-23 12:00 UTC, moving only when told to (or slept on)."""
     return FakeClock()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """One HTTP client for a test; services are respx mocks or simulators on loopback."""
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        yield client

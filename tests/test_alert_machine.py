@@ -43,7 +43,7 @@ def at(minutes: float) -> datetime:
 
 
 def ok(**kw: object) -> AlertState:
-    return replace(AlertState.new(T0 - timedelta(days=1)), **kw)  # type: ignore[arg-type]
+    return replace(AlertState("ok", T0 - timedelta(days=1)), **kw)  # type: ignore[arg-type]
 
 
 def firing(**kw: object) -> AlertState:
@@ -309,7 +309,7 @@ def run(
     start: AlertState | None = None,
 ) -> tuple[AlertState, list[tuple[datetime, Effect]]]:
     """Feed observations in order, storing a message ts after each Fire as the caller does."""
-    state = start or AlertState.new(T0 - timedelta(days=1))
+    state = start or AlertState("ok", T0 - timedelta(days=1))
     said: list[tuple[datetime, Effect]] = []
     for n, (when, seen) in enumerate(observations):
         state, effects = step(state, seen, rule, when)

@@ -23,11 +23,13 @@ from cryptography.fernet import Fernet
 
 from bot.clients import weldpulse
 from bot.clients.pool import ClientPool
-from bot.domain.numbers import human
-from bot.features.alerts import MUTE, SNOOZE_1H, SNOOZE_24H, Alerts
+from bot.domain.formatting import human
+from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H
+from bot.features.alerts import Alerts
+from bot.features.poster import Posted
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
-from bot.slack.outbound import Outbound, Posted
+from bot.slack.outbound import Outbound
 from bot.store import Secrets, Store
 from bot.store.alerts import Alert, Op
 from bot.store.db import open_database

@@ -2,8 +2,9 @@
 
 Real storage in a file, the real service clients against the simulated services, and the
 real `Outbound` against a recording fake of the Slack Web API, all on one `FakeClock`: no
-test sleeps, and every instant is written out. 2026-11-23 is a Monday; Berlin is on CET
-(UTC+1) then, so a 09:00 digest runs at 08:00 UTC.
+test sleeps, and every instant is written out. Downtime is a restart followed by the
+scheduler's first sweep. 2026-11-23 is a Monday; Berlin is on CET (UTC+1) then, so a 09:00
+digest runs at 08:00 UTC.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -22,8 +24,10 @@ from cryptography.fernet import Fernet
 from bot.clients import weldpulse
 from bot.clients.pool import ClientPool, Directory
 from bot.clients.weldpulse import WeldPulseClient
-from bot.domain.numbers import change, human
+from bot.domain.formatting import change, human
 from bot.features.digests import Digests, compose
+from bot.features.recurrence import Schedule
+from bot.features.scheduler import Scheduler
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
@@ -52,6 +56,7 @@ class World:
     store: Store
     outbound: Outbound
     digests: Digests
+    scheduler: Scheduler
 
     @classmethod
     def open(
@@ -71,18 +76,26 @@ class World:
 
         outbound = Outbound(token, clock, api_url=slack.api_url)
         digests = Digests(store, pool, outbound, clock)
-        return cls(path, key, clock, http, sim, slack, store, outbound, digests)
+        scheduler = Scheduler(store, digests, clock)
+        return cls(path, key, clock, http, sim, slack, store, outbound, digests, scheduler)
 
     async def close(self) -> None:
+        self.scheduler.stop()
         await self.outbound.close()
         self.store.close()
 
     async def restart(self) -> None:
-        """The process died: from now on a new Store, pool, Outbound and Digests on the
-        same file."""
+        """The process stopped: from now on a new Store, pool, Outbound, Digests and
+        Scheduler on the same file."""
         await self.close()
         after = World.open(self.path, self.key, self.clock, self.http, self.sim, self.slack)
-        self.store, self.outbound, self.digests = after.store, after.outbound, after.digests
+        self.store, self.outbound = after.store, after.outbound
+        self.digests, self.scheduler = after.digests, after.scheduler
+
+    async def sweep(self) -> tuple[int, int]:
+        """The scheduler's sweep: (runs posted late, runs skipped)."""
+        counts = await self.scheduler.sweep()
+        return counts["late"], counts["skipped"]
 
     def connect(self, *services: str) -> None:
         for service in services:
@@ -100,15 +113,11 @@ class World:
         range: str | None = None,
         channel: str = CHANNEL,
     ) -> Digest:
-        return self.store.digests.add(
+        return self.digests.add(
             TEAM,
+            CREATOR,
             channel_id=channel,
-            schedule_kind=kind,
-            minute=minute,
-            hour=hour,
-            weekday=weekday,
-            tz=tz,
-            created_by=CREATOR,
+            schedule=Schedule(kind, minute, hour, weekday, ZoneInfo(tz)),
             services=services,
             range=range,
         )
@@ -362,7 +371,7 @@ async def test_a_restart_between_claim_and_post_does_not_post_again(world: World
 
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     await world.restart()
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert await world.sweep() == (0, 0)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "duplicate"
 
     assert world.slack.state.calls == []
@@ -378,8 +387,8 @@ async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     await world.restart()
 
-    assert await world.digests.catch_up() == {"late": 1, "skipped": 0}
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert await world.sweep() == (1, 0)
+    assert await world.sweep() == (0, 0)
 
     [post] = world.posts()
     assert texts(post)[-1] == "Posted late: Pulse Bot was not running at 09:00 CET."
@@ -393,26 +402,26 @@ async def test_a_run_missed_by_3_hours_is_skipped_and_recorded(world: World) -> 
     world.clock.set(NINE_BERLIN + timedelta(hours=3))
     await world.restart()
 
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 1}
+    assert await world.sweep() == (0, 1)
 
     assert world.slack.state.calls == []
     run = world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.detail) == ("skipped", "missed while the bot was down")
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert await world.sweep() == (0, 0)
 
 
 async def test_a_paused_digest_is_not_posted_until_resumed(world: World) -> None:
     digest = world.add()
-    world.store.digests.set_paused(TEAM, digest.id, True)
+    world.digests.pause(digest, CREATOR)
     world.clock.set(NINE_BERLIN)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "paused"
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert (await world.scheduler.sweep())["due"] == 0
     assert world.slack.state.calls == []
     assert world.store.digests.get_run(digest.id, NINE_BERLIN) is None
 
-    world.digests.resume(paused(world, digest))
+    world.digests.resume(paused(world, digest), CREATOR)
     world.clock.set(NEXT_DAY)
     assert (await world.digests.run(digest.id, NEXT_DAY)).status == "posted"
     assert len(world.posts()) == 1
@@ -428,13 +437,13 @@ def paused(world: World, digest: Digest) -> Digest:
 async def test_a_run_that_fell_while_paused_is_not_posted_after_a_restart(world: World) -> None:
     """Resumed at 09:10, restarted at 09:20: the 09:00 run was not missed by downtime."""
     digest = world.add()
-    world.store.digests.set_paused(TEAM, digest.id, True)
+    world.digests.pause(digest, CREATOR)
     world.clock.set(NINE_BERLIN + timedelta(minutes=10))
-    world.digests.resume(paused(world, digest))
+    world.digests.resume(paused(world, digest), CREATOR)
 
     world.clock.set(NINE_BERLIN + timedelta(minutes=20))
     await world.restart()
-    assert await world.digests.catch_up() == {"late": 0, "skipped": 0}
+    assert await world.sweep() == (0, 0)
 
     assert world.slack.state.calls == []
     run = world.store.digests.get_run(digest.id, NINE_BERLIN)
@@ -447,13 +456,13 @@ async def test_a_run_that_fell_while_paused_is_not_posted_after_a_restart(world:
 async def test_resuming_a_digest_that_is_not_paused_skips_nothing(world: World) -> None:
     digest = world.add()
     world.clock.set(NINE_BERLIN)
-    world.digests.resume(digest)  # e.g. a second `resume` racing the 09:00 job
-    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+    world.digests.resume(digest, CREATOR)  # e.g. a second `resume` racing the 09:00 sweep
+    assert (await world.scheduler.sweep())["posted"] == 1
 
 
 async def test_a_removed_digest_is_gone(world: World) -> None:
     digest = world.add()
-    world.store.digests.remove(TEAM, digest.id)
+    world.digests.remove(digest, CREATOR)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "gone"
     assert world.slack.state.calls == []
 
@@ -496,7 +505,8 @@ async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
     run = world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.detail) == ("failed", error)
-    [entry] = world.store.audit.list(TEAM)
+    entry, added = world.store.audit.list(TEAM)  # newest first
+    assert (added.user_id, added.action) == (CREATOR, "digest.add")
     assert (entry.user_id, entry.action) == (None, "digest.paused")
     assert entry.detail == {"digest": digest.id, "reason": error}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
@@ -118,10 +119,29 @@ def test_every_error_class_has_a_sentence(cls: type[errors.PulseError]) -> None:
     assert cls in messages.HANDLED or cls is errors.PulseError
 
 
-def test_usage_lines_quoted_in_handlers_match_their_docstrings() -> None:
-    """Handlers quote their usage line in errors; it must be the one help shows."""
+def test_usage_lines_live_only_in_docstrings() -> None:
+    """A command's usage line is written once, in its docstring: no handler module spells
+    out a usage line with arguments (the dispatcher adds the command's own to an error)."""
+    with_arguments = {
+        c.usage_line
+        for c in ROUTER.commands.values()
+        if "[" in c.usage or any(ch.isupper() for ch in c.usage)
+    }
     quoted: set[str] = set()
     for path in (ROOT / "commands").glob("*.py"):
-        quoted |= set(re.findall(r'"(/pulse [a-z][^"]*)"', path.read_text()))
-    usages = {c.usage_line for c in ROUTER.commands.values()} | {"/pulse help"}
-    assert sorted(quoted - usages) == []
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        quoted |= {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        }
+    assert sorted(quoted & with_arguments) == []

@@ -17,7 +17,7 @@ from bot.domain.durations import format_duration, parse_duration
 from bot.errors import InvalidRequest, UsageError
 from bot.features.alert_metrics import (
     CATALOGUE,
-    RAYGUN_ALERT_SHARE,
+    alert_share,
     check_budget,
     cost_sentence,
     daily_cost,
@@ -168,14 +168,16 @@ def test_daily_costs() -> None:
 
 
 def test_raygun_budget_share() -> None:
-    cost = daily_cost(CATALOGUE["raygun.sessions"], 60)
-    check_budget(0, cost)  # the first Raygun alert fits
-    check_budget(RAYGUN_ALERT_SHARE - cost, cost)
+    metric = CATALOGUE["raygun.sessions"]
+    cost = daily_cost(metric, 60)
+    assert alert_share(metric.spec) == 30
+    check_budget(metric.spec, 0, cost)  # the first Raygun alert fits
+    check_budget(metric.spec, 30 - cost, cost)
     with pytest.raises(UsageError) as caught:
-        check_budget(cost, cost)  # a second one would take 48 of the 50
+        check_budget(metric.spec, cost, cost)  # a second one would take 48 of the 50
     said = caught.value.message
-    assert "This alert would cost 24 Raygun calls a day" in said
-    assert "at most 30 of Raygun's 50 daily calls (leaving 20 for people)" in said
+    assert "This alert would cost 24 Raygun Pulse calls a day" in said
+    assert "at most 30 of Raygun Pulse's 50 daily calls (leaving 20 for people)" in said
     assert "already use 24" in said
 
 

@@ -1,9 +1,10 @@
-"""The Clockwork: one APScheduler job per active digest, kept in step with the table.
+"""The Scheduler: one sweep over the digests table, the catch-up policy, the jobs, the lease.
 
-A real `AsyncIOScheduler` runs in the test's event loop, started paused so nothing fires by
-itself; next fire times are asked of each job's trigger at explicit instants in explicit
-zones (the schedule arithmetic itself is tested in tests/test_schedules.py). `run_due` is
-called with an explicit `now`; posts go to a recording fake of the Slack Web API.
+Every test moves a `FakeClock` to an explicit instant and calls `sweep` itself, as the
+`sweep` job would; nothing sleeps and nothing waits for the wall clock. A real
+`AsyncIOScheduler`, started paused, only shows which jobs `start` keeps (the schedule
+arithmetic itself is tested in tests/test_schedules.py). Nothing is connected, so each
+digest says so and is posted to a recording fake of the Slack Web API.
 """
 
 from __future__ import annotations
@@ -14,76 +15,81 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from apscheduler.job import Job
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from cryptography.fernet import Fernet
 
 from bot.clients.pool import ClientPool
-from bot.features.digests import Digests
-from bot.features.scheduler import Clockwork
-from bot.features.schedules import next_run, schedule_of
+from bot.features import scheduler as scheduler_module
+from bot.features.digests import Digests, RunResult
+from bot.features.recurrence import Kind, Schedule
+from bot.features.scheduler import Scheduler
 from bot.slack.outbound import Outbound
 from bot.store import Store, open_database
 from bot.store.crypto import Secrets
-from bot.store.digests import Digest, ScheduleKind
+from bot.store.digests import Digest
 from bot.team import Team
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import Call, FakeSlack, FakeSlackServer
 
 TEAM = Team("T0CLOCK")
+CREATOR = "U0CREATOR"
 CHANNEL = "C0DAILY"
 CREATED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)  # Mon 07:00 in Berlin
 NINE_BERLIN = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Mon 09:00 CET
-TICK = timedelta(microseconds=1)
+
+
+def utc(year: int, month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 @dataclass
 class Clocks:
+    path: Path
     clock: FakeClock
     store: Store
     slack: FakeSlackServer
     digests: Digests
-    scheduler: AsyncIOScheduler
-    clockwork: Clockwork
+    scheduler: Scheduler
 
     def add(
         self,
-        kind: ScheduleKind = "daily",
+        kind: Kind = "daily",
         *,
         hour: int | None = 9,
         minute: int = 0,
-        weekday: int | None = None,
         tz: str = "Europe/Berlin",
+        digests: Digests | None = None,
     ) -> Digest:
-        return self.store.digests.add(
+        return (digests or self.digests).add(
             TEAM,
+            CREATOR,
             channel_id=CHANNEL,
-            schedule_kind=kind,
-            minute=minute,
-            hour=hour,
-            weekday=weekday,
-            tz=tz,
-            created_by="U0CREATOR",
+            schedule=Schedule(kind, minute, hour, None, ZoneInfo(tz)),
         )
 
-    def job(self, digest: Digest) -> Job | None:
-        return self.scheduler.get_job(f"digest:{digest.id}")
-
-    def digest_jobs(self) -> set[str]:
-        return {j.id for j in self.scheduler.get_jobs() if j.id.startswith("digest:")}
+    def get(self, digest: Digest) -> Digest:
+        fresh = self.store.digests.get(TEAM, digest.id)
+        assert fresh is not None
+        return fresh
 
     def posts(self) -> list[Call]:
         return self.slack.state.posts(CHANNEL)
+
+    async def sweep_at(self, when: datetime) -> dict[str, int]:
+        self.clock.set(when)
+        return await self.scheduler.sweep()
 
 
 @pytest.fixture
 async def clocks(tmp_path: Path) -> AsyncIterator[Clocks]:
     clock = FakeClock(CREATED)
-    store = Store(open_database(tmp_path / "pulse.db"), Secrets([Fernet.generate_key()]), clock)
+    path = tmp_path / "pulse.db"
+    store = Store(open_database(path), Secrets([Fernet.generate_key()]), clock)
     async with (
         FakeSlackServer(FakeSlack(monotonic=clock.monotonic)) as slack,
         httpx.AsyncClient(timeout=5) as http,
@@ -92,27 +98,34 @@ async def clocks(tmp_path: Path) -> AsyncIterator[Clocks]:
         async def token(team: Team) -> str | None:
             return "xoxb-clock"
 
-        # nothing is connected, so no service is ever called: digests say so and are posted
         pool = ClientPool(http, {}, clock, store.credentials, store.budgets)
         outbound = Outbound(token, clock, api_url=slack.api_url)
         digests = Digests(store, pool, outbound, clock)
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.start(paused=True)
         try:
-            yield Clocks(
-                clock, store, slack, digests, scheduler, Clockwork(scheduler, store, digests, clock)
-            )
+            yield Clocks(path, clock, store, slack, digests, Scheduler(store, digests, clock))
         finally:
-            scheduler.shutdown(wait=False)
             await outbound.close()
             store.close()
 
 
-def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+@pytest.fixture
+async def apscheduler() -> AsyncIterator[AsyncIOScheduler]:
+    """A real APScheduler that fires nothing by itself until resumed."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.start(paused=True)
+    yield scheduler
+    scheduler.shutdown(wait=False)
 
 
-# ---- the jobs' clocks ------------------------------------------------------------------------
+def counts(due: int = 0, posted: int = 0, late: int = 0, skipped: int = 0) -> dict[str, int]:
+    return {"active": 1, "due": due, "posted": posted, "late": late, "skipped": skipped}
+
+
+def notes(post: Call) -> list[str]:
+    return [e["text"] for b in post.args["blocks"] for e in b.get("elements", []) if "text" in e]
+
+
+# ---- wall-clock times across daylight saving ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -122,18 +135,13 @@ def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
         ("America/New_York", utc(2026, 1, 16, 14), utc(2026, 7, 16, 13)),
     ],
 )
-async def test_a_nine_oclock_digest_fires_at_nine_local_in_winter_and_summer(
+async def test_a_nine_oclock_digest_is_due_at_nine_local_in_winter_and_summer(
     clocks: Clocks, tz: str, winter: datetime, summer: datetime
 ) -> None:
-    digest = clocks.add(tz=tz)
-    clocks.clockwork.reconcile()
-    job = clocks.job(digest)
-    assert job is not None
-
-    assert job.trigger.get_next_fire_time(None, utc(2026, 1, 15, 23)) == winter
-    assert job.trigger.get_next_fire_time(None, utc(2026, 7, 15, 23)) == summer
-    assert job.trigger.get_next_fire_time(None, winter) == winter  # at or after now
-    assert job.trigger.get_next_fire_time(winter, winter) == winter + timedelta(days=1)
+    clocks.clock.set(utc(2026, 1, 15, 23))
+    assert clocks.add(tz=tz).next_run_at == winter
+    clocks.clock.set(utc(2026, 7, 15, 23))
+    assert clocks.add(tz=tz).next_run_at == summer
 
 
 @pytest.mark.parametrize(
@@ -148,242 +156,285 @@ async def test_a_nine_oclock_digest_fires_at_nine_local_in_winter_and_summer(
     ],
     ids=["berlin-spring", "berlin-autumn", "new-york-spring", "new-york-autumn"],
 )
-async def test_the_job_stays_at_nine_local_across_daylight_saving(
+async def test_after_each_run_the_next_stays_at_nine_local_across_daylight_saving(
     clocks: Clocks, tz: str, before: datetime, after: datetime
 ) -> None:
-    """What APScheduler asks after each firing: the next time, given the one just fired."""
+    clocks.clock.set(before - timedelta(hours=1))
     digest = clocks.add(tz=tz)
-    clocks.clockwork.reconcile()
-    job = clocks.job(digest)
-    assert job is not None
-    assert job.trigger.get_next_fire_time(before, before) == after
+    assert await clocks.sweep_at(before + timedelta(seconds=3)) == counts(due=1, posted=1)
+    assert clocks.get(digest).next_run_at == after
 
 
-async def test_the_job_is_due_at_the_schedules_next_run(clocks: Clocks) -> None:
-    digest = clocks.add("weekly", weekday=2, hour=17, minute=30, tz="America/New_York")
-    before = datetime.now(UTC)  # APScheduler times a new job by the real clock
-    clocks.clockwork.reconcile()
-    after = datetime.now(UTC)
-    job = clocks.job(digest)
-    assert job is not None
-    schedule = schedule_of(digest)
-    assert job.next_run_time in {next_run(schedule, before - TICK), next_run(schedule, after)}
-    local = job.next_run_time.astimezone(schedule.tz)
-    assert (local.weekday(), local.hour, local.minute) == (2, 17, 30)
+# ---- a sweep -------------------------------------------------------------------------------
 
 
-# ---- following the table ---------------------------------------------------------------------
-
-
-async def test_reconcile_adds_drops_and_retimes_digest_jobs(clocks: Clocks) -> None:
-    berlin = clocks.add()
-    hourly = clocks.add("hourly", hour=None, minute=15)
-    clocks.clockwork.reconcile()
-    assert clocks.digest_jobs() == {f"digest:{berlin.id}", f"digest:{hourly.id}"}
-
-    clocks.store.digests.set_paused(TEAM, berlin.id, True)
-    clocks.clockwork.reconcile()
-    assert clocks.digest_jobs() == {f"digest:{hourly.id}"}
-
-    clocks.store.digests.set_paused(TEAM, berlin.id, False)
-    clocks.clockwork.reconcile()
-    assert clocks.digest_jobs() == {f"digest:{berlin.id}", f"digest:{hourly.id}"}
-
-    clocks.store.digests.remove(TEAM, hourly.id)
-    clocks.clockwork.reconcile()
-    assert clocks.digest_jobs() == {f"digest:{berlin.id}"}
-
-    # another process moves the digest to 10:30 New York time: the job follows
-    clocks.store.db.execute(
-        "UPDATE digests SET hour = 10, minute = 30, tz = 'America/New_York' WHERE id = ?",
-        [berlin.id],
-    )
-    clocks.clockwork.reconcile()
-    job = clocks.job(berlin)
-    assert job is not None
-    assert job.trigger.get_next_fire_time(None, utc(2026, 1, 15, 23)) == utc(2026, 1, 16, 15, 30)
-
-
-async def test_an_unchanged_digest_keeps_its_job(clocks: Clocks) -> None:
+async def test_a_digest_is_posted_once_when_its_time_has_come(clocks: Clocks) -> None:
     digest = clocks.add()
-    clocks.clockwork.reconcile()
-    job = clocks.job(digest)
-    assert job is not None
-    job.modify(next_run_time=utc(2030, 1, 1, 8))  # as if APScheduler had moved it on
-    clocks.clockwork.reconcile()
-    again = clocks.job(digest)
-    assert again is not None
-    assert again.next_run_time == utc(2030, 1, 1, 8)
+    assert digest.next_run_at == NINE_BERLIN
+    assert await clocks.sweep_at(NINE_BERLIN - timedelta(seconds=1)) == counts()
+    assert clocks.slack.state.calls == []
 
-
-async def test_changes_announced_by_digests_reach_the_scheduler_at_once(clocks: Clocks) -> None:
-    """Commands call `Digests.changed`; the Clockwork listens, no 30-second wait."""
-    digest = clocks.add()
-    clocks.digests.changed(digest.id)
-    assert clocks.digest_jobs() == {f"digest:{digest.id}"}
-    clocks.store.digests.set_paused(TEAM, digest.id, True)
-    clocks.digests.changed(digest.id)
-    assert clocks.digest_jobs() == set()
-
-
-# ---- the job ------------------------------------------------------------------------------
-
-
-async def test_run_due_posts_the_run_that_just_fired_once(clocks: Clocks) -> None:
-    digest = clocks.add()
-    clocks.clock.set(NINE_BERLIN + timedelta(seconds=2))
-
-    assert await clocks.clockwork.run_due(digest.id) == "posted"
-    assert await clocks.clockwork.run_due(digest.id, NINE_BERLIN + timedelta(seconds=30)) == (
-        "duplicate"
-    )
+    assert await clocks.sweep_at(NINE_BERLIN + timedelta(seconds=2)) == counts(due=1, posted=1)
+    assert await clocks.sweep_at(NINE_BERLIN + timedelta(seconds=7)) == counts()
 
     [post] = clocks.posts()
     assert post.args["blocks"][0]["text"]["text"] == "Pulse digest — yesterday"
-    assert not any("Posted late" in str(b) for b in post.args["blocks"])
+    assert not any("Posted late" in n for n in notes(post))
     run = clocks.store.digests.get_run(digest.id, NINE_BERLIN)
-    assert run is not None
-    assert run.status == "posted"
-
-
-async def test_run_due_fired_late_says_so(clocks: Clocks) -> None:
-    digest = clocks.add()
-    assert await clocks.clockwork.run_due(digest.id, NINE_BERLIN + timedelta(minutes=20)) == (
-        "posted"
-    )
-    [post] = clocks.posts()
-    assert post.args["blocks"][-1]["elements"][0]["text"] == (
-        "Posted late: Pulse Bot was not running at 09:00 CET."
-    )
+    assert run is not None and run.status == "posted"
+    assert clocks.get(digest).next_run_at == NINE_BERLIN + timedelta(days=1)
 
 
 @pytest.mark.parametrize(
-    "now",
-    [
-        NINE_BERLIN - timedelta(minutes=1),  # the last run, Sunday's, was long ago
-        NINE_BERLIN + timedelta(hours=1, seconds=1),  # too late for today's
-    ],
-    ids=["before-nine", "after-ten"],
+    ("minutes", "expected", "late_note"),
+    [(4, counts(due=1, posted=1), False), (20, counts(due=1, late=1), True)],
+    ids=["four-minutes", "twenty-minutes"],
 )
-async def test_run_due_with_nothing_due_posts_nothing(clocks: Clocks, now: datetime) -> None:
+async def test_a_run_posted_more_than_five_minutes_late_says_so(
+    clocks: Clocks, minutes: int, expected: dict[str, int], late_note: bool
+) -> None:
+    clocks.add()
+    assert await clocks.sweep_at(NINE_BERLIN + timedelta(minutes=minutes)) == expected
+    [post] = clocks.posts()
+    late = "Posted late: Pulse Bot was not running at 09:00 CET."
+    assert (late in notes(post)) is late_note
+
+
+async def test_a_run_an_hour_old_is_skipped_and_recorded(clocks: Clocks) -> None:
     digest = clocks.add()
-    assert await clocks.clockwork.run_due(digest.id, now) == "nothing due"
+    assert await clocks.sweep_at(NINE_BERLIN + timedelta(hours=1)) == counts(due=1, skipped=1)
     assert clocks.slack.state.calls == []
-    assert clocks.store.digests.get_run(digest.id, NINE_BERLIN) is None
+    run = clocks.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.detail) == ("skipped", "missed while the bot was down")
+    assert clocks.get(digest).next_run_at == NINE_BERLIN + timedelta(days=1)
 
 
-async def test_run_due_for_a_paused_or_removed_digest_posts_nothing(clocks: Clocks) -> None:
-    paused, removed = clocks.add(), clocks.add()
-    clocks.store.digests.set_paused(TEAM, paused.id, True)
-    clocks.store.digests.remove(TEAM, removed.id)
-    assert await clocks.clockwork.run_due(paused.id, NINE_BERLIN) == "paused"
-    assert await clocks.clockwork.run_due(removed.id, NINE_BERLIN) == "gone"
-    assert clocks.slack.state.calls == []
-
-
-async def test_an_hourly_job_posts_each_hour(clocks: Clocks) -> None:
+async def test_after_days_down_the_newest_run_is_posted_and_at_most_50_skipped(
+    clocks: Clocks,
+) -> None:
     digest = clocks.add("hourly", hour=None, minute=15)
+    now = utc(2026, 11, 26, 8, 30)  # three days later; 08:15 is 15 minutes late
+    assert await clocks.sweep_at(now) == counts(due=1, late=1, skipped=50)
+    [post] = clocks.posts()
+    assert "Posted late: Pulse Bot was not running at 09:15 CET." in notes(post)
+    skipped = clocks.store.digests.get_run(digest.id, utc(2026, 11, 24, 6, 15))
+    assert skipped is not None and skipped.status == "skipped"  # the 50th newest
+    assert clocks.store.digests.get_run(digest.id, utc(2026, 11, 24, 5, 15)) is None
+    assert clocks.get(digest).next_run_at == utc(2026, 11, 26, 9, 15)
+
+
+@pytest.mark.parametrize(
+    ("last_run", "expected"),
+    [(None, counts(due=1, late=1)), (NINE_BERLIN, counts(due=1))],
+    ids=["never-run", "already-run"],
+)
+async def test_a_digest_whose_next_run_was_never_worked_out_catches_up_from_its_last_run(
+    clocks: Clocks, last_run: datetime | None, expected: dict[str, int]
+) -> None:
+    """As a digest stored before `next_run_at` existed: the first sweep works it out."""
+    digest = clocks.add()
+    clocks.store.db.execute(
+        "UPDATE digests SET next_run_at = NULL, last_run_at = ? WHERE id = ?",
+        [last_run and last_run.isoformat(), digest.id],
+    )
+    assert await clocks.sweep_at(NINE_BERLIN + timedelta(minutes=30)) == expected
+    assert len(clocks.posts()) == expected["late"]
+    assert clocks.get(digest).next_run_at == NINE_BERLIN + timedelta(days=1)
+
+
+async def test_paused_and_removed_digests_are_not_due(clocks: Clocks) -> None:
+    paused, removed = clocks.add(), clocks.add()
+    clocks.digests.pause(paused, CREATOR)
+    clocks.digests.remove(removed, CREATOR)
+    assert await clocks.sweep_at(NINE_BERLIN) == counts()
+    assert clocks.slack.state.calls == []
+
+
+async def test_a_digest_changed_by_another_process_is_followed_at_the_next_sweep(
+    clocks: Clocks,
+) -> None:
+    """A web process adds and pauses digests while this one (the `clock`) sweeps."""
+    web = Store(open_database(clocks.path), clocks.store.secrets, clocks.clock)
+    web_digests = Digests(web, clocks.digests.pool, clocks.digests.outbound, clocks.clock)
+    try:
+        kept, paused = clocks.add(digests=web_digests), clocks.add(digests=web_digests)
+        web_digests.pause(paused, CREATOR)
+        assert await clocks.sweep_at(NINE_BERLIN) == counts(due=1, posted=1)
+        assert clocks.store.digests.get_run(kept.id, NINE_BERLIN) is not None
+        assert clocks.store.digests.get_run(paused.id, NINE_BERLIN) is None
+    finally:
+        web.close()
+
+
+async def test_an_hourly_digest_posts_each_hour(clocks: Clocks) -> None:
+    clocks.clock.set(utc(2026, 11, 23, 8))
+    clocks.add("hourly", hour=None, minute=15)
     for hour in (8, 9):
-        assert await clocks.clockwork.run_due(digest.id, utc(2026, 11, 23, hour, 15)) == "posted"
+        assert await clocks.sweep_at(utc(2026, 11, 23, hour, 15, 4)) == counts(due=1, posted=1)
     assert len(clocks.posts()) == 2
 
 
-# ---- start -------------------------------------------------------------------------------
+async def test_a_sweep_reads_on_until_nothing_is_left_due(
+    clocks: Clocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(scheduler_module, "DUE_BATCH", 2)
+    for _ in range(5):
+        clocks.add()
+    assert await clocks.sweep_at(NINE_BERLIN) == counts(due=5, posted=5)
+    assert len(clocks.posts()) == 5
 
 
-async def test_start_catches_up_then_schedules_every_job(clocks: Clocks) -> None:
-    late = clocks.add()  # 09:00 Berlin: missed by 30 minutes, posted late
+async def test_a_digest_that_fails_stays_due_and_the_others_are_posted(
+    clocks: Clocks, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken, fine = clocks.add(), clocks.add()
+    run = clocks.digests.run
+
+    async def failing(digest_id: int, scheduled_for: datetime, **kw: bool) -> RunResult:
+        if digest_id == broken.id:
+            raise RuntimeError("a bug")
+        return await run(digest_id, scheduled_for, **kw)
+
+    monkeypatch.setattr(clocks.digests, "run", failing)
+    assert await clocks.sweep_at(NINE_BERLIN) == counts(due=2, posted=1)
+    assert clocks.store.digests.get_run(fine.id, NINE_BERLIN) is not None
+    assert f"digest {broken.id}: not dealt with" in caplog.text
+    assert clocks.get(broken).next_run_at == NINE_BERLIN  # tried again at the next sweep
+    assert clocks.get(fine).next_run_at == NINE_BERLIN + timedelta(days=1)
+
+
+async def test_sweeps_in_one_process_do_not_overlap(clocks: Clocks) -> None:
+    """A sweep that returns has dealt with everything due, even while another was running."""
+    clocks.add()
+    clocks.clock.set(NINE_BERLIN)
+    first, second = await asyncio.gather(clocks.scheduler.sweep(), clocks.scheduler.sweep())
+    assert (first, second) == (counts(due=1, posted=1), counts())
+    assert len(clocks.posts()) == 1
+
+
+# ---- the jobs ------------------------------------------------------------------------------
+
+
+async def test_start_catches_up_then_keeps_a_sweep_and_an_alerts_job(
+    clocks: Clocks, apscheduler: AsyncIOScheduler
+) -> None:
+    clocks.add()  # 09:00 Berlin: missed by 30 minutes, posted late
     skipped = clocks.add(hour=8)  # 08:00 Berlin: missed by 1.5 hours, skipped
-    clocks.store.digests.set_paused(TEAM, clocks.add(hour=8).id, True)
+    clocks.digests.pause(clocks.add(hour=8), CREATOR)
     clocks.clock.set(NINE_BERLIN + timedelta(minutes=30))
 
     async def evaluate() -> None:
         return None
 
-    clockwork = Clockwork(
-        clocks.scheduler, clocks.store, clocks.digests, clocks.clock, evaluate_alerts=evaluate
-    )
-    await clockwork.start()
+    scheduler = Scheduler(clocks.store, clocks.digests, clocks.clock, evaluate_alerts=evaluate)
+    await scheduler.start(apscheduler)
 
     [post] = clocks.posts()
-    assert post.args["blocks"][-1]["elements"][0]["text"] == (
-        "Posted late: Pulse Bot was not running at 09:00 CET."
-    )
+    assert "Posted late: Pulse Bot was not running at 09:00 CET." in notes(post)
     skip = clocks.store.digests.get_run(skipped.id, utc(2026, 11, 23, 7))
-    assert skip is not None
-    assert skip.status == "skipped"
-    assert clocks.digest_jobs() == {f"digest:{late.id}", f"digest:{skipped.id}"}
-    reconcile = clocks.scheduler.get_job("reconcile")
-    assert reconcile is not None
-    assert isinstance(reconcile.trigger, IntervalTrigger)
-    assert reconcile.trigger.interval == timedelta(seconds=30)
-    alerts = clocks.scheduler.get_job("alerts")
-    assert alerts is not None
+    assert skip is not None and skip.status == "skipped"
+    assert {job.id for job in apscheduler.get_jobs()} == {"sweep", "alerts"}
+    sweep = apscheduler.get_job("sweep")
+    assert isinstance(sweep.trigger, IntervalTrigger)
+    assert sweep.trigger.interval == timedelta(seconds=scheduler_module.SWEEP_SECONDS)
+    alerts = apscheduler.get_job("alerts")
     assert alerts.next_run_time == clocks.clock.now() + timedelta(seconds=1)
 
 
-async def test_the_periodic_reconcile_runs_on_the_event_loop(clocks: Clocks) -> None:
-    """It shares the store and the job table with commands, which run on the loop; a
-    worker thread would race them."""
-    clockwork = clocks.clockwork
+async def test_the_sweep_job_runs_on_the_event_loop(
+    clocks: Clocks, apscheduler: AsyncIOScheduler
+) -> None:
+    """It shares the store with the commands, which run on the loop; a worker thread would
+    race them for the connection."""
+    scheduler = clocks.scheduler
     ran_on: list[int] = []
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    reconcile = clockwork.reconcile
+    swept = asyncio.Event()
+    sweep = scheduler.sweep
 
-    def recording() -> None:
+    async def recording() -> dict[str, int]:
         ran_on.append(threading.get_ident())
-        reconcile()
-        loop.call_soon_threadsafe(done.set)
+        result = await sweep()
+        swept.set()
+        return result
 
-    clockwork.reconcile = recording  # type: ignore[method-assign]
-    await clockwork.start()
-    digest = clocks.add()
-    job = clocks.scheduler.get_job("reconcile")
-    assert job is not None
-    job.modify(next_run_time=datetime.now(UTC))
-    clocks.scheduler.resume()
-    await asyncio.wait_for(done.wait(), timeout=5)
+    scheduler.sweep = recording  # type: ignore[method-assign]
+    await scheduler.start(apscheduler)
+    swept.clear()
+    apscheduler.get_job("sweep").modify(next_run_time=datetime.now(UTC))
+    apscheduler.resume()
+    await asyncio.wait_for(swept.wait(), timeout=5)
 
     assert ran_on == [threading.get_ident()] * 2  # at start, then as the periodic job
-    assert clocks.digest_jobs() == {f"digest:{digest.id}"}
 
 
-async def test_only_one_process_runs_jobs_and_a_standby_takes_over(clocks: Clocks) -> None:
-    """Two schedulers on one database (two web processes left with the scheduler on):
-    only the lease holder posts; when it stops, the other catches up and carries on."""
+async def test_the_sweep_job_leaves_a_busy_sweep_to_finish(
+    clocks: Clocks, apscheduler: AsyncIOScheduler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await clocks.scheduler.start(apscheduler)
+    clocks.add()
+    release = asyncio.Event()
+    run = clocks.digests.run
+
+    async def slow(digest_id: int, scheduled_for: datetime, **kw: bool) -> RunResult:
+        await release.wait()
+        return await run(digest_id, scheduled_for, **kw)
+
+    monkeypatch.setattr(clocks.digests, "run", slow)
+    clocks.clock.set(NINE_BERLIN)
+    busy = asyncio.create_task(clocks.scheduler.sweep())
+    await asyncio.sleep(0)  # it has read the table and waits on the post
+    await asyncio.wait_for(apscheduler.get_job("sweep").func(), timeout=5)  # returns at once
+    assert not busy.done()
+    release.set()
+    assert await busy == counts(due=1, posted=1)
+
+
+# ---- one process at a time ---------------------------------------------------------------------
+
+
+async def test_only_the_lease_holder_sweeps_and_a_standby_takes_over(clocks: Clocks) -> None:
+    """Two schedulers on one database (two web processes left with the scheduler on): only
+    the lease holder posts; when it stops, the other's next sweep catches up."""
     digest = clocks.add()
-    first = Clockwork(clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-1")
-    second = Clockwork(clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-2")
-    await first.start()
-    await second.start()
+    first = Scheduler(clocks.store, clocks.digests, clocks.clock, holder="web-1")
+    second = Scheduler(clocks.store, clocks.digests, clocks.clock, holder="web-2")
+    clocks.clock.set(NINE_BERLIN)
+    assert await first.sweep() == counts(due=1, posted=1)
+    assert (await second.sweep())["active"] == 0
     assert clocks.store.leases.holder("scheduler") == "web-1"
 
-    clocks.clock.set(NINE_BERLIN)
-    await first._reconcile_job()  # the holder renews every 30 s while it runs
-    assert await second.run_due(digest.id, now=NINE_BERLIN) == "standby"
-    assert await first.run_due(digest.id, now=NINE_BERLIN) == "posted"
-    assert len(clocks.posts()) == 1
-
     first.stop()  # web-1 shuts down before the next day's run
-    next_day = NINE_BERLIN + timedelta(days=1, minutes=20)
-    clocks.clock.set(next_day)
-    await second._reconcile_job()  # its periodic job takes the free lease and catches up
+    clocks.clock.set(NINE_BERLIN + timedelta(days=1, minutes=20))
+    assert await second.sweep() == counts(due=1, late=1)
     assert clocks.store.leases.holder("scheduler") == "web-2"
-    assert len(clocks.posts()) == 2  # the 09:00 run, 20 minutes late, posted once
-    assert "Posted late" in str(clocks.posts()[-1].args["blocks"])
-    assert await first.run_due(digest.id, now=next_day) == "standby"
+    assert (await first.sweep())["active"] == 0
+    assert len(clocks.posts()) == 2
+    assert clocks.get(digest).next_run_at == NINE_BERLIN + timedelta(days=2)
+
+
+async def test_the_holder_renews_its_lease_every_30_seconds_not_every_sweep(
+    clocks: Clocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holds: list[datetime] = []
+    hold = clocks.store.leases.hold
+
+    def counting(name: str, holder: str, ttl_seconds: float) -> bool:
+        holds.append(clocks.clock.now())
+        return hold(name, holder, ttl_seconds)
+
+    monkeypatch.setattr(clocks.store.leases, "hold", counting)
+    for _ in range(13):  # a minute of sweeps, 5 s apart
+        await clocks.scheduler.sweep()
+        clocks.clock.advance(5)
+    assert [(h - CREATED).total_seconds() for h in holds] == [0, 30, 60]
 
 
 async def test_a_holder_that_dies_without_releasing_is_replaced_after_the_lease(
     clocks: Clocks,
 ) -> None:
-    crashed = Clockwork(
-        clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-1"
-    )
-    standby = Clockwork(
-        clocks.scheduler, clocks.store, clocks.digests, clocks.clock, holder="web-2"
-    )
+    crashed = Scheduler(clocks.store, clocks.digests, clocks.clock, holder="web-1")
+    standby = Scheduler(clocks.store, clocks.digests, clocks.clock, holder="web-2")
     assert crashed.active() and not standby.active()
     clocks.clock.advance(89)
     assert not standby.active()

@@ -3,7 +3,6 @@ in SQLite so that a restart does not forget it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,12 +33,6 @@ def key() -> bytes:
 
 def open_store(path: Path, key: bytes, clock: FakeClock) -> Store:
     return Store(open_database(path), Secrets([key]), clock)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 def pool(http: httpx.AsyncClient, store: Store, clock: FakeClock) -> ClientPool:

@@ -97,9 +97,9 @@ class PulseProClient:
         return f"PulseProClient(base_url={self.transport.base_url!r})"
 
     async def _get(self, path: str, params: Params | None, *, fresh: bool) -> Any:
-        sent = self.transport.health.requests_sent
+        sent = self.transport.requests_sent
         response = await self.transport.get(path, params, fresh=fresh)
-        if self.transport.health.requests_sent != sent:  # a new answer, not a cached one
+        if self.transport.requests_sent != sent:  # a new answer, not a cached one
             self.rate_limit = RateLimit.from_headers(response.headers) or self.rate_limit
         return response.json()
 

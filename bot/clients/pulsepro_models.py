@@ -201,11 +201,6 @@ class InspectionList:
     count: int
     truncated: bool
 
-    @property
-    def average_score(self) -> float | None:
-        scores = [i.score for i in self.items if i.score is not None]
-        return sum(scores) / len(scores) if scores else None
-
 
 @dataclass(frozen=True, slots=True)
 class ActionList:

@@ -18,7 +18,8 @@ from typing import Generic, Protocol, TypeVar
 import httpx
 
 from bot.clients.budget import MemoryBudget
-from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP, WindowLimiter
+from bot.clients.limiter import WindowLimiter
+from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP
 from bot.clock import Clock, SystemClock
 from bot.errors import AuthFailed
 

@@ -24,16 +24,15 @@ import asyncio
 import json
 import logging
 import random
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
 from bot.errors import BadResponse, RateLimited, ServiceError, Unavailable
 
@@ -62,110 +61,11 @@ class Response:
 DecodeError = Callable[[Response], ServiceError]
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Parse a Retry-After header: delta seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - now).total_seconds())
-
-
-class WindowLimiter:
-    """At most `limit` requests in any `window` seconds, plus server feedback.
-
-    A sliding log is strictly conservative for both fixed-window limits (WeldPulse's
-    100/min) and token buckets (PulsePro's 60;w=60;b=60).
-    """
-
-    def __init__(self, limit: int, window: float, clock: Clock):
-        self.limit = limit
-        self.window = window
-        self._clock = clock
-        self._sent: deque[float] = deque()
-        self._blocked_until = 0.0
-        self._server_remaining: int | None = None
-        self._server_reset_at = 0.0
-
-    def _prune(self, now: float) -> None:
-        while self._sent and self._sent[0] <= now - self.window:
-            self._sent.popleft()
-
-    def wait_time(self) -> float:
-        """Seconds until one more request may be sent (0 = now)."""
-        now = self._clock.monotonic()
-        self._prune(now)
-        waits = [self._blocked_until - now]
-        if len(self._sent) >= self.limit:
-            waits.append(self._sent[len(self._sent) - self.limit] + self.window - now)
-        if self._server_remaining is not None and self._server_remaining <= 0:
-            waits.append(self._server_reset_at - now)
-        return max(0.0, *waits)
-
-    def headroom(self) -> int:
-        """Requests that may still be sent in the current window."""
-        now = self._clock.monotonic()
-        self._prune(now)
-        room = self.limit - len(self._sent)
-        if self._server_remaining is not None and now < self._server_reset_at:
-            room = min(room, self._server_remaining)
-        if now < self._blocked_until:
-            room = 0
-        return max(0, room)
-
-    def record_sent(self) -> None:
-        now = self._clock.monotonic()
-        self._sent.append(now)
-        if self._server_remaining is not None:
-            self._server_remaining -= 1
-
-    def block_for(self, seconds: float) -> None:
-        """The server said stop (429 + Retry-After)."""
-        self._blocked_until = max(self._blocked_until, self._clock.monotonic() + seconds)
-
-    def observe(self, remaining: int | None, reset: float | None) -> None:
-        """Feedback from `RateLimit-Remaining` / `RateLimit-Reset`."""
-        if remaining is None:
-            return
-        now = self._clock.monotonic()
-        self._server_remaining = remaining
-        self._server_reset_at = now + (reset if reset is not None else self.window)
-
-
 class CallBudget(Protocol):
     """A persisted per-day call budget (Raygun: 50 calls a day per application)."""
 
     async def spend(self, service: str) -> None:
         """Count one call, or raise `BudgetExhausted` without counting."""
-
-
-def _header_int(headers: Mapping[str, str], name: str) -> int | None:
-    raw = headers.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(float(raw.split(";")[0].strip()))
-    except ValueError:
-        return None
-
-
-@dataclass(slots=True)
-class Health:
-    """What `/pulse services` shows about one credential's recent calls."""
-
-    last_success: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    requests_sent: int = 0
 
 
 @dataclass(slots=True)
@@ -200,7 +100,7 @@ class ServiceHTTP:
     manners: Manners = field(default_factory=Manners)
     budget: CallBudget | None = None
     jitter: Callable[[], float] = random.random
-    health: Health = field(default_factory=Health)
+    requests_sent: int = 0
     observer: Callable[[str | None], None] | None = None
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
@@ -340,7 +240,7 @@ class ServiceHTTP:
         if self.budget is not None:
             await self.budget.spend(self.service)
         self.limiter.record_sent()
-        self.health.requests_sent += 1
+        self.requests_sent += 1
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         # Merge, never replace: a pagination link's own query (`?page=2`) survives, and
         # wins over `params` for the keys it names; `params` fill in the rest (filters).
@@ -363,8 +263,8 @@ class ServiceHTTP:
             raise self._unavailable("the service could not be reached") from exc
         response = Response(self.service, raw.status_code, raw.headers, raw.content)
         self.limiter.observe(
-            _header_int(response.headers, "ratelimit-remaining"),
-            _header_int(response.headers, "ratelimit-reset"),
+            header_int(response.headers, "ratelimit-remaining"),
+            header_int(response.headers, "ratelimit-reset"),
         )
         if response.status == 429:
             retry = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
@@ -373,7 +273,6 @@ class ServiceHTTP:
             self._note_error(f"rate limited (HTTP 429), retry in {retry:.0f}s")
             raise RateLimited(self.service, retry, status=429)
         if 200 <= response.status < 300:
-            self.health.last_success = self.clock.now()
             if self.observer is not None:
                 self.observer(None)
             return response
@@ -383,7 +282,7 @@ class ServiceHTTP:
 
     def _refusal(self, response: Response) -> ServiceError:
         """The one translation of an error answer into the error tree (the service's own
-        `decode_error`), noted in the credential's health."""
+        `decode_error`), reported to the credential's observer."""
         error = self.decode_error(response)
         self._note_error(str(error))
         return error
@@ -393,8 +292,6 @@ class ServiceHTTP:
         return Unavailable(self.service, detail, status=status)
 
     def _note_error(self, detail: str) -> None:
-        self.health.last_error = detail
-        self.health.last_error_at = self.clock.now()
         log.info("%s call failed: %s", self.service, detail)
         if self.observer is not None:
             self.observer(detail)

@@ -43,5 +43,3 @@ def parse_duration(
             f"{format_duration(maximum)} (got {text})."
         )
     return seconds
-
-

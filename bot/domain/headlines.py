@@ -19,13 +19,11 @@ from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.clients.pool import Directory
 from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
-from bot.domain.numbers import change, data_size, duration, human, percent
+from bot.domain.formatting import change, data_size, duration, human, percent
 from bot.domain.periods import Period
-from bot.domain.series import UNIT, default_interval, downsample
+from bot.domain.series import UNIT, default_interval
 from bot.errors import ServiceError
-from bot.render.blocks import sparkline
 
-SPARK_WIDTH = 48
 QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
 SHOWN_OVERDUE = 3  # overdue actions named one by one
 SHOWN_ITEMS = 5  # apps near their quota named one by one
@@ -37,23 +35,19 @@ class Headline:
     """One service's headline for a period.
 
     `figures` are (label, value, change against the previous period) with the texts
-    ready to show (the change may be empty); `sparkline` is the bare spark characters,
-    described by `spark_label`; `notable` are short sentences worth a reader's attention.
+    ready to show (the change may be empty); `series` is the values over the period,
+    described by `series_label`; `notable` are short sentences worth a reader's attention.
     """
 
     service: str
     title: str
     figures: tuple[tuple[str, str, str], ...]
-    sparkline: str | None = None
+    series: tuple[float, ...] = ()
     notable: tuple[str, ...] = ()
-    spark_label: str = ""
+    series_label: str = ""
 
 
 HeadlineBuilder = Callable[[Directory, Period, Period], Awaitable[Headline]]
-
-
-def _spark(values: Sequence[float]) -> str | None:
-    return sparkline(downsample(values, SPARK_WIDTH)) if len(values) > 1 else None
 
 
 def _plural(n: int, word: str) -> str:
@@ -73,8 +67,8 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
     )
     visitors = [float(b.visitors) for b in sorted(buckets, key=lambda b: b.t)]
     return Headline(
-        service="weldpulse",
-        title="WeldPulse",
+        service=weldpulse.SPEC.key,
+        title=weldpulse.SPEC.name,
         figures=(
             ("Visitors", human(now.visitors), change(now.visitors, before.visitors)),
             ("Pageviews", human(now.pageviews), change(now.pageviews, before.pageviews)),
@@ -86,8 +80,8 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
             ),
             ("Bounce rate", percent(now.bounce_rate), change(now.bounce_rate, before.bounce_rate)),
         ),
-        sparkline=_spark(visitors),
-        spark_label=f"Visitors per {UNIT[interval]}",
+        series=tuple(visitors),
+        series_label=f"Visitors per {UNIT[interval]}",
     )
 
 
@@ -98,8 +92,8 @@ async def raygun_headline(directory: Directory, period: Period, previous: Period
     now = await client.sessions(period.start, period.end, limit=1, max_sessions=1)
     before = await client.sessions(previous.start, previous.end, limit=1, max_sessions=1)
     return Headline(
-        service="raygun",
-        title="Raygun Pulse",
+        service=raygun.SPEC.key,
+        title=raygun.SPEC.name,
         figures=(("Sessions", human(now.total), change(now.total, before.total)),),
     )
 
@@ -114,8 +108,8 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
     user = client.default_user
     if user is None:
         return Headline(
-            service="whatpulse",
-            title="WhatPulse",
+            service=whatpulse.SPEC.key,
+            title=whatpulse.SPEC.name,
             figures=(),
             notable=(
                 "No WhatPulse user is set for this workspace; an admin can set one with "
@@ -141,8 +135,8 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
         return label, show(a), change(a, b)
 
     return Headline(
-        service="whatpulse",
-        title=f"WhatPulse — {user}",
+        service=whatpulse.SPEC.key,
+        title=f"{whatpulse.SPEC.name} — {user}",
         figures=(
             figure("Keys", "keys", human),
             figure("Clicks", "clicks", human),
@@ -150,8 +144,8 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
             figure("Upload", "upload_mb", data_size),
             figure("Uptime", "uptime_seconds", duration),
         ),
-        sparkline=_spark([float(per_day[d]) for d in period.days()]),
-        spark_label="Keys per day",
+        series=tuple(float(per_day[d]) for d in period.days()),
+        series_label="Keys per day",
         notable=notable,
     )
 
@@ -183,8 +177,8 @@ async def pulsetracker_headline(directory: Directory, period: Period, previous: 
         notable.append(f"Only the first {len(found.apps)} of {found.total} apps were read.")
     vs = change(sent, sent_before)
     return Headline(
-        service="pulsetracker",
-        title="Pulsetracker",
+        service=pulsetracker.SPEC.key,
+        title=pulsetracker.SPEC.name,
         figures=(
             ("Apps", human(found.total), ""),
             ("Devices", human(sum(a.devices_count for a in found.apps)), ""),
@@ -229,8 +223,8 @@ async def pulsepro_headline(directory: Directory, period: Period, previous: Peri
             notable.append(f"…and {len(overdue) - SHOWN_OVERDUE} more: `/pulse actions --overdue`")
     score_change = "" if score is None or score_before is None else change(score, score_before)
     return Headline(
-        service="pulsepro",
-        title="PulsePro",
+        service=pulsepro.SPEC.key,
+        title=pulsepro.SPEC.name,
         figures=(
             ("Inspections", human(count), change(count, count_before)),
             ("Average score", "—" if score is None else f"{score:.1f}%", score_change),
@@ -242,11 +236,11 @@ async def pulsepro_headline(directory: Directory, period: Period, previous: Peri
 
 
 HEADLINES: dict[str, HeadlineBuilder] = {
-    "weldpulse": weldpulse_headline,
-    "raygun": raygun_headline,
-    "whatpulse": whatpulse_headline,
-    "pulsetracker": pulsetracker_headline,
-    "pulsepro": pulsepro_headline,
+    weldpulse.SPEC.key: weldpulse_headline,
+    raygun.SPEC.key: raygun_headline,
+    whatpulse.SPEC.key: whatpulse_headline,
+    pulsetracker.SPEC.key: pulsetracker_headline,
+    pulsepro.SPEC.key: pulsepro_headline,
 }
 
 

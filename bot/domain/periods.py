@@ -103,9 +103,7 @@ def _calendar(
     return local_midnight(previous_first, tz), local_midnight(first, tz), "last month"
 
 
-def parse_range(
-    text: str | None, now: datetime, tz: ZoneInfo, default: str = "7d", usage: str | None = None
-) -> Period:
+def parse_range(text: str | None, now: datetime, tz: ZoneInfo, default: str = "7d") -> Period:
     """Turn RANGE into a `Period`; anything else is a `UsageError` saying what is allowed."""
     name = (text or default).strip().lower()
     # Whole minutes: answers within the same minute share cache entries upstream.
@@ -123,17 +121,17 @@ def parse_range(
         try:
             first, last = (date.fromisoformat(match.group(i)) for i in (1, 2))
         except ValueError:
-            raise UsageError(f"`{text}` has a date that does not exist.", usage=usage) from None
+            raise UsageError(f"`{text}` has a date that does not exist.") from None
         if last < first:
-            raise UsageError(f"`{text}` ends before it starts.", usage=usage)
+            raise UsageError(f"`{text}` ends before it starts.")
         if (last - first).days + 1 > MAX_DAYS:
-            raise UsageError(f"`{text}` is longer than {MAX_DAYS} days.", usage=usage)
+            raise UsageError(f"`{text}` is longer than {MAX_DAYS} days.")
         if first > today:
-            raise UsageError(f"`{text}` is entirely in the future.", usage=usage)
+            raise UsageError(f"`{text}` is entirely in the future.")
         end = min(local_midnight(last + timedelta(days=1), tz), now)
         label = f"{first.isoformat()} to {last.isoformat()}"
         return Period(local_midnight(first, tz), end, label, tz, True)
-    raise UsageError(f"`{text}` is not a range I know. {RANGE_HELP}.", usage=usage)
+    raise UsageError(f"`{text}` is not a range I know. {RANGE_HELP}.")
 
 
 def looks_like_range(word: str) -> bool:

@@ -13,6 +13,7 @@ STEP: dict[Interval, timedelta] = {"1 hour": timedelta(hours=1), "1 day": timede
 UNIT: dict[Interval, str] = {"1 hour": "hour", "1 day": "day"}
 EVERY: dict[Interval, str] = {"1 hour": "hourly", "1 day": "daily"}
 
+
 def default_interval(period: Period) -> Interval:
     """Hours for ranges up to 3 days, days beyond."""
     return "1 hour" if period.length <= HOURLY_UP_TO else "1 day"

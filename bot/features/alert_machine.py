@@ -112,10 +112,6 @@ class AlertState:
     muted: bool = False
     unknown_announced: bool = False
 
-    @classmethod
-    def new(cls, now: datetime) -> AlertState:
-        return cls("ok", now)
-
 
 @dataclass(frozen=True, slots=True)
 class Fire:

@@ -32,8 +32,9 @@ from bot.errors import InvalidRequest, UsageError
 Unit = Literal["count", "percent", "seconds"]
 Read = Callable[[Directory, datetime, datetime], Awaitable[float]]
 
-RAYGUN_ALERT_SHARE = 30
-"""Of Raygun's 50 calls a day per application, alerts may use at most this many."""
+ALERT_SHARE = 0.6
+"""Of a daily budget (Raygun's 50 calls a day per application), alerts may use at most this
+share (30 calls); the rest is left for people's commands."""
 OVER_BOUNDS = (60, 30 * 86400)  # --over: 1 minute .. 30 days
 FOR_BOUNDS = (0, 7 * 86400)  # --for: 0 .. 7 days
 DEFAULT_OVER = 3600
@@ -113,22 +114,27 @@ def due(metric: Metric, now: datetime, interval_seconds: float, *, offset_second
     return (now.timestamp() - offset_seconds) % every < interval_seconds
 
 
-def check_budget(existing_raygun_alert_costs: int, new_cost: int) -> None:
-    """Refuse an alert that would push the application's Raygun alerts past their share."""
-    total = existing_raygun_alert_costs + new_cost
-    if total <= RAYGUN_ALERT_SHARE:
+def alert_share(spec: ServiceSpec[Any]) -> int:
+    """Calls a day the alerts of one credential may spend of its daily budget."""
+    return int(spec.limits.per_day_allowance() * ALERT_SHARE)
+
+
+def check_budget(spec: ServiceSpec[Any], existing_costs: int, new_cost: int) -> None:
+    """Refuse an alert that would push a credential's alerts past their share of its daily
+    budget."""
+    share = alert_share(spec)
+    if existing_costs + new_cost <= share:
         return
-    daily = raygun.SPEC.limits.per_day_allowance()
-    people = daily - RAYGUN_ALERT_SHARE
+    daily = spec.limits.per_day_allowance()
     already = (
-        f"this application's alerts already use {existing_raygun_alert_costs}"
-        if existing_raygun_alert_costs
+        f"this account's alerts already use {existing_costs}"
+        if existing_costs
         else "no other alert uses any yet"
     )
     raise UsageError(
-        f"This alert would cost {new_cost} Raygun calls a day, and alerts may use at most "
-        f"{RAYGUN_ALERT_SHARE} of Raygun's {daily} daily calls (leaving {people} "
-        f"for people); {already}. Remove a Raygun alert first."
+        f"This alert would cost {new_cost} {spec.name} calls a day, and alerts may use at "
+        f"most {share} of {spec.name}'s {daily} daily calls (leaving {daily - share} for "
+        f"people); {already}. Remove a {spec.name} alert first."
     )
 
 
@@ -300,7 +306,7 @@ CATALOGUE: Mapping[str, Metric] = {
 async def measure(metric: Metric, directory: Directory, over_seconds: int, now: datetime) -> float:
     """The metric's value now, over the `over_seconds` window ending now (ignored for
     point-in-time metrics). NaN when there is nothing to average (no inspections in the
-    window): `bot.alert_machine.compare` never holds for NaN. Service errors propagate."""
+    window): `bot.features.alert_machine.compare` never holds for NaN. Service errors propagate."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     end = now.replace(microsecond=0)

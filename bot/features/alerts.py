@@ -3,7 +3,7 @@
 Every PULSEBOT_ALERT_INTERVAL seconds `Alerts.evaluate_all` measures each due alert's
 metric through the workspace's pooled clients (fresh values; limits and budgets still
 apply; alerts on the same metric and window in a workspace share one measurement), runs
-`bot.alert_machine.step`, persists the new state and carries out what it says: one
+`bot.features.alert_machine.step`, persists the new state and carries out what it says: one
 firing message with Snooze 1h / Snooze 24h / Mute buttons, a reminder at most every four
 hours in its thread, and on recovery an edit of the original plus "resolved" in its
 thread. Upstream failures become one "unknown" message after three in a row.
@@ -15,13 +15,11 @@ import asyncio
 import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from bot import messages
 from bot.clients.pool import ClientPool, Directory
 from bot.clock import Clock
 from bot.domain.durations import format_duration
-from bot.domain.numbers import duration, human
 from bot.errors import PulseError
 from bot.features.alert_machine import (
     AlertState,
@@ -37,92 +35,20 @@ from bot.features.alert_machine import (
     state_of,
     step,
 )
-from bot.features.alert_metrics import CATALOGUE, Metric, due, measure
-from bot.render.blocks import context, section
-from bot.slack.outbound import Poster
+from bot.features.alert_messages import (
+    BUTTONS,
+    condition,
+    firing_message,
+    resolved_message,
+    show_value,
+)
+from bot.features.alert_metrics import CATALOGUE, Metric, check_budget, daily_cost, due, measure
+from bot.features.poster import Poster
 from bot.store import Store
-from bot.store.alerts import Alert
+from bot.store.alerts import Alert, Op
 from bot.team import Team
 
 log = logging.getLogger(__name__)
-
-SNOOZE_1H = "alert_snooze_1h"
-SNOOZE_24H = "alert_snooze_24h"
-MUTE = "alert_mute"
-BUTTONS = {SNOOZE_1H: timedelta(hours=1), SNOOZE_24H: timedelta(hours=24), MUTE: None}
-
-
-def show_value(metric: Metric | None, value: float | None) -> str:
-    if value is None or value != value:  # None or NaN
-        return "no value"
-    if metric is not None and metric.unit == "percent":
-        return f"{value:.1f}%"
-    if metric is not None and metric.unit == "seconds":
-        return duration(value)
-    return human(value)
-
-
-def condition(alert: Alert) -> str:
-    metric = CATALOGUE.get(alert.metric)
-    window = (
-        ""
-        if metric is None or metric.point_in_time
-        else (f" over {format_duration(alert.over_seconds)}")
-    )
-    return f"{alert.metric} {alert.op} {show_value(metric, alert.value)}{window}"
-
-
-def firing_message(alert: Alert, value: float, since: datetime) -> dict[str, Any]:
-    metric = CATALOGUE.get(alert.metric)
-    text = (
-        f":rotating_light: *{condition(alert)}* — now *{show_value(metric, value)}* "
-        f"(threshold {show_value(metric, alert.value)})"
-    )
-    about = metric.description if metric else alert.metric
-    return {
-        "text": f"Alert #{alert.id} firing: {condition(alert)} (now {show_value(metric, value)})",
-        "blocks": [
-            section(text),
-            context(
-                f"Alert #{alert.id} · {about} · firing since "
-                f"{since.strftime('%d %b %H:%M UTC')} · set by <@{alert.created_by}>"
-            ),
-            {
-                "type": "actions",
-                "block_id": f"alert:{alert.id}",
-                "elements": [
-                    _button(SNOOZE_1H, "Snooze 1h", alert.id),
-                    _button(SNOOZE_24H, "Snooze 24h", alert.id),
-                    _button(MUTE, "Mute", alert.id, style="danger"),
-                ],
-            },
-        ],
-    }
-
-
-def _button(action_id: str, label: str, alert_id: int, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "action_id": action_id,
-        "text": {"type": "plain_text", "text": label},
-        "value": str(alert_id),
-    }
-    if style:
-        button["style"] = style
-    return button
-
-
-def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any]:
-    metric = CATALOGUE.get(alert.metric)
-    text = f":white_check_mark: *Resolved:* {condition(alert)} — now {show_value(metric, value)}"
-    return {
-        "text": f"Alert #{alert.id} resolved: {condition(alert)}",
-        "blocks": [
-            section(text),
-            context(f"Alert #{alert.id} · resolved {now.strftime('%d %b %H:%M UTC')}"),
-        ],
-    }
-
 
 class Alerts:
     def __init__(
@@ -243,9 +169,54 @@ class Alerts:
             return state, int((await self.poster.post(team, channel, {"text": text})).ok)
         return state, 0
 
-    # ---- buttons and snooze ----------------------------------------------------------------
+    # ---- changes people make ----------------------------------------------------------------
+
+    def add(
+        self,
+        team: Team,
+        user_id: str,
+        *,
+        metric: Metric,
+        op: Op,
+        threshold: float,
+        over_seconds: int,
+        for_seconds: int,
+        channel_id: str,
+    ) -> Alert:
+        """A new alert, refused (UsageError) if it would spend more of a daily budget than
+        alerts may; audited."""
+        if metric.spec.limits.per_day is not None:
+            existing = sum(
+                daily_cost(CATALOGUE[a.metric], self.interval)
+                for a in self.store.alerts.list(team)
+                if a.metric in CATALOGUE and CATALOGUE[a.metric].spec is metric.spec
+            )
+            check_budget(metric.spec, existing, daily_cost(metric, self.interval))
+        alert = self.store.alerts.add(
+            team,
+            metric=metric.name,
+            op=op,
+            value=threshold,
+            over_seconds=0 if metric.point_in_time else over_seconds,
+            for_seconds=for_seconds,
+            channel_id=channel_id,
+            created_by=user_id,
+        )
+        detail = {"alert": alert.id, "metric": metric.name, "op": op, "value": threshold}
+        self.store.audit.record(team, user_id, "alert.add", detail)
+        return alert
+
+    def remove(self, alert: Alert, user_id: str) -> None:
+        self.store.alerts.remove(alert.team, alert.id)
+        self.store.audit.record(alert.team, user_id, "alert.remove", {"alert": alert.id})
 
     def snooze(self, team: Team, alert_id: int, user_id: str, length: timedelta) -> Alert | None:
+        """Quiet for `length` (still checked); a zero length ends a snooze."""
+        if not length:
+            updated = self.store.alerts.update_alert_state(alert_id, team=team, snoozed_until=None)
+            if updated is not None:
+                self.store.audit.record(team, user_id, "alert.unsnooze", {"alert": alert_id})
+            return updated
         until = self.clock.now() + length
         updated = self.store.alerts.update_alert_state(alert_id, team=team, snoozed_until=until)
         if updated is not None:

@@ -1,19 +1,21 @@
-"""Scheduled digests: what one contains, and posting a run exactly once.
+"""Scheduled digests: what one contains, their life cycle, and posting a run exactly once.
 
 `compose` builds the message for a digest and a scheduled time: per selected service the
 headline numbers for the digest's range with change against the previous period, the top
 five pages and referrers, notable items, and a plain line for any service that failed —
-the digest is still posted. `Digests.run` claims the run key (digest, scheduled time) in
-SQLite before posting, so a run is posted at most once whatever restarts or retries
-happen; `catch_up` posts a run missed by less than an hour once, late, and records older
-misses as skipped. Slack's refusals pause the digest and tell its creator once.
+the digest is still posted. `Digests.add`, `pause`, `resume` and `remove` write the digest
+(with when it is next due, for the scheduler's sweep) and the audit log, for commands and
+tests alike. `Digests.run` claims the run key (digest, scheduled time) in SQLite before
+posting, so a run is posted at most once whatever restarts or retries happen; `skip`
+records a run that will not be posted. Slack's refusals pause the digest and tell its
+creator once. When runs fall due is `bot.features.scheduler`'s business.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -22,12 +24,13 @@ from bot import messages
 from bot.clients import weldpulse
 from bot.clients.pool import ClientPool, Directory
 from bot.clock import Clock
+from bot.domain.formatting import human
 from bot.domain.headlines import HEADLINES, Headline
-from bot.domain.numbers import human
 from bot.domain.periods import Period, parse_range
 from bot.errors import NotConnected, PulseError, ServiceError
-from bot.features.schedules import (
-    catch_up,
+from bot.features.poster import Posted, Poster
+from bot.features.recurrence import (
+    Schedule,
     default_range,
     describe,
     latest_run_at_or_before,
@@ -36,9 +39,9 @@ from bot.features.schedules import (
 )
 from bot.render.blocks import Message, context, divider, header, section, table
 from bot.render.headlines import render_headline
-from bot.slack.outbound import Posted, Poster
 from bot.store import Store
 from bot.store.digests import Digest
+from bot.team import Team
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ async def _service_blocks(
     try:
         headline: Headline = await HEADLINES[service](directory, period, period.previous())
         blocks = render_headline(headline)
-        if service == "weldpulse":
+        if service == weldpulse.SPEC.key:
             blocks += [section(text) for text in await _weldpulse_tops(directory, period)]
         return blocks
     except (ServiceError, NotConnected) as err:
@@ -130,41 +133,83 @@ class RunResult:
 
 
 class Digests:
-    """Runs digests: claim, compose, post, and act on Slack's answer."""
+    """Adds, pauses, resumes and removes digests; runs them: claim, compose, post, and act
+    on Slack's answer."""
 
     def __init__(self, store: Store, pool: ClientPool, outbound: Poster, clock: Clock):
         self.store = store
         self.pool = pool
         self.outbound = outbound
         self.clock = clock
-        self.listeners: list[Callable[[int], None]] = []
         self._composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
-
-    def changed(self, digest_id: int) -> None:
-        """A digest was added, removed, paused or resumed: the scheduler follows the table."""
-        for listener in self.listeners:
-            listener(digest_id)
 
     def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
         return next_run(schedule_of(digest), after or self.clock.now())
 
-    def resume(self, digest: Digest) -> None:
+    # ---- life cycle: each change is audited as the user's ------------------------------
+
+    def add(
+        self,
+        team: Team,
+        user_id: str,
+        *,
+        channel_id: str,
+        schedule: Schedule,
+        services: Sequence[str] = (),
+        range: str | None = None,
+    ) -> Digest:
+        """Save a digest, due at its schedule's next run."""
+        digest = self.store.digests.add(
+            team,
+            channel_id=channel_id,
+            schedule_kind=schedule.kind,
+            minute=schedule.minute,
+            hour=schedule.hour,
+            weekday=schedule.weekday,
+            tz=schedule.tz.key,
+            created_by=user_id,
+            services=services,
+            range=range,
+            next_run_at=next_run(schedule, self.clock.now()),
+        )
+        self.store.audit.record(
+            team, user_id, "digest.add", {"digest": digest.id, "channel": channel_id}
+        )
+        return digest
+
+    def pause(self, digest: Digest, user_id: str) -> None:
+        self.store.digests.set_paused(digest.team, digest.id, True)
+        self.store.audit.record(digest.team, user_id, "digest.pause", {"digest": digest.id})
+
+    def resume(self, digest: Digest, user_id: str) -> None:
         """Resume `digest` from its next scheduled time. The latest run that fell while it was
-        paused is recorded as skipped: the bot was not down then, so a restart's catch-up
-        must not post it late (nor count the pause as downtime)."""
+        paused is recorded as skipped: the bot was not down then, so it must not be posted
+        late (nor the pause counted as downtime). Everything is written before the digest
+        is active again, so a sweep in another process never sees it half resumed."""
+        if digest.paused:
+            now = self.clock.now()
+            schedule = schedule_of(digest)
+            since = max(digest.created_at, digest.last_run_at or digest.created_at)
+            missed = latest_run_at_or_before(schedule, now)
+            if missed is not None and missed > since:
+                self.skip(digest.id, missed, "the digest was paused")
+            self.store.digests.set_next_run(digest.id, next_run(schedule, now))
         self.store.digests.set_paused(digest.team, digest.id, False)
-        if not digest.paused:
-            return
-        since = max(digest.created_at, digest.last_run_at or digest.created_at)
-        missed = latest_run_at_or_before(schedule_of(digest), self.clock.now())
-        if (
-            missed is not None
-            and missed > since
-            and self.store.digests.claim_run(digest.id, missed)
-        ):
-            self.store.digests.finish_run(
-                digest.id, missed, "skipped", detail="the digest was paused"
-            )
+        self.store.audit.record(digest.team, user_id, "digest.resume", {"digest": digest.id})
+
+    def remove(self, digest: Digest, user_id: str) -> None:
+        """Delete the digest and its runs."""
+        self.store.digests.remove(digest.team, digest.id)
+        self.store.audit.record(digest.team, user_id, "digest.remove", {"digest": digest.id})
+
+    # ---- runs ------------------------------------------------------------------------------
+
+    def skip(self, digest_id: int, scheduled_for: datetime, detail: str) -> bool:
+        """Record the run as skipped, unless it was claimed already; True if it was recorded."""
+        if not self.store.digests.claim_run(digest_id, scheduled_for):
+            return False
+        self.store.digests.finish_run(digest_id, scheduled_for, "skipped", detail=detail)
+        return True
 
     async def preview(self, digest: Digest) -> Message:
         return await compose(Directory(self.pool, digest.team), digest, self.clock.now())
@@ -225,22 +270,3 @@ class Digests:
                 )
             log.warning("digest %s paused after Slack said %s", digest.id, code)
         return RunResult("failed", code)
-
-    async def catch_up(self) -> dict[str, int]:
-        """After downtime: post each run missed by < 1 h once, late; record older misses."""
-        counts = {"late": 0, "skipped": 0}
-        now = self.clock.now()
-        for digest in self.store.digests.list_all_for_scheduler():
-            late, skipped = catch_up(
-                schedule_of(digest), digest.last_run_at, digest.created_at, now
-            )
-            for when in skipped:
-                if self.store.digests.claim_run(digest.id, when):
-                    self.store.digests.finish_run(
-                        digest.id, when, "skipped", detail="missed while the bot was down"
-                    )
-                    counts["skipped"] += 1
-            if late is not None:
-                result = await self.run(digest.id, late, late=True)
-                counts["late"] += result.status == "posted"
-        return counts

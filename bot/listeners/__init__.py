@@ -1,1 +1,30 @@
-"""listeners"""
+"""Bolt glue: module-level listeners, one `register(app)` per kind.
+
+    commands.py   /pulse
+    actions.py    Share in channel, alert Snooze/Mute
+    views.py      the connect form
+    events.py     uninstall, App Home, redelivery de-duplication
+
+Everything a listener needs arrives in `Deps`, through Bolt's context.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.listeners import actions, commands, events, views
+from bot.listeners.deps import Deps, provide
+from commands import dispatch
+
+
+async def on_error(error: Exception, body: dict[str, Any]) -> None:
+    dispatch.unexpected_message(f"Slack listener ({body.get('type', '?')})")
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.use(provide(deps))
+    for kind in (events, commands, actions, views):
+        kind.register(app)
+    app.error(on_error)

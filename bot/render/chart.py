@@ -15,7 +15,7 @@ import struct
 import zlib
 from collections.abc import Mapping, Sequence
 
-from bot.domain.numbers import human
+from bot.domain.formatting import human
 
 RGB = tuple[int, int, int]
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from bot.domain.headlines import Headline
+from bot.domain.series import downsample
 from bot.errors import ServiceError
 from bot.messages import sentence
-from bot.render.blocks import Block, context, section
+from bot.render.blocks import Block, context, section, sparkline
+
+SPARK_WIDTH = 48
 
 
 def render_headline(headline: Headline) -> list[Block]:
@@ -17,8 +20,9 @@ def render_headline(headline: Headline) -> list[Block]:
             for label, value, moved in headline.figures[:10]
         ]
     blocks = [top]
-    if headline.sparkline:
-        blocks.append(context(f"{headline.spark_label}  `{headline.sparkline}`".strip()))
+    if len(headline.series) > 1:
+        spark = sparkline(downsample(headline.series, SPARK_WIDTH))
+        blocks.append(context(f"{headline.series_label}  `{spark}`".strip()))
     if headline.notable:
         blocks.append(section("\n".join(f"• {n}" for n in headline.notable)))
     return blocks

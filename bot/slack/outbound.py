@@ -15,8 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -25,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.features.poster import Posted
 from bot.store import Store
 from bot.store.slack_stores import SqliteInstallationStore
 from bot.team import Team
@@ -33,32 +33,6 @@ log = logging.getLogger(__name__)
 
 MAX_RATE_LIMIT_RETRIES = 3
 ROTATE_MINUTES_BEFORE = 10
-
-
-@dataclass(frozen=True, slots=True)
-class Posted:
-    """The outcome of one post/update: `ts` when it worked, Slack's error code when not."""
-
-    ok: bool
-    ts: str | None = None
-    channel: str | None = None
-    error: str | None = None
-
-
-class Poster(Protocol):
-    """Where background messages go: Slack (`Outbound`) or the console's screen."""
-
-    async def post(
-        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
-    ) -> Posted: ...
-
-    async def update(
-        self, team: Team, channel: str, ts: str, payload: dict[str, Any]
-    ) -> Posted: ...
-
-    async def dm(self, team: Team, user_id: str, text: str) -> Posted: ...
-
-    async def close(self) -> None: ...
 
 
 class BotTokens:

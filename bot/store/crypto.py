@@ -116,11 +116,6 @@ class Secrets:
             ) from None
         self._fernet = MultiFernet(fernets)
 
-    @classmethod
-    def from_env_value(cls, value: str) -> Secrets:
-        """`Secrets` from the text of `PULSEBOT_SECRET_KEY`."""
-        return cls(parse_keys(value))
-
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 

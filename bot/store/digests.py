@@ -2,7 +2,8 @@
 
 A `Digest` is a saved schedule: wall-clock time in an IANA zone (``daily``/``weekdays`` at
 hour:minute, ``weekly`` on a weekday — 0 is Monday — at hour:minute, ``hourly`` at
-:minute). The table is the truth; the scheduler only asks it what exists.
+:minute). The table is the truth: each row carries `next_run_at`, the instant it is next
+due, and the scheduler asks `due` which rows have reached theirs.
 
 A run is keyed by (digest ID, scheduled time in UTC). `claim_run` inserts that key and
 answers True for exactly one caller, whichever process or restart asks, so a run is
@@ -48,6 +49,7 @@ class Digest:
     paused: bool
     paused_reason: str | None
     last_run_at: datetime | None  # scheduled time of the latest finished run
+    next_run_at: datetime | None  # when it is next due; None: not worked out yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +66,7 @@ class DigestRun:
 
 _COLUMNS = (
     'id, team_key, channel_id, schedule_kind, weekday, hour, minute, tz, services, "range", '
-    "created_by, created_at, paused, paused_reason, last_run_at"
+    "created_by, created_at, paused, paused_reason, last_run_at, next_run_at"
 )
 
 
@@ -86,6 +88,7 @@ def _digest(r: dict[str, Any]) -> Digest:
         paused=bool(r["paused"]),
         paused_reason=opt_text(r["paused_reason"]),
         last_run_at=opt_iso(r["last_run_at"]),
+        next_run_at=opt_iso(r["next_run_at"]),
     )
 
 
@@ -120,6 +123,7 @@ class DigestsRepository:
         minute: int,
         tz: str,
         created_by: str,
+        next_run_at: datetime | None,
         hour: int | None = None,
         weekday: int | None = None,
         services: Sequence[str] = (),
@@ -128,8 +132,8 @@ class DigestsRepository:
         _check_schedule(schedule_kind, weekday, hour, minute)
         cursor = self._db.execute(
             """INSERT INTO digests (team_key, channel_id, schedule_kind, weekday, hour, minute,
-                   tz, services, "range", created_by, created_at, paused)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)""",
+                   tz, services, "range", created_by, created_at, paused, next_run_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
             [
                 team.key,
                 channel_id,
@@ -142,6 +146,7 @@ class DigestsRepository:
                 range,
                 created_by,
                 iso(self._clock.now()),
+                None if next_run_at is None else iso(next_run_at),
             ],
         )
         digest = self.get(team, integer(cursor.lastrowid))
@@ -185,6 +190,25 @@ class DigestsRepository:
         where = "" if include_paused else "WHERE paused = 0"
         rows = self._db.query(f"SELECT {_COLUMNS} FROM digests {where} ORDER BY id")
         return [_digest(r) for r in rows]
+
+    def due(self, now: datetime, limit: int) -> builtins.list[Digest]:
+        """Up to `limit` active digests of every workspace whose `next_run_at` is at or before
+        `now`, or not worked out yet; the most overdue first (only the scheduler may call this)."""
+        rows = self._db.query(
+            f"""SELECT {_COLUMNS} FROM digests
+                WHERE paused = 0 AND (next_run_at IS NULL OR next_run_at <= ?)
+                ORDER BY next_run_at NULLS FIRST, id
+                LIMIT ?""",
+            [iso(now), limit],
+        )
+        return [_digest(r) for r in rows]
+
+    def set_next_run(self, digest_id: int, when: datetime) -> bool:
+        """Record when the digest is next due; False if it no longer exists."""
+        cursor = self._db.execute(
+            "UPDATE digests SET next_run_at = ? WHERE id = ?", [iso(when), digest_id]
+        )
+        return cursor.rowcount > 0
 
     def get_for_scheduler(self, digest_id: int) -> Digest | None:
         """One digest by ID, whatever its workspace (for scheduler jobs holding only an ID)."""

@@ -283,3 +283,15 @@ def m003_leases(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migration
+def m004_digest_next_run(db: sqlite_utils.Database) -> None:
+    """When each digest is next due (ISO UTC), so the scheduler's sweep asks the table what
+    is due instead of keeping a job per digest. NULL until first computed: the sweep then
+    works it out from the digest's last run or creation."""
+    _run(
+        db,
+        "ALTER TABLE digests ADD COLUMN next_run_at TEXT",
+        "CREATE INDEX digests_due ON digests (paused, next_run_at)",
+    )

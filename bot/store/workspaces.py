@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.clock import Clock
-from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
+from bot.store._rows import iso, opt_iso, opt_text, parse_iso
 from bot.store.audit import AuditRepository
 from bot.store.db import transaction
 from bot.team import Team
@@ -84,22 +84,6 @@ class WorkspacesRepository:
             installed_at=parse_iso(r["installed_at"]),
             uninstalled_at=opt_iso(r["uninstalled_at"]),
         )
-
-    def list_active(self) -> list[Workspace]:
-        """Every workspace currently installed, across all teams (for operators)."""
-        rows = self._db.query(
-            """SELECT team_key, team_name, installed_at, uninstalled_at FROM workspaces
-               WHERE uninstalled_at IS NULL ORDER BY team_key"""
-        )
-        return [
-            Workspace(
-                team=Team.from_key(text(r["team_key"])),
-                team_name=opt_text(r["team_name"]),
-                installed_at=parse_iso(r["installed_at"]),
-                uninstalled_at=None,
-            )
-            for r in rows
-        ]
 
     def delete_everything(self, team: Team, reason: str = "app_uninstalled") -> dict[str, int]:
         """Forget the workspace; returns how many rows each table lost.

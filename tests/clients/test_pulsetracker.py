@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,36 +29,24 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests import samples
 from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/pulsetracker"
 TOKEN = "pt-secret-token-9876543210"
-SAMPLES = Path(__file__).parent.parent / "samples" / "pulsetracker"
 QUOTA_SENTENCE = (
     "You have exceeded your monthly quota. "
     "Please upgrade your plan or wait until your quota resets."
 )
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / name).read_text())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+sample = samples.of("pulsetracker")
 
 
 @pytest.fixture
 def router() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as mock:
         yield mock
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import asyncio
 import base64
 import copy
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +35,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests import samples
 from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/raygun"
@@ -49,13 +49,11 @@ CRED = {
 }
 BASIC = "Basic " + base64.b64encode(b"consumer-client-1d:cl1ent-s3cret-do-not-show").decode()
 SECRETS = (CRED["api_key"], CRED["client_secret"], BASIC.split()[1])
-SAMPLES = Path(__file__).parent.parent / "samples" / "raygun"
 FROM = datetime(2026, 11, 16, tzinfo=UTC)
 TO = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
+sample = samples.of("raygun")
 
 
 def keyed(*keys: str) -> list[httpx.Response]:
@@ -80,17 +78,6 @@ class DictBackend:
             return False, used
         self.table[slot] = used + 1
         return True, used + 1
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()  # 2026-11-23 12:00 UTC
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
 
 
 @pytest.fixture

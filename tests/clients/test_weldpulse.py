@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,29 +37,17 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from tests import samples
 from tests.fakes.clock import FakeClock
 
 BASE = "http://sim.test/weldpulse"
 KEY = "ak_live_t3st5ecretK3y9f2"
-SAMPLES = Path(__file__).parent.parent / "samples" / "weldpulse"
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 1, 31, 23, 59, 59, tzinfo=UTC)
 RANGE = {"start": "2024-01-01T00:00:00Z", "end": "2024-01-31T23:59:59Z"}
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
-        yield client
+sample = samples.of("weldpulse")
 
 
 @pytest.fixture
@@ -328,11 +315,13 @@ async def test_a_key_echoed_by_the_service_is_masked(
 ) -> None:
     body = {"error": f"Invalid API key {KEY}", "code": "UNAUTHORIZED"}
     mock.get("/v1/stats").respond(401, json=body)
+    noted: list[str | None] = []
+    client.transport.observer = noted.append
     with pytest.raises(AuthFailed) as info:
         await client.stats(START, END)
     assert KEY not in str(info.value)
     assert "ak_live_…" in info.value.detail
-    assert KEY not in (client.transport.health.last_error or "")
+    assert noted and all(n is not None and KEY not in n for n in noted)
 
 
 def test_reprs_hold_no_secret(client: WeldPulseClient) -> None:

@@ -8,9 +8,11 @@ the `Message`; `text(message)` renders it as the console would. Service calls go
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -18,18 +20,33 @@ from cryptography.fernet import Fernet
 
 from bot.clients.pool import ClientPool, Directory
 from bot.clients.registry import KEYS
+from bot.features.alerts import Alerts
+from bot.features.digests import Digests
+from bot.features.poster import Poster
 from bot.render.blocks import Message
 from bot.render.text import render
 from bot.store import Secrets, Store
 from bot.store.db import open_database
 from bot.team import Team
 from commands import build_router, dispatch
-from commands.context import Context
+from commands.context import Access, Context
 from commands.router import Router
 from tests.fakes.clock import FakeClock
+from tests.fakes.poster import RecordingPoster
 
 MOCK_BASE_URLS = {s: f"http://{s}.test/{s}" for s in KEYS}
 NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday
+
+
+@dataclass
+class RecordingSurface:
+    """Slack as a command sees it: the forms it opened are kept."""
+
+    modals: list[dict[str, Any]]
+
+    async def open_modal(self, view: dict[str, Any]) -> bool:
+        self.modals.append(view)
+        return True
 
 
 @dataclass
@@ -38,35 +55,34 @@ class CommandHarness:
     pool: ClientPool
     clock: FakeClock
     router: Router
+    digests: Digests
+    alerts: Alerts
     team: Team = field(default_factory=lambda: Team("T0TEST01"))
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Berlin"))
     user_id: str = "U0ADMIN"
     admin: bool = True
-    modals: list[dict[str, object]] = field(default_factory=list)
+    modals: list[dict[str, Any]] = field(default_factory=list)
+    operators: frozenset[str] = frozenset({"U0OPERATOR"})
 
     def connect(self, service: str, credential: dict[str, str], team: Team | None = None) -> None:
         self.store.credentials.save(team or self.team, service, credential, self.user_id)
 
     def context(self, team: Team | None = None, user_id: str | None = None) -> Context:
-        admin = self.admin
-
-        async def is_admin() -> bool:
-            return admin
-
-        async def open_modal(view: dict[str, object]) -> None:
-            self.modals.append(view)
-
+        """The caller's context; a Slack admin when `admin` is set."""
         team = team or self.team
         return Context(
             team=team,
             user_id=user_id or self.user_id,
             channel_id="C0TEST",
+            tz=self.tz,
             clock=self.clock,
             store=self.store,
-            tz=self.tz,
-            is_admin=is_admin,
-            services=Directory(self.pool, team),
-            open_modal=open_modal,
+            directory=Directory(self.pool, team),
+            access=Access(workspace_admin=self.admin, operators=self.operators),
+            slack=RecordingSurface(self.modals),
+            digests=self.digests,
+            alerts=self.alerts,
+            commands=self.router,
         )
 
     async def run(self, line: str, team: Team | None = None) -> Message:
@@ -78,9 +94,22 @@ def text(message: Message) -> str:
 
 
 def make_harness(
-    tmp_path: Path, http: httpx.AsyncClient, base_urls: dict[str, str]
+    tmp_path: Path,
+    http: httpx.AsyncClient,
+    base_urls: dict[str, str],
+    poster: Callable[[FakeClock], Poster] | None = None,
 ) -> CommandHarness:
+    """Real storage and clients; features posting through what `poster` makes of the
+    harness's clock (by default a poster that only records: most commands post nothing)."""
     clock = FakeClock(NOW)
     store = Store(open_database(tmp_path / "cmd.db"), Secrets([Fernet.generate_key()]), clock)
     pool = ClientPool(http, base_urls, clock, store.credentials, store.budgets)
-    return CommandHarness(store, pool, clock, build_router(frozenset({"U0OPERATOR"})))
+    posts = poster(clock) if poster else RecordingPoster()
+    return CommandHarness(
+        store,
+        pool,
+        clock,
+        build_router(),
+        Digests(store, pool, posts, clock),
+        Alerts(store, pool, posts, clock, interval=60),
+    )

@@ -8,9 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.features.alert_metrics import CATALOGUE
-from bot.features.alerts import Alerts
 from bot.render.blocks import Message
-from bot.slack.outbound import Outbound
 from bot.store.alerts import Alert
 from bot.team import Team
 from commands import dispatch
@@ -25,14 +23,6 @@ KEYS = {
 }
 
 
-def alerts_of(cmd: CommandHarness) -> Alerts:
-    async def no_token(team: Team) -> str | None:
-        return None  # commands never post: only the evaluator does
-
-    poster = Outbound(no_token, cmd.clock, api_url="http://127.0.0.1:9/api/")
-    return Alerts(cmd.store, cmd.pool, poster, cmd.clock, interval=60)
-
-
 async def run(cmd: CommandHarness, line: str, user: str = CREATOR, *, admin: bool = False) -> str:
     """What the person who typed `line` reads (mrkdwn as sent: `<#C123>` is a channel link)."""
     message = await answer(cmd, line, user, admin=admin)
@@ -42,9 +32,7 @@ async def run(cmd: CommandHarness, line: str, user: str = CREATOR, *, admin: boo
 
 async def answer(cmd: CommandHarness, line: str, user: str, *, admin: bool) -> Message:
     cmd.admin = admin
-    ctx = cmd.context(user_id=user)
-    ctx.alerts = alerts_of(cmd)
-    return await dispatch.answer(cmd.router, line, ctx)
+    return await dispatch.answer(cmd.router, line, cmd.context(user_id=user))
 
 
 async def listing(cmd: CommandHarness) -> list[str]:
@@ -214,9 +202,9 @@ async def test_one_raygun_alert_fits_and_the_second_is_refused_by_the_budget(
     first = await run(cmd, "alert add raygun.sessions < 10 --over 1d")
     assert first.endswith("Checked every 2h: about 24 raygun calls a day of 50.")
     second = await run(cmd, "alert add raygun.sessions > 5000 --over 1d", OTHER)
-    assert "This alert would cost 24 Raygun calls a day" in second
-    assert "alerts may use at most 30 of Raygun's 50 daily calls (leaving 20 for people)" in second
-    assert "this application's alerts already use 24" in second
+    assert "This alert would cost 24 Raygun Pulse calls a day" in second
+    assert "at most 30 of Raygun Pulse's 50 daily calls (leaving 20 for people)" in second
+    assert "this account's alerts already use 24" in second
     assert [a.metric for a in stored(cmd)] == ["raygun.sessions"]
     # other services' alerts do not count against Raygun's share
     assert "Alert #2 added" in await run(cmd, "alert add weldpulse.realtime > 1")
@@ -263,9 +251,9 @@ async def test_list_shows_each_alerts_state(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m")
     await run(cmd, "alert add weldpulse.visitors < 10")
     cmd.store.alerts.update_alert_state(1, state="firing", last_value=120.0)
-    alerts_of(cmd).snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
+    cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
     cmd.store.alerts.update_alert_state(2, state="pending", last_value=71.25)
-    alerts_of(cmd).mute(cmd.team, 3, CREATOR)
+    cmd.alerts.mute(cmd.team, 3, CREATOR)
     lines = await listing(cmd)
     assert lines[1:4] == [
         "*#1* weldpulse.realtime > 50 → <#C0OPS> · *firing* · last 120"
@@ -311,7 +299,7 @@ async def test_admin_removes_someone_elses_alert(cmd: CommandHarness) -> None:
 @pytest.mark.parametrize("line", ["alert remove 1", "alert snooze 1 2h", "alert snooze 1 0"])
 async def test_another_non_admin_may_not_change_it(cmd: CommandHarness, line: str) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
-    alerts_of(cmd).snooze(cmd.team, 1, CREATOR, timedelta(hours=1))
+    cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=1))
     before = stored(cmd)
     said = await run(cmd, line, OTHER)
     assert "Only Pulse Bot admins can" in said

@@ -24,7 +24,7 @@ async def test_connect_opens_a_modal_with_one_input_per_field(cmd: CommandHarnes
     assert "Opened the form to connect Raygun Pulse" in text(message)
     (view,) = cmd.modals
     assert view["callback_id"] == "pulse_connect"
-    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]  # type: ignore[attr-defined]
+    inputs = [b["block_id"] for b in view["blocks"] if b["type"] == "input"]
     assert inputs == ["api_key", "client_id", "client_secret"]
 
 

@@ -8,16 +8,17 @@ service clients reading the simulated services. The harness's clock stands at Mo
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
 from bot.features.digests import Digests
+from bot.features.recurrence import Schedule
 from bot.render.blocks import Message
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -26,11 +27,13 @@ from bot.store.digests import Digest
 from bot.team import Team
 from commands import dispatch
 from tests.commands.harness import CommandHarness, make_harness
+from tests.fakes.clock import FakeClock
 from tests.fakes.slack import Call, FakeSlackServer
 
 ANA = "U0ANA"  # adds the digests; not an admin
 BEN = "U0BEN"  # another member; not an admin
 ADMIN = "U0ADMIN"
+UTC_ZONE = ZoneInfo("UTC")
 ADD_USAGE = "Usage: `/pulse digest add CHANNEL SCHEDULE [TZ] [--services a,b] [--range R]`"
 
 
@@ -39,18 +42,11 @@ class Env:
     cmd: CommandHarness
     slack: FakeSlackServer
     digests: Digests
-    changed: list[int]
 
     async def run(self, line: str, user: str = ANA) -> Message:
         """`/pulse LINE` from `user`; only ADMIN is a Pulse Bot admin."""
-
-        async def is_admin() -> bool:
-            return user == ADMIN
-
-        ctx = dataclasses.replace(
-            self.cmd.context(user_id=user), digests=self.digests, is_admin=is_admin
-        )
-        return await dispatch.answer(self.cmd.router, line, ctx)
+        self.cmd.admin = user == ADMIN
+        return await dispatch.answer(self.cmd.router, line, self.cmd.context(user_id=user))
 
     def digest(self, number: int) -> Digest | None:
         return self.cmd.store.digests.get(self.cmd.team, number)
@@ -84,20 +80,21 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
         FakeSlackServer() as slack,
         httpx.AsyncClient(timeout=5) as http,
     ):
-        cmd = make_harness(tmp_path, http, sim.base_urls)
-        assert cmd.team == TEAM
-
         async def token(team: Team) -> str | None:
             return "xoxb-commands"
 
-        outbound = Outbound(token, cmd.clock, api_url=slack.api_url)
-        digests = Digests(cmd.store, cmd.pool, outbound, cmd.clock)
-        changed: list[int] = []
-        digests.listeners.append(changed.append)
+        outbounds: list[Outbound] = []
+
+        def outbound(clock: FakeClock) -> Outbound:
+            outbounds.append(Outbound(token, clock, api_url=slack.api_url))
+            return outbounds[0]
+
+        cmd = make_harness(tmp_path, http, sim.base_urls, poster=outbound)
         try:
-            yield Env(cmd, slack, digests, changed)
+            assert cmd.team == TEAM
+            yield Env(cmd, slack, cmd.digests)
         finally:
-            await outbound.close()
+            await outbounds[0].close()
             cmd.store.close()
 
 
@@ -140,8 +137,8 @@ async def test_add_posts_to_the_channel_named(
         (),
         None,
     )
+    assert digest.next_run_at == datetime(2026, 11, 24, 8, tzinfo=UTC)  # what the sweep reads
     assert env.audit() == [(ANA, "digest.add", {"digest": 1, "channel": channel})]
-    assert env.changed == [1]
     assert env.slack.state.calls == []  # the channel hears nothing of it
 
 
@@ -236,7 +233,6 @@ async def test_add_says_what_is_wrong_and_shows_the_usage(
     assert message.text.endswith(ADD_USAGE)
     assert env.cmd.store.digests.list(TEAM) == []
     assert env.audit() == []
-    assert env.changed == []
 
 
 # ---- list --------------------------------------------------------------------------------
@@ -298,7 +294,6 @@ async def test_pause_resume_and_remove_by_the_creator_or_an_admin(env: Env, who:
         (who, "digest.remove"),
     ]
     assert [a[2] for a in env.audit()[1:]] == [{"digest": 1}] * 3
-    assert env.changed == [1, 1, 1, 1]
     assert env.slack.state.calls == []
 
 
@@ -310,6 +305,9 @@ async def test_resume_starts_again_from_the_next_scheduled_time(env: Env) -> Non
     resumed = await env.run("digest resume 1")
 
     assert resumed.text.endswith("\nnext: Wed 25 Nov 15:00 CET")
+    digest = env.digest(1)
+    assert digest is not None
+    assert digest.next_run_at == datetime(2026, 11, 25, 14, tzinfo=UTC)
     missed = env.cmd.store.digests.get_run(1, datetime(2026, 11, 24, 14, tzinfo=UTC))
     assert missed is not None
     assert (missed.status, missed.detail) == ("skipped", "the digest was paused")
@@ -337,7 +335,6 @@ async def test_another_member_may_not_change_someone_elses_digest(
     assert message.text.startswith(f"Only Pulse Bot admins can {action}")
     assert env.digest(1) == before
     assert [a[1] for a in env.audit()] == ["digest.add"]
-    assert env.changed == [1]
 
 
 async def test_resuming_clears_the_reason_slack_gave(env: Env) -> None:
@@ -377,14 +374,8 @@ async def test_changes_need_one_known_digest(env: Env, line: str, fragment: str)
 
 
 async def test_another_workspaces_digest_is_not_there(env: Env) -> None:
-    env.cmd.store.digests.add(
-        Team("T0OTHER"),
-        channel_id="C9",
-        schedule_kind="daily",
-        hour=9,
-        minute=0,
-        tz="UTC",
-        created_by=ANA,
+    env.digests.add(
+        Team("T0OTHER"), ANA, channel_id="C9", schedule=Schedule("daily", 0, 9, None, UTC_ZONE)
     )
     refused = await env.run("digest remove 1", user=ADMIN)
     assert "There is no digest #1 in this workspace." in refused.text

@@ -51,3 +51,10 @@ def test_a_handler_without_a_usage_docstring_is_refused() -> None:
 
     with pytest.raises(ValueError, match="docstring"):
         router.command("nameless")(nameless)
+
+
+async def test_a_usage_error_gets_the_matched_commands_usage_line(cmd: CommandHarness) -> None:
+    """Handlers raise without a usage line; the dispatcher adds the command's own, once."""
+    shown = text(await cmd.run("pages --limit many"))
+    assert "`--limit` must be a whole number, not `many`." in shown
+    assert shown.count("Usage: `/pulse pages [RANGE] [--limit N]`") == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,17 +9,16 @@ import pytest
 import respx
 
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
+from tests import samples
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://pulsepro.test/pulsepro"
 INSPECTIONS = f"{BASE}/api/v1/inspections"
 ACTIONS = f"{BASE}/api/v1/actions"
 CRED = {"api_key": "pp_key_do_not_show_0001"}
-SAMPLES = Path(__file__).parent.parent / "samples" / "pulsepro"
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
+sample = samples.of("pulsepro")
 
 
 def squeezed(shown: str) -> set[str]:

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 import pytest
 import respx
 
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
+from tests import samples
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://pulsetracker.test/pulsetracker"
 APPS = f"{BASE}/api/apps"
 CRED = {"token": "pt_token_do_not_show_0001"}
-SAMPLES = Path(__file__).parent.parent / "samples" / "pulsetracker"
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
+sample = samples.of("pulsetracker")
 
 
 def rows(shown: str) -> dict[str, str]:

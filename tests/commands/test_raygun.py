@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +10,7 @@ import respx
 
 from bot.clients import raygun
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
+from tests import samples
 from tests.commands.harness import NOW, CommandHarness, text
 
 BASE = "http://raygun.test/raygun"
@@ -23,12 +22,10 @@ CRED = {
     "client_id": "consumer-client-1d",
     "client_secret": "cl1ent-s3cret-do-not-show",
 }
-SAMPLES = Path(__file__).parent.parent / "samples" / "raygun"
 USAGE = "Usage: `/pulse sessions USER [RANGE] [--country US,NZ] [--limit N]`"
 
 
-def sample(name: str) -> Any:
-    return json.loads((SAMPLES / f"{name}.json").read_text())
+sample = samples.of("raygun")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,18 +10,18 @@ import pytest
 import respx
 
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
+from tests import samples
 from tests.commands.harness import CommandHarness, text
 
 BASE = "http://whatpulse.test/whatpulse"
 PULSES = f"{BASE}/api/v1/users/alice/pulses"
 CRED = {"token": "wp_token_do_not_show_0001", "user": "alice"}
-SAMPLES = Path(__file__).parent.parent / "samples" / "whatpulse"
 USAGE = "Usage: `/pulse pulses USER [RANGE] [--computer ID]`"
 
 
 def sample(name: str) -> Any:
     """A recorded answer whose links point at the mocked host."""
-    raw = (SAMPLES / f"{name}.json").read_text()
+    raw = json.dumps(samples.sample("whatpulse", name))
     return json.loads(raw.replace("https://whatpulse.org", BASE))
 
 

@@ -28,12 +28,6 @@ async def sim() -> AsyncIterator[SimServer]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5) as client:
-        yield client
-
-
 def clock() -> FakeClock:
     return FakeClock(NOW)
 

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.features.alerts import MUTE, SNOOZE_1H, SNOOZE_24H
+from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H
 from bot.store.alerts import Alert
 from bot.team import Team
 from tests.e2e.harness import PulseHarness

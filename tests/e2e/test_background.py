@@ -1,8 +1,10 @@
 """What the running app does while nobody types, over real HTTP: digests and alerts.
 
-The app runs with its real scheduler; a digest created by slash command for the next
-minute is posted once with the simulator's numbers, and an alert on weldpulse.realtime
-fires when the simulator's traffic is raised and resolves when it is lowered.
+The app runs with its real scheduler on an injected `FakeClock`. A digest created by slash
+command for the next minute is posted once with the simulator's numbers when the clock is
+moved to that minute and the scheduler sweeps; an alert on weldpulse.realtime fires when
+the simulator's traffic is raised and resolves when it is lowered. Nothing sleeps to show
+that something did not happen: a later sweep or evaluation round that has returned does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import httpx
 import pytest
 
 from bot.clients import weldpulse
-from bot.domain.numbers import human
+from bot.domain.formatting import human
 from bot.domain.periods import parse_range
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -58,10 +60,15 @@ async def stored_message_ts(h: PulseHarness) -> str:
 
 
 @pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 23, 8, 59, 30, tzinfo=UTC))
+
+
+@pytest.fixture
 async def running(
-    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+    tmp_path: Path, slack: FakeSlackServer, sim: SimServer, clock: FakeClock
 ) -> AsyncIterator[PulseHarness]:
-    h, runner = await _start(tmp_path, slack, sim)
+    h, runner = await _start(tmp_path, slack, sim, clock)
     try:
         yield h
     finally:
@@ -72,11 +79,12 @@ async def running(
 
 
 async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
-    running: PulseHarness, sim: SimServer
+    running: PulseHarness, sim: SimServer, clock: FakeClock
 ) -> None:
     h = running
-    now = datetime.now(UTC)
-    at = (now + timedelta(minutes=2 if now.second > 50 else 1)).replace(second=0, microsecond=0)
+    scheduler = h.runtime.scheduler
+    assert scheduler is not None
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the minute after the fake clock's
     _, rid = await h.command(
         f"digest add here daily {at:%H:%M} UTC --services weldpulse", channel_id="C0DIGEST"
     )
@@ -84,10 +92,16 @@ async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
     assert confirmation["response_type"] == "ephemeral"
     assert "Digest #1 added" in confirmation["text"]
     state = h.slack.state
-    await state.wait_for(lambda: len(state.posts("C0DIGEST")) >= 1, timeout=100)
-    await asyncio.sleep(1.5)  # a second post would have arrived by now
+    assert (await scheduler.sweep())["posted"] == 0  # 08:59:30: not yet
+    assert state.posts("C0DIGEST") == []
+
+    clock.set(at + timedelta(seconds=2))
+    await scheduler.sweep()  # should the `sweep` job be sweeping too, this waits for it
     posts = state.posts("C0DIGEST")
     assert len(posts) == 1
+    clock.advance(5)
+    assert await scheduler.sweep() == {"active": 1, "due": 0, "posted": 0, "late": 0, "skipped": 0}
+    assert state.posts("C0DIGEST") == posts
     # the numbers are the simulator's for yesterday (UTC)
     period = parse_range("yesterday", at, ZoneInfo("UTC"))
     async with httpx.AsyncClient() as http:
@@ -109,7 +123,8 @@ async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
         _, rid = await h.command("alert add weldpulse.realtime > 40 --in <#C0ALERTS|alerts>")
         assert "Alert #1 added" in (await h.response(rid))["text"]
         state = h.slack.state
-        await asyncio.sleep(2.5)  # two evaluation rounds at low traffic: nothing posted
+        for _ in range(2):  # two evaluation rounds at low traffic: nothing posted
+            assert await h.runtime.alerts.evaluate_all() == {"evaluated": 1, "posted": 0}
         assert state.posts("C0ALERTS") == []
 
         sim.control.set_traffic(1000)

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 
 from bot.sim import SimServer
 from tests.fakes.clock import FakeClock
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()  # Monday 2026-11-23 12:00 UTC
 
 
 @pytest.fixture
@@ -22,7 +16,3 @@ async def sim(clock: FakeClock) -> AsyncIterator[SimServer]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        yield client

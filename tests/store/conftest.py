@@ -14,11 +14,6 @@ from tests.fakes.clock import FakeClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def key() -> bytes:
     return Fernet.generate_key()
 

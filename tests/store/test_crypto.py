@@ -47,7 +47,7 @@ def test_decrypting_with_the_wrong_key_is_a_config_error_without_plaintext() -> 
 def test_parse_keys_newest_first() -> None:
     value = f" {KEY_NEW.decode()} , {KEY_OLD.decode()}"
     assert parse_keys(value) == [KEY_NEW, KEY_OLD]
-    assert Secrets.from_env_value(value).decrypt(Secrets([KEY_OLD]).encrypt("x")) == "x"
+    assert Secrets(parse_keys(value)).decrypt(Secrets([KEY_OLD]).encrypt("x")) == "x"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Digests: CRUD scoped by workspace, and runs claimed at most once."""
+"""Digests: CRUD scoped by workspace, what is due when, and runs claimed at most once."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ def _daily(store: Store, team: Team) -> int:
         tz="Europe/Berlin",
         created_by="U1",
         services=["weldpulse", "raygun"],
+        next_run_at=SLOT,
     )
     return digest.id
 
@@ -40,6 +41,7 @@ def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
         created_by="U1",
         services=["weldpulse"],
         range="last-week",
+        next_run_at=SLOT,
     )
     assert digest.team == team_a
     assert (digest.schedule_kind, digest.weekday, digest.hour, digest.minute) == ("weekly", 0, 9, 0)
@@ -47,15 +49,23 @@ def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
     assert digest.range == "last-week"
     assert digest.created_at == clock.now()
     assert not digest.paused and digest.last_run_at is None
+    assert digest.next_run_at == SLOT
     assert store.digests.get(team_a, digest.id) == digest
     assert store.digests.list(team_a) == [digest]
 
 
 def test_hourly_has_no_hour(store: Store, team_a: Team) -> None:
     digest = store.digests.add(
-        team_a, channel_id="C1", schedule_kind="hourly", minute=15, tz="UTC", created_by="U1"
+        team_a,
+        channel_id="C1",
+        schedule_kind="hourly",
+        minute=15,
+        tz="UTC",
+        created_by="U1",
+        next_run_at=None,
     )
     assert (digest.hour, digest.weekday, digest.services, digest.range) == (None, None, (), None)
+    assert digest.next_run_at is None
 
 
 @pytest.mark.parametrize(
@@ -84,6 +94,7 @@ def test_invalid_schedules_are_refused(
             minute=minute,
             tz="UTC",
             created_by="U1",
+            next_run_at=None,
         )
 
 
@@ -118,6 +129,38 @@ def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team
     assert [(d.id, d.team) for d in listed] == [(a, team_a), (b, team_b)]
     found = store.digests.get_for_scheduler(b)
     assert found is not None and found.team == team_b
+
+
+def test_due_is_active_digests_whose_next_run_has_come_the_most_overdue_first(
+    store: Store, team_a: Team, team_b: Team
+) -> None:
+    later, paused, future = (_daily(store, team_a) for _ in range(3))
+    unknown, earlier = (_daily(store, team_b) for _ in range(2))
+    store.digests.set_next_run(later, SLOT)
+    store.digests.set_next_run(earlier, SLOT - timedelta(hours=1))
+    store.digests.set_next_run(future, SLOT + timedelta(seconds=1))
+    store.db.execute("UPDATE digests SET next_run_at = NULL WHERE id = ?", [unknown])
+    store.digests.set_paused(team_a, paused, True)
+
+    due = store.digests.due(SLOT, limit=10)
+
+    # never worked out (e.g. stored before next_run_at existed) comes first, then by time
+    assert [d.id for d in due] == [unknown, earlier, later]
+    assert [d.team for d in due] == [team_b, team_b, team_a]
+    assert due[0].next_run_at is None and due[2].next_run_at == SLOT
+    assert [d.id for d in store.digests.due(SLOT, limit=2)] == [unknown, earlier]
+    assert store.digests.due(SLOT - timedelta(days=1), limit=10)[0].id == unknown
+
+
+def test_set_next_run(store: Store, team_a: Team) -> None:
+    digest_id = _daily(store, team_a)
+    # written in another zone, it is the same instant
+    assert store.digests.set_next_run(digest_id, SLOT.astimezone(timezone(timedelta(hours=9))))
+    digest = store.digests.get(team_a, digest_id)
+    assert digest is not None and digest.next_run_at == SLOT
+    assert [d.id for d in store.digests.due(SLOT, limit=1)] == [digest_id]
+    assert store.digests.due(SLOT - timedelta(seconds=1), limit=1) == []
+    assert not store.digests.set_next_run(999, SLOT)
 
 
 def test_a_run_is_claimed_once(store: Store, team_a: Team, clock: FakeClock) -> None:

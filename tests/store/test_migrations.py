@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,32 @@ def test_failed_migration_is_retried_next_time(db_path: Path) -> None:
         assert "done" in db.table_names()
     finally:
         db.close()
+
+
+def test_digests_stored_before_next_run_at_existed_are_due(db_path: Path) -> None:
+    """m004 leaves their next run unknown (NULL), and the scheduler's sweep works it out."""
+    before = MigrationRegistry()
+    for name, fn in registry:
+        if name == "m004_digest_next_run":
+            break
+        before.migration(fn)
+    db = connect(db_path)
+    try:
+        apply_migrations(db, before)
+        db.execute(
+            """INSERT INTO digests (team_key, channel_id, schedule_kind, hour, minute, tz,
+                   created_by, created_at) VALUES ('-:T0OLD', 'C1', 'daily', 9, 0, 'UTC', 'U1',
+                   '2026-01-01T00:00:00+00:00')"""
+        )
+        db.conn.commit()
+    finally:
+        db.close()
+    store = Store.open(db_path, Secrets([Fernet.generate_key()]), FakeClock())
+    try:
+        [digest] = store.digests.due(datetime(2026, 1, 1, tzinfo=UTC), limit=10)
+        assert digest.next_run_at is None
+    finally:
+        store.close()
 
 
 def test_duplicate_names_are_refused() -> None:

@@ -1,10 +1,9 @@
-"""Digest schedules: wall-clock times across daylight saving, parsing, catch-up after
-downtime. Explicit zones and fixed instants only; nothing sleeps."""
+"""Digest schedules: wall-clock times across daylight saving, parsing, what to do about
+missed runs. Explicit zones and fixed instants only; nothing sleeps."""
 
 from __future__ import annotations
 
 import itertools
-import pickle
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,21 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
-from bot.features.schedules import (
+from bot.features.recurrence import (
     KINDS,
     MAX_SKIPPED,
     CatchUp,
     Kind,
     Schedule,
-    ScheduleTrigger,
-    catch_up,
     default_range,
     describe,
     latest_run_at_or_before,
     next_run,
     parse_schedule,
     resolve,
-    runs_between,
 )
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -48,6 +44,19 @@ def daily(hour: int, minute: int, tz: ZoneInfo) -> Schedule:
 
 def hourly(minute: int, tz: ZoneInfo) -> Schedule:
     return Schedule("hourly", minute, None, None, tz)
+
+
+def runs_between(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+    """Every scheduled instant in (start, end], oldest first, by walking `next_run`."""
+    runs: list[datetime] = []
+    run = next_run(schedule, start)
+    while run <= end:
+        runs.append(run)
+        run = next_run(schedule, run)
+    return runs
+
+
+catch_up = CatchUp()
 
 
 # ---- daylight saving --------------------------------------------------------------------
@@ -293,7 +302,7 @@ def test_default_ranges(kind: str, expected: str) -> None:
     assert default_range(kind) == expected
 
 
-# ---- after downtime ---------------------------------------------------------------------
+# ---- missed runs ------------------------------------------------------------------------
 
 
 def test_missed_by_30_minutes_is_posted_once_late() -> None:
@@ -356,22 +365,6 @@ def test_long_downtime_is_bounded_and_keeps_the_latest_misses() -> None:
         None,
         [utc(2026, 11, 23, h, 5) for h in (10, 11, 12)],
     )
-
-
-# ---- APScheduler ------------------------------------------------------------------------
-
-
-def test_trigger_follows_next_run() -> None:
-    trigger = ScheduleTrigger(daily(2, 30, BERLIN))
-    now = datetime(2026, 3, 28, 13, 0, tzinfo=ZoneInfo("Pacific/Auckland"))
-    first = trigger.get_next_fire_time(None, now)
-    assert first == utc(2026, 3, 28, 1, 30)
-    assert trigger.get_next_fire_time(first, now) == utc(2026, 3, 29, 1)  # 03:00 after the gap
-    # without a previous fire time, a run exactly at `now` is still due
-    assert trigger.get_next_fire_time(None, first) == first
-    assert "every day at 02:30 Europe/Berlin" in str(trigger)
-    copy = pickle.loads(pickle.dumps(trigger))
-    assert copy.schedule == trigger.schedule
 
 
 # ---- properties -------------------------------------------------------------------------

@@ -10,10 +10,9 @@ aware datetimes and answers in UTC. Daylight saving is handled on the wall clock
 - ``hourly :MM`` runs whenever the local clock shows :MM, i.e. at :MM of every real hour:
   23 runs on a spring-forward day, 25 on a fall-back day.
 
-`catch_up` is the policy after downtime: the latest missed run is posted late if it was
-missed by less than the grace (an hour); older misses are recorded as skipped, at most
-`MAX_SKIPPED` of them. `ScheduleTrigger` lets APScheduler 3 use `next_run` as its clock;
-the digests table stays the truth.
+`CatchUp` is the policy for runs that were missed (the bot was down, or a run fell between
+two sweeps of the scheduler): the latest is posted if it was missed by less than the grace
+(an hour); older misses are recorded as skipped, at most `MAX_SKIPPED` of them.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
-
-from apscheduler.triggers.base import BaseTrigger
 
 from bot.errors import UsageError
 
@@ -271,31 +268,19 @@ def latest_run_at_or_before(schedule: Schedule, moment: datetime) -> datetime | 
     return None
 
 
-def runs_between(
-    schedule: Schedule, start: datetime, end: datetime, *, limit: int | None = None
-) -> list[datetime]:
-    """Every scheduled instant in (start, end], oldest first (the first `limit` of them)."""
-    runs: list[datetime] = []
-    end = _aware(end, "end")
-    run = next_run(schedule, start)
-    while run <= end and (limit is None or len(runs) < limit):
-        runs.append(run)
-        run = next_run(schedule, run)
-    return runs
-
-
-# ---- after downtime ---------------------------------------------------------------------
+# ---- missed runs ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class CatchUp:
-    """What to do about runs missed while the bot was down.
+    """What to do about the runs that fell due since a digest was last dealt with.
 
-    Missed runs are those in (last run or creation, now]. The newest is posted once, late,
-    if it was missed by less than `grace`; the others (and the newest too when it is older
-    than `grace`) are recorded as skipped — only the `max_skipped` most recent, so a long
-    downtime costs bounded work. Walks backwards from now, so the cost does not grow with
-    the length of the downtime either.
+    Missed runs are those in (last run or creation, now]: usually just the one a sweep has
+    come for, more after downtime. The newest is posted once if it was missed by less than
+    `grace`; the others (and the newest too when it is older than `grace`) are recorded as
+    skipped — only the `max_skipped` most recent, so a long downtime costs bounded work.
+    Walks backwards from now, so the cost does not grow with the length of the downtime
+    either.
     """
 
     grace: timedelta = GRACE
@@ -323,40 +308,3 @@ class CatchUp:
         skipped = missed[: self.max_skipped]
         return late, sorted(skipped)
 
-
-def catch_up(
-    schedule: Schedule,
-    last_run: datetime | None,
-    created_at: datetime,
-    now: datetime,
-    grace: timedelta = GRACE,
-) -> tuple[datetime | None, list[datetime]]:
-    """(the run to post late, the older missed runs to record as skipped); see `CatchUp`."""
-    return CatchUp(grace)(schedule, last_run, created_at, now)
-
-
-# ---- APScheduler ------------------------------------------------------------------------
-
-
-class ScheduleTrigger(BaseTrigger):  # type: ignore[misc]
-    """An APScheduler 3 trigger firing at a `Schedule`'s instants (answers in UTC).
-
-    Like `CronTrigger`: without a previous fire time the first instant at or after `now`,
-    with one the first instant strictly after it (the scheduler walks missed ones itself).
-    """
-
-    def __init__(self, schedule: Schedule) -> None:
-        self.schedule = schedule
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        if previous_fire_time is not None:
-            return next_run(self.schedule, previous_fire_time)
-        return next_run(self.schedule, now - _TICK)
-
-    def __str__(self) -> str:
-        return f"schedule[{describe(self.schedule)}]"
-
-    def __repr__(self) -> str:
-        return f"<ScheduleTrigger ({describe(self.schedule)})>"

@@ -1,0 +1,89 @@
+"""What alerts say: the condition in words, the firing and resolved messages, buttons."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.durations import format_duration
+from bot.domain.formatting import duration, human
+from bot.features.alert_metrics import CATALOGUE, Metric
+from bot.render.blocks import context, section
+from bot.store.alerts import Alert
+
+SNOOZE_1H = "alert_snooze_1h"
+SNOOZE_24H = "alert_snooze_24h"
+MUTE = "alert_mute"
+BUTTONS = {SNOOZE_1H: timedelta(hours=1), SNOOZE_24H: timedelta(hours=24), MUTE: None}
+
+
+def show_value(metric: Metric | None, value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return "no value"
+    if metric is not None and metric.unit == "percent":
+        return f"{value:.1f}%"
+    if metric is not None and metric.unit == "seconds":
+        return duration(value)
+    return human(value)
+
+
+def condition(alert: Alert) -> str:
+    metric = CATALOGUE.get(alert.metric)
+    window = (
+        ""
+        if metric is None or metric.point_in_time
+        else (f" over {format_duration(alert.over_seconds)}")
+    )
+    return f"{alert.metric} {alert.op} {show_value(metric, alert.value)}{window}"
+
+
+def firing_message(alert: Alert, value: float, since: datetime) -> dict[str, Any]:
+    metric = CATALOGUE.get(alert.metric)
+    text = (
+        f":rotating_light: *{condition(alert)}* — now *{show_value(metric, value)}* "
+        f"(threshold {show_value(metric, alert.value)})"
+    )
+    about = metric.description if metric else alert.metric
+    return {
+        "text": f"Alert #{alert.id} firing: {condition(alert)} (now {show_value(metric, value)})",
+        "blocks": [
+            section(text),
+            context(
+                f"Alert #{alert.id} · {about} · firing since "
+                f"{since.strftime('%d %b %H:%M UTC')} · set by <@{alert.created_by}>"
+            ),
+            {
+                "type": "actions",
+                "block_id": f"alert:{alert.id}",
+                "elements": [
+                    _button(SNOOZE_1H, "Snooze 1h", alert.id),
+                    _button(SNOOZE_24H, "Snooze 24h", alert.id),
+                    _button(MUTE, "Mute", alert.id, style="danger"),
+                ],
+            },
+        ],
+    }
+
+
+def _button(action_id: str, label: str, alert_id: int, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(alert_id),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any]:
+    metric = CATALOGUE.get(alert.metric)
+    text = f":white_check_mark: *Resolved:* {condition(alert)} — now {show_value(metric, value)}"
+    return {
+        "text": f"Alert #{alert.id} resolved: {condition(alert)}",
+        "blocks": [
+            section(text),
+            context(f"Alert #{alert.id} · resolved {now.strftime('%d %b %H:%M UTC')}"),
+        ],
+    }

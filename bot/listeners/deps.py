@@ -1,0 +1,148 @@
+"""What the listeners need, and the small Slack helpers they share.
+
+`Deps` is built once by the wiring and handed to every listener through Bolt's context
+(`context["deps"]`, put there by `provide`), so listeners are plain module-level
+functions. `team_of` reads the workspace of a verified payload; `user_profile` the
+caller's zone and admin flag (cached); `BoltSurface` is what a command may ask of Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.features.alerts import Alerts
+from bot.store import Store
+from bot.team import Team
+from commands.context import Context, SlackSurface
+from commands.router import Router
+
+log = logging.getLogger(__name__)
+
+USER_CACHE_SECONDS = 3600
+
+
+class ContextFactory(Protocol):
+    """Builds the `Context` of one request (the wiring's `Runtime.context`)."""
+
+    def context(
+        self,
+        team: Team,
+        user_id: str,
+        channel_id: str,
+        tz: ZoneInfo,
+        *,
+        workspace_admin: bool,
+        slack: SlackSurface,
+    ) -> Context: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    store: Store
+    router: Router
+    alerts: Alerts
+    contexts: ContextFactory
+    health: Callable[[], dict[str, Any]] = field(default=lambda: {})
+
+
+def provide(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
+    """A global middleware putting `deps` into every request's context."""
+
+    async def middleware(
+        context: AsyncBoltContext, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        context["deps"] = deps
+        return await next()
+
+    return middleware
+
+
+def deps_of(context: AsyncBoltContext) -> Deps:
+    return cast(Deps, context["deps"])
+
+
+@dataclass(frozen=True, slots=True)
+class BoltSurface:
+    """A command's way to Slack for the current request: forms need its trigger ID."""
+
+    client: AsyncWebClient
+    trigger_id: str | None = None
+
+    async def open_modal(self, view: dict[str, Any]) -> bool:
+        if not self.trigger_id:
+            return False
+        await self.client.views_open(trigger_id=self.trigger_id, view=view)
+        return True
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The `error` code of a failed Web API call, whatever shape the answer had."""
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error", "unknown_error"))
+    return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+
+
+def team_of(body: dict[str, Any]) -> Team:
+    """The workspace a verified payload comes from (slash command, action or event)."""
+    team = body.get("team")
+    team_id = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+    enterprise = body.get("enterprise")
+    enterprise_id = body.get("enterprise_id") or (
+        enterprise.get("id") if isinstance(enterprise, dict) else None
+    )
+    if body.get("is_enterprise_install") and not team_id:
+        team_id = enterprise_id
+    return Team(team_id=str(team_id or ""), enterprise_id=enterprise_id or None)
+
+
+async def user_profile(
+    store: Store, client: AsyncWebClient, team: Team, user_id: str
+) -> tuple[ZoneInfo, bool]:
+    """The user's Slack time zone and whether they are a workspace admin/owner (cached)."""
+    cached = store.users.get(team, user_id, USER_CACHE_SECONDS)
+    if cached is not None:
+        tz_name, is_admin = cached.tz or "UTC", cached.is_admin
+    else:
+        try:
+            info = await client.users_info(user=user_id)
+            user = info.get("user") or {}
+            tz_name = user.get("tz") or "UTC"
+            is_admin = bool(user.get("is_admin") or user.get("is_owner"))
+            store.users.put(team, user_id, tz=tz_name, is_admin=is_admin)
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s: %s", user_id, slack_error(exc))
+            tz_name, is_admin = "UTC", False
+    try:
+        return ZoneInfo(tz_name), is_admin
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC"), is_admin
+
+
+async def request_context(
+    deps: Deps,
+    client: AsyncWebClient,
+    team: Team,
+    user_id: str,
+    channel_id: str,
+    trigger_id: str | None = None,
+) -> Context:
+    """The command `Context` of the person behind a Slack request."""
+    tz, workspace_admin = await user_profile(deps.store, client, team, user_id)
+    return deps.contexts.context(
+        team,
+        user_id,
+        channel_id,
+        tz,
+        workspace_admin=workspace_admin,
+        slack=BoltSurface(client, trigger_id),
+    )
