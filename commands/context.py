@@ -7,21 +7,49 @@ required: a test and production take the same path.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clients.pool import Directory
 from bot.clock import Clock
-from bot.errors import PermissionDenied
+from bot.errors import PermissionDenied, UsageError
 from bot.features.alerts import Alerts
 from bot.features.digests import Digests
 from bot.store import Store
 from bot.team import Team
 
-if TYPE_CHECKING:
-    from commands.router import Router
+
+class CommandInfo(Protocol):
+    """What help shows of a command (a `commands.router.Command`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def usage(self) -> str: ...
+    @property
+    def usage_line(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def details(self) -> str: ...
+    @property
+    def examples(self) -> tuple[str, ...]: ...
+    @property
+    def group(self) -> str: ...
+
+
+class Catalog(Protocol):
+    """Every command by name (the composed `commands.router.Router`)."""
+
+    @property
+    def commands(self) -> Mapping[str, CommandInfo]: ...
+
+    def unknown(self, words: list[str]) -> UsageError:
+        """The error for words that name no command, with the nearest one suggested."""
+        ...
 
 
 class SlackSurface(Protocol):
@@ -55,7 +83,7 @@ class Context:
     slack: SlackSurface
     digests: Digests
     alerts: Alerts
-    commands: Router
+    commands: Catalog
 
     def now(self) -> datetime:
         return self.clock.now()

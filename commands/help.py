@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from bot.errors import UsageError
 from bot.render.blocks import Message, context, header, section
-from commands.context import Context
+from commands.context import Catalog, CommandInfo, Context
 from commands.parsing import Args
-from commands.router import Command, Router
+from commands.router import Router
 
 
-def overview(router: Router) -> Message:
-    groups: dict[str, list[Command]] = {}
-    for command in router.commands.values():
+def overview(catalog: Catalog) -> Message:
+    groups: dict[str, list[CommandInfo]] = {}
+    for command in catalog.commands.values():
         groups.setdefault(command.group, []).append(command)
     blocks = [header("Pulse Bot commands")]
     lines_all = []
@@ -29,7 +29,7 @@ def overview(router: Router) -> Message:
     return Message(text="Pulse Bot commands:\n" + "\n".join(lines_all), blocks=tuple(blocks))
 
 
-def detail(command: Command, related: list[Command] | None = None) -> Message:
+def detail(command: CommandInfo, related: list[CommandInfo] | None = None) -> Message:
     parts = [f"*`{command.usage_line}`*", command.summary]
     if command.details:
         parts.append(command.details)
