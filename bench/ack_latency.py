@@ -117,7 +117,7 @@ async def main(n: int, latency: float) -> None:
                 **{f"{s.upper()}_BASE_URL": u for s, u in sim.base_urls.items()},
             }
             runtime = Runtime.build(Settings.from_env(env))
-            runtime.store.credentials.save(
+            await runtime.store.credentials.save(
                 Team("T0BENCH"), "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), "U0"
             )
             runner = await start_http(runtime, "127.0.0.1", 0)

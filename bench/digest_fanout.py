@@ -76,9 +76,9 @@ async def main(workspaces: int, per_workspace: int, latency: float) -> None:
                 team = Team(f"T{w:05d}")
                 key = f"ak_live_bench{w:06d}"
                 sim.control.register_credential("weldpulse", api_key=key)
-                store.credentials.save(team, "weldpulse", {"api_key": key}, "U0")
+                await store.credentials.save(team, "weldpulse", {"api_key": key}, "U0")
                 for _ in range(per_workspace):
-                    digest = runtime.digests.add(
+                    digest = await runtime.digests.add(
                         team,
                         "U0",
                         channel_id=f"C{w:05d}",
@@ -95,9 +95,9 @@ async def main(workspaces: int, per_workspace: int, latency: float) -> None:
             elapsed = time.perf_counter() - started
             second = await scheduler.sweep()
             for i in ids:
-                store.digests.set_next_run(i, due)
+                await store.digests.set_next_run(i, due)
             replay = await scheduler.sweep()
-            scheduler.stop()
+            await scheduler.stop()
             await runtime.close()
 
     posts = slack.state.posts()

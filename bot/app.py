@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,14 +19,14 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 
-from bot.clients.pool import ClientPool, Directory
+from bot.clients.pool import ClientPool
 from bot.clock import Clock, SystemClock
 from bot.config import SchedulerPlacement, Settings
 from bot.errors import ConfigError
 from bot.features.alerts import Alerts
 from bot.features.digests import Digests
 from bot.features.poster import Poster
-from bot.features.scheduler import Scheduler
+from bot.features.scheduler import LEASE_NAME, Scheduler, Timing
 from bot.listeners import register
 from bot.listeners.deps import Deps
 from bot.slack.bolt import build_bolt_app, web_app
@@ -87,7 +87,7 @@ def open_store(
     settings: Settings, clock: Clock, announce: Callable[[str], None] | None = None
 ) -> Store:
     secrets = load_secrets(settings, announce)
-    return Store(open_database(settings.database_path), secrets, clock)
+    return Store(open_database(settings.database), secrets, clock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ class Runtime:
     poster: Poster
     digests: Digests
     alerts: Alerts
-    health_checks: dict[str, Callable[[], bool]] = field(default_factory=dict)
+    health_checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
     apscheduler: AsyncIOScheduler | None = None
     scheduler: Scheduler | None = None
 
@@ -125,7 +125,14 @@ class Runtime:
         clock = clock or SystemClock()
         store = open_store(settings, clock, announce)
         http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
-        pool = ClientPool(http, settings.base_urls, clock, store.credentials, store.budgets)
+        pool = ClientPool(
+            http,
+            settings.base_urls,
+            clock,
+            store.credentials,
+            store.budgets,
+            windows=store.rate_windows,
+        )
         poster = outbound or Outbound(
             BotTokens(settings, store).token, clock, api_url=settings.slack_api_url
         )
@@ -150,20 +157,27 @@ class Runtime:
     def runs_scheduler(self, force: bool = False) -> bool:
         return force or self.settings.scheduler is SchedulerPlacement.WEB
 
-    async def start_background(self, *, force_scheduler: bool = False) -> None:
+    async def start_background(
+        self, *, force_scheduler: bool = False, timing: Timing | None = None
+    ) -> None:
         if not self.runs_scheduler(force_scheduler):
             log.info("scheduler left to the clock process (PULSEBOT_SCHEDULER=clock)")
             return
         self.apscheduler = AsyncIOScheduler(timezone="UTC")
         self.apscheduler.start()
         apscheduler = self.apscheduler
-        self.health_checks["scheduler"] = lambda: apscheduler.running
+
+        async def running() -> bool:
+            return bool(apscheduler.running)
+
+        self.health_checks["scheduler"] = running
         self.scheduler = Scheduler(
             self.store,
             self.digests,
             self.clock,
             evaluate_alerts=self.alerts.evaluate_all,
             alert_interval=self.settings.alert_interval,
+            timing=timing or Timing(),
         )
         await self.scheduler.start(apscheduler)
 
@@ -171,7 +185,7 @@ class Runtime:
         if self.apscheduler is not None and self.apscheduler.running:
             self.apscheduler.shutdown(wait=False)
         if self.scheduler is not None:
-            self.scheduler.stop()
+            await self.scheduler.stop()
 
     # ---- Slack ----------------------------------------------------------------------------
 
@@ -183,12 +197,11 @@ class Runtime:
             router=self.router,
             alerts=self.alerts,
             contexts=self,
-            health=self.health,
         )
         register(bolt, deps)
         return SlackWiring(bolt, web_app(bolt, self.health))
 
-    def context(
+    async def context(
         self,
         team: Team,
         user_id: str,
@@ -206,7 +219,7 @@ class Runtime:
             tz=tz,
             clock=self.clock,
             store=self.store,
-            directory=Directory(self.pool, team),
+            directory=await self.pool.directory(team),
             access=Access(workspace_admin=workspace_admin, operators=self.settings.admins),
             slack=slack,
             digests=self.digests,
@@ -214,14 +227,20 @@ class Runtime:
             commands=self.router,
         )
 
-    def health(self) -> dict[str, Any]:
+    async def health(self) -> dict[str, Any]:
         report: dict[str, Any] = {}
         for name, check in self.health_checks.items():
             try:
-                report[name] = bool(check())
+                report[name] = bool(await check())
             except Exception as exc:  # a health probe must answer, whatever broke
                 report[name] = False
                 report[f"{name}_error"] = type(exc).__name__
+        try:  # which process runs the scheduler: this one, another, or none
+            report["scheduler_holder"] = await self.store.leases.holder(LEASE_NAME)
+        except Exception:  # the database check above already says what is wrong
+            report["scheduler_holder"] = None
+        if self.scheduler is not None:
+            report["this_process"] = self.scheduler.holder
         return report
 
     async def close(self) -> None:

@@ -6,6 +6,8 @@
     python -m bot credentials delete TEAM SERVICE
     python -m bot digests list [TEAM]
     python -m bot alerts list [TEAM]
+    python -m bot migrate                      apply the database's migrations and exit
+    python -m bot copy-db --from URL --to URL  move an installation into an empty database
 
 TEAM is a Slack team ID (`T…`), or `ENTERPRISE:TEAM` for Enterprise Grid installs.
 """
@@ -13,6 +15,7 @@ TEAM is a Slack team ID (`T…`), or `ENTERPRISE:TEAM` for Enterprise Grid insta
 from __future__ import annotations
 
 import argparse
+import asyncio
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -20,7 +23,8 @@ from cryptography.fernet import Fernet
 from bot.app import open_store
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.store import rotate_keys
+from bot.store import open_database, rotate_keys
+from bot.store.copying import copy_database
 from bot.team import Team
 
 
@@ -36,6 +40,32 @@ def add_parsers(sub: Any) -> None:
         group = sub.add_parser(name, help=f"list {name}")
         group_sub = group.add_subparsers(dest="action", required=True)
         group_sub.add_parser("list").add_argument("team", nargs="?")
+    sub.add_parser("migrate", help="apply the database's migrations (DATABASE_URL or _PATH)")
+    copy = sub.add_parser("copy-db", help="copy every row into an empty database")
+    copy.add_argument("--from", dest="source", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL")
+
+
+def migrate(settings: Settings) -> int:
+    """Bring the schema up to date and say what was applied (safe beside running processes)."""
+    db = open_database(settings.database)
+    db.close()
+    print(f"the database at {db.label} is up to date")
+    return 0
+
+
+def copy_db(source_url: str, target_url: str) -> int:
+    source = open_database(source_url)
+    try:
+        target = open_database(target_url)
+        try:
+            copied = copy_database(source, target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    print(f"copied {sum(copied.values())} rows from {source.label} to {target.label}")
+    return 0
 
 
 def keygen() -> int:
@@ -49,6 +79,14 @@ def parse_team(value: str) -> Team:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.mode == "migrate":
+        return migrate(settings)
+    if args.mode == "copy-db":
+        return copy_db(args.source, args.target)
+    return asyncio.run(_operate(args, settings))
+
+
+async def _operate(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings, SystemClock())
     try:
         if args.mode == "rotate-keys":
@@ -58,14 +96,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         if args.mode == "credentials":
             team = parse_team(args.team)
             if args.action == "delete":
-                gone = store.credentials.delete(team, args.service)
+                gone = await store.credentials.delete(team, args.service)
                 if gone:
-                    store.audit.record(
+                    await store.audit.record(
                         team, "operator", "credentials.delete", {"service": args.service}
                     )
                 print("deleted" if gone else "no such credential")
                 return 0 if gone else 1
-            for info in store.credentials.list(team):
+            for info in await store.credentials.list(team):
                 print(
                     f"{info.service:13} …{info.last4}  added {info.created_at} "
                     f"by {info.created_by}  last error: {info.last_error or '-'}"
@@ -75,9 +113,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         scope = parse_team(team_arg) if team_arg else None
         if args.mode == "digests":
             digests = (
-                store.digests.list(scope)
+                await store.digests.list(scope)
                 if scope
-                else store.digests.list_all_for_scheduler(include_paused=True)
+                else await store.digests.list_all_for_scheduler(include_paused=True)
             )
             for d in digests:
                 print(
@@ -87,9 +125,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         if args.mode == "alerts":
             alerts = (
-                store.alerts.list(scope)
+                await store.alerts.list(scope)
                 if scope
-                else store.alerts.list_all_for_scheduler(include_muted=True)
+                else await store.alerts.list_all_for_scheduler(include_muted=True)
             )
             for a in alerts:
                 print(f"#{a.id} {a.team.key} {a.metric} {a.op} {a.value} state={a.state}")

@@ -43,6 +43,7 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = 3000
     database_path: Path = Path("pulsebot.db")
+    database_url: str | None = field(default=None, repr=False)
     secret_keys: str | None = field(default=None, repr=False)
     admins: frozenset[str] = frozenset()
     alert_interval: float = 60.0
@@ -56,6 +57,11 @@ class Settings:
     def oauth(self) -> bool:
         """Multi-workspace mode: installs through /slack/install."""
         return bool(self.client_id and self.client_secret)
+
+    @property
+    def database(self) -> str:
+        """Where everything is kept: DATABASE_URL (PostgreSQL) if set, else the SQLite file."""
+        return self.database_url or str(self.database_path)
 
     @property
     def key_file(self) -> Path:
@@ -134,6 +140,7 @@ class Settings:
             slack_api_url=slack_api_url,
             port=_int("PORT", get("PORT"), 3000, low=1, high=65535),
             database_path=Path(get("DATABASE_PATH") or "pulsebot.db"),
+            database_url=_database_url(get("DATABASE_URL")),
             secret_keys=get("PULSEBOT_SECRET_KEY"),
             admins=frozenset(
                 a.strip() for a in (get("PULSEBOT_ADMINS") or "").replace(" ", ",").split(",") if a
@@ -164,3 +171,14 @@ def _check_url(name: str, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"{name} must be an http(s) URL (got {url!r}).")
+
+
+def _database_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL (postgresql://user:password@host/name); "
+            "leave it unset to keep everything in the SQLite file DATABASE_PATH."
+        )
+    return url

@@ -82,8 +82,8 @@ async def console_runtime(
         runtime = Runtime.build(local, announce=announce, outbound=ConsolePoster(out))
         try:
             for service in KEYS:
-                if runtime.store.credentials.get(CONSOLE_TEAM, service) is None:
-                    runtime.store.credentials.save(
+                if await runtime.store.credentials.get(CONSOLE_TEAM, service) is None:
+                    await runtime.store.credentials.save(
                         CONSOLE_TEAM, service, dict(DEMO_CREDENTIALS[service]), CONSOLE_USER
                     )
             yield runtime
@@ -95,7 +95,7 @@ async def answer_line(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -
     text = line.strip()
     if text.startswith("/pulse"):
         text = text[len("/pulse") :].strip()
-    ctx = runtime.context(
+    ctx = await runtime.context(
         CONSOLE_TEAM,
         CONSOLE_USER,
         CONSOLE_CHANNEL,

@@ -15,7 +15,7 @@ from bot.config import Mode, Settings
 log = logging.getLogger("bot")
 
 
-async def _wait_for_stop() -> None:
+async def wait_for_stop() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -47,12 +47,12 @@ async def run(settings: Settings, mode: Mode) -> int:
         if mode is Mode.SOCKET:
             handler = await start_socket(runtime)
             log.info("Pulse Bot connected in Socket Mode")
-            await _wait_for_stop()
+            await wait_for_stop()
             await handler.close_async()  # type: ignore[no-untyped-call]
         else:
             runner = await start_http(runtime, "0.0.0.0", settings.port)
             log.info("Pulse Bot listening on port %d (POST /slack/events)", settings.port)
-            await _wait_for_stop()
+            await wait_for_stop()
             await runner.cleanup()
     finally:
         await runtime.stop_background()
@@ -67,7 +67,7 @@ async def run_scheduler_only(settings: Settings) -> int:
     try:
         await runtime.start_background(force_scheduler=True)
         log.info("Pulse Bot clock running")
-        await _wait_for_stop()
+        await wait_for_stop()
     finally:
         await runtime.stop_background()
         await runtime.close()

@@ -28,7 +28,7 @@ async def admins(ctx: Context, args: Args) -> Message:
     """
     if args.words:
         raise ctx.commands.unknown(["admins", *args.words])
-    added = ctx.store.admins.list(ctx.team)
+    added = await ctx.store.admins.list(ctx.team)
     lines = [f"• <@{a.user_id}> (added by <@{a.added_by}>)" for a in added]
     lines += [f"• <@{u}> (operator)" for u in sorted(ctx.access.operators)]
     body = "\n".join(lines) if lines else "_Nobody has been added yet._"
@@ -55,11 +55,11 @@ async def admins_add(ctx: Context, args: Args) -> Message:
     """
     target = _target(args)
     await ctx.require_admin("add admins")
-    if ctx.store.admins.is_admin(ctx.team, target):
+    if await ctx.store.admins.is_admin(ctx.team, target):
         text = f"<@{target}> is already a Pulse Bot admin."
     else:
-        ctx.store.admins.add(ctx.team, target, ctx.user_id)
-        ctx.audit("admins.add", user=target)
+        await ctx.store.admins.add(ctx.team, target, ctx.user_id)
+        await ctx.audit("admins.add", user=target)
         text = f"<@{target}> is now a Pulse Bot admin."
     return Message(text=text, blocks=(section(text),), shareable=False)
 
@@ -74,8 +74,8 @@ async def admins_remove(ctx: Context, args: Args) -> Message:
     """
     target = _target(args)
     await ctx.require_admin("remove admins")
-    if ctx.store.admins.remove(ctx.team, target):
-        ctx.audit("admins.remove", user=target)
+    if await ctx.store.admins.remove(ctx.team, target):
+        await ctx.audit("admins.remove", user=target)
         text = f"<@{target}> is no longer a Pulse Bot admin."
         if target in ctx.access.operators:
             text += " They stay an admin through PULSEBOT_ADMINS, set by the operator."

@@ -52,10 +52,10 @@ def private_only(args: Args) -> None:
         )
 
 
-def alert_arg(ctx: Context, args: Args, words: int = 1) -> Alert:
+async def alert_arg(ctx: Context, args: Args, words: int = 1) -> Alert:
     if len(args.words) != words or not args.words[0].lstrip("#").isdigit():
         raise UsageError("Give the alert's number, as shown by `/pulse alert list`.")
-    alert = ctx.store.alerts.get(ctx.team, int(args.words[0].lstrip("#")))
+    alert = await ctx.store.alerts.get(ctx.team, int(args.words[0].lstrip("#")))
     if alert is None:
         raise UsageError(
             f"There is no alert #{args.words[0].lstrip('#')} in this workspace.",
@@ -117,7 +117,7 @@ async def alert_add(ctx: Context, args: Args) -> Message:
     if metric.service not in ctx.directory.connected():
         raise NotConnected(metric.service)
     checked_op: Op = op
-    alert = ctx.alerts.add(
+    alert = await ctx.alerts.add(
         ctx.team,
         ctx.user_id,
         metric=metric,
@@ -142,7 +142,7 @@ async def alert_list(ctx: Context, args: Args) -> Message:
 
     This workspace's alerts with their state, and every metric you can watch.
     """
-    alerts = ctx.store.alerts.list(ctx.team)
+    alerts = await ctx.store.alerts.list(ctx.team)
     blocks = [header("Alerts")]
     if alerts:
         blocks += [section(describe_alert(ctx, a)) for a in alerts[:40]]
@@ -164,9 +164,9 @@ async def alert_remove(ctx: Context, args: Args) -> Message:
     /pulse alert remove 4
     """
     private_only(args)
-    alert = alert_arg(ctx, args)
+    alert = await alert_arg(ctx, args)
     await may_change(ctx, alert, "remove")
-    ctx.alerts.remove(alert, ctx.user_id)
+    await ctx.alerts.remove(alert, ctx.user_id)
     return _reply(f"Alert #{alert.id} removed.")
 
 
@@ -181,10 +181,10 @@ async def alert_snooze(ctx: Context, args: Args) -> Message:
     private_only(args)
     if len(args.words) != 2:
         raise UsageError("Give the alert's number and how long, e.g. `2h`.")
-    alert = alert_arg(ctx, Args(args.words[:1], args.options, args.flags))
+    alert = await alert_arg(ctx, Args(args.words[:1], args.options, args.flags))
     length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
     await may_change(ctx, alert, "snooze")
-    ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
+    await ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
     if length == 0:
         return _reply(f"Alert #{alert.id} is no longer snoozed.")
     until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)

@@ -133,9 +133,9 @@ async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
         )
     except (ServiceError, TimeoutError) as err:
         return field_errors(service, err)
-    ctx.store.credentials.save(ctx.team, service, credential, ctx.user_id)
+    await ctx.store.credentials.save(ctx.team, service, credential, ctx.user_id)
     ctx.directory.forget(service)
-    ctx.audit("credentials.connect", service=service)
+    await ctx.audit("credentials.connect", service=service)
     name = messages.service_name(service)
     return f"{name} is connected ({described}). Try `/pulse stats`."
 
@@ -178,9 +178,9 @@ async def disconnect(ctx: Context, args: Args) -> Message:
     service = service_arg(args, "disconnect")
     await ctx.require_admin("disconnect services")
     name = messages.service_name(service)
-    if ctx.store.credentials.delete(ctx.team, service):
+    if await ctx.store.credentials.delete(ctx.team, service):
         ctx.directory.forget(service)
-        ctx.audit("credentials.disconnect", service=service)
+        await ctx.audit("credentials.disconnect", service=service)
         text = f"{name} is disconnected; its credential is deleted."
     else:
         text = f"{name} was not connected."
@@ -195,7 +195,7 @@ async def services(ctx: Context, args: Args) -> Message:
     """
     if args.words:
         raise UsageError(f"I don't know what `{args.words[0]}` means here.")
-    infos = {i.service: i for i in ctx.store.credentials.list(ctx.team)}
+    infos = {i.service: i for i in await ctx.store.credentials.list(ctx.team)}
     blocks: list[dict[str, Any]] = [header("Connected services")]
     lines = []
     for service in registry.KEYS:

@@ -92,7 +92,7 @@ class Context:
         return (
             self.access.workspace_admin
             or self.user_id in self.access.operators
-            or self.store.admins.is_admin(self.team, self.user_id)
+            or await self.store.admins.is_admin(self.team, self.user_id)
         )
 
     async def require_admin(self, action: str) -> None:
@@ -100,5 +100,5 @@ class Context:
         if not await self.is_admin():
             raise PermissionDenied(action)
 
-    def audit(self, action: str, **detail: Any) -> None:
-        self.store.audit.record(self.team, self.user_id, action, detail)
+    async def audit(self, action: str, **detail: Any) -> None:
+        await self.store.audit.record(self.team, self.user_id, action, detail)

@@ -51,10 +51,10 @@ def services_option(raw: str | None) -> tuple[str, ...]:
     return chosen
 
 
-def digest_id(ctx: Context, args: Args) -> Digest:
+async def digest_id(ctx: Context, args: Args) -> Digest:
     if len(args.words) != 1 or not args.words[0].lstrip("#").isdigit():
         raise UsageError("Give the digest's number, as shown by `/pulse digest list`.")
-    digest = ctx.store.digests.get(ctx.team, int(args.words[0].lstrip("#")))
+    digest = await ctx.store.digests.get(ctx.team, int(args.words[0].lstrip("#")))
     if digest is None:
         raise UsageError(
             f"There is no digest #{args.words[0].lstrip('#')} in this workspace.",
@@ -118,7 +118,7 @@ async def digest_add(ctx: Context, args: Args) -> Message:
     chosen_range = args.option("range")
     if chosen_range is not None:
         parse_range(chosen_range, ctx.now(), tz)
-    digest = ctx.digests.add(
+    digest = await ctx.digests.add(
         ctx.team,
         ctx.user_id,
         channel_id=channel,
@@ -135,7 +135,7 @@ async def digest_list(ctx: Context, args: Args) -> Message:
 
     This workspace's digests with their schedules and next run.
     """
-    digests = ctx.store.digests.list(ctx.team)
+    digests = await ctx.store.digests.list(ctx.team)
     if not digests:
         text = "No digests yet. Add one with `/pulse digest add #channel weekdays 09:00`."
         return Message(text, (section(text),))
@@ -149,14 +149,14 @@ async def digest_list(ctx: Context, args: Args) -> Message:
 
 async def _toggle(ctx: Context, args: Args, paused: bool) -> Message:
     private_only(args)
-    digest = digest_id(ctx, args)
+    digest = await digest_id(ctx, args)
     verb = "pause" if paused else "resume"
     await may_change(ctx, digest, verb)
     if paused:
-        ctx.digests.pause(digest, ctx.user_id)
+        await ctx.digests.pause(digest, ctx.user_id)
     else:
-        ctx.digests.resume(digest, ctx.user_id)  # from its next scheduled time
-    fresh = ctx.store.digests.get(ctx.team, digest.id)
+        await ctx.digests.resume(digest, ctx.user_id)  # from its next scheduled time
+    fresh = await ctx.store.digests.get(ctx.team, digest.id)
     assert fresh is not None
     return _reply(f"Digest #{digest.id} {verb}d.\n{summary(ctx, fresh)}")
 
@@ -192,9 +192,9 @@ async def digest_remove(ctx: Context, args: Args) -> Message:
     /pulse digest remove 3
     """
     private_only(args)
-    digest = digest_id(ctx, args)
+    digest = await digest_id(ctx, args)
     await may_change(ctx, digest, "remove")
-    ctx.digests.remove(digest, ctx.user_id)
+    await ctx.digests.remove(digest, ctx.user_id)
     return _reply(f"Digest #{digest.id} removed.")
 
 
@@ -207,7 +207,7 @@ async def digest_preview(ctx: Context, args: Args) -> Message:
     /pulse digest preview 3
     """
     private_only(args)
-    digest = digest_id(ctx, args)
+    digest = await digest_id(ctx, args)
     message = await ctx.digests.preview(digest)
     return Message(message.text, message.blocks, public=False, shareable=False)
 
@@ -221,9 +221,9 @@ async def digest_run(ctx: Context, args: Args) -> Message:
     /pulse digest run 3
     """
     private_only(args)
-    digest = digest_id(ctx, args)
+    digest = await digest_id(ctx, args)
     result = await ctx.digests.run(digest.id, ctx.now(), manual=True)
-    ctx.audit("digest.run", digest=digest.id, status=result.status)
+    await ctx.audit("digest.run", digest=digest.id, status=result.status)
     if result.status == "posted":
         return _reply(f"Digest #{digest.id} posted to {channel_ref(digest.channel_id)}.")
     return _reply(f"Digest #{digest.id} was not posted: {result.detail or result.status}.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot import messages
+from bot import messages, telemetry
 from bot.errors import PulseError, UsageError
 from bot.render.blocks import Message, section
 from commands.context import Context
@@ -38,6 +38,7 @@ async def answer(router: Router, text: str, ctx: Context) -> Message:
     try:
         command, args = router.parse(text)
         message = await command.handler(ctx, args)
+        telemetry.COMMANDS.labels("ok").inc()
         return message.as_public() if args.has("public") else message
     except UsageError as err:
         if err.usage is None and command is not None:
@@ -46,9 +47,11 @@ async def answer(router: Router, text: str, ctx: Context) -> Message:
     except PulseError as err:
         return _refused(command, err)
     except Exception:
+        telemetry.COMMANDS.labels("unexpected").inc()
         return unexpected_message(f"/pulse {command.name if command else '?'}")
 
 
 def _refused(command: Command | None, err: PulseError) -> Message:
+    telemetry.COMMANDS.labels("refused").inc()
     log.info("/pulse %s answered with %s", command.name if command else "?", type(err).__name__)
     return error_message(err)

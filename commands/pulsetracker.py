@@ -186,7 +186,7 @@ async def apps_create(ctx: Context, args: Args) -> Message:
     reject_unknown(args)
     name = _name(args.words, "new app's")
     app = await ctx.directory.get(pulsetracker.SPEC).create_app(name)
-    ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
+    await ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
     text = f"Created the Pulsetracker app {app.name} with key {app.key}."
     shown = f"Created the Pulsetracker app *{escape(app.name)}* with key `{app.key}`."
     return Message(text, (section(shown), context(f"See it with `/pulse apps show {app.key}`")))
@@ -207,7 +207,7 @@ async def apps_rename(ctx: Context, args: Args) -> Message:
     key = args.words[0]
     name = _name(args.words[1:], "new")
     now_named = await ctx.directory.get(pulsetracker.SPEC).rename_app(key, name)
-    ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
+    await ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
     text = f"Renamed the Pulsetracker app {key} to {now_named}."
     shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."
     return Message(text, (section(shown),))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -92,8 +92,8 @@ class World:
     def state(self) -> FakeSlack:
         return self.slack.state
 
-    def add(self, op: Op = ">", value: float = THRESHOLD, *, for_seconds: int = 0) -> Alert:
-        return self.store.alerts.add(
+    async def add(self, op: Op = ">", value: float = THRESHOLD, *, for_seconds: int = 0) -> Alert:
+        return await self.store.alerts.add(
             TEAM,
             metric="weldpulse.realtime",
             op=op,
@@ -104,8 +104,8 @@ class World:
             created_by=CREATOR,
         )
 
-    def alert(self, alert_id: int = 1) -> Alert:
-        found = self.store.alerts.get(TEAM, alert_id)
+    async def alert(self, alert_id: int = 1) -> Alert:
+        found = await self.store.alerts.get(TEAM, alert_id)
         assert found is not None
         return found
 
@@ -167,7 +167,9 @@ async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
         httpx.AsyncClient(transport=gate) as http,
     ):
         store = Store(open_database(path), secrets, clock)
-        store.credentials.save(TEAM, "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), CREATOR)
+        await store.credentials.save(
+            TEAM, "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), CREATOR
+        )
         sim.control.set_traffic(LOW)
         outbound = outbound_to(slack, clock)
         alerts = alerts_of(store, http, sim, outbound, clock)
@@ -200,10 +202,10 @@ def shown(call: Call) -> str:
 
 
 async def test_fires_once_with_value_threshold_and_buttons_then_stays_quiet(world: World) -> None:
-    alert = world.add()
+    alert = await world.add()
     assert (await world.tick()) == {"evaluated": 1, "posted": 0}
     assert world.state.posts() == []
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
 
     world.traffic(HIGH)
     assert (await world.tick())["posted"] == 1
@@ -222,7 +224,7 @@ async def test_fires_once_with_value_threshold_and_buttons_then_stays_quiet(worl
         ("Snooze 24h", SNOOZE_24H, str(alert.id)),
         ("Mute", MUTE, str(alert.id)),
     ]
-    stored = world.alert()
+    stored = await world.alert()
     assert stored.state == "firing"
     assert stored.message_ts is not None
     assert stored.message_channel == CHANNEL
@@ -237,17 +239,17 @@ async def test_fires_once_with_value_threshold_and_buttons_then_stays_quiet(worl
 async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_threads(
     world: World,
 ) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await world.tick()
-    ts = world.alert().message_ts
+    ts = (await world.alert()).message_ts
     assert ts is not None
 
     for _ in range(3):  # evaluations through the next four hours say nothing
         await world.tick(HOUR - MINUTE)
         await world.tick()
     assert len(world.state.posts()) == 1
-    assert world.clock.now() - world.alert().state_since == timedelta(hours=3)
+    assert world.clock.now() - (await world.alert()).state_since == timedelta(hours=3)
     await world.tick(HOUR - MINUTE)  # 3h59m: still nothing
     assert len(world.state.posts()) == 1
     # exactly four hours after the firing message: a reminder, in its thread
@@ -261,7 +263,7 @@ async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_thre
     for _ in range(4):
         assert (await world.tick())["posted"] == 0
     assert world.state.called("chat.update") == []
-    assert world.alert().state == "firing"
+    assert (await world.alert()).state == "firing"
     assert (await world.tick(2 * MINUTE))["posted"] == 1
 
     [edit] = world.state.called("chat.update")
@@ -272,34 +274,34 @@ async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_thre
     assert len(replies) == 2
     assert replies[-1].args["text"] == "Resolved: now 0."
     assert len(world.top_level()) == 1
-    stored = world.alert()
+    stored = await world.alert()
     assert (stored.state, stored.message_ts) == ("ok", None)
 
 
 async def test_for_keeps_the_alert_pending_until_the_condition_has_held_that_long(
     world: World,
 ) -> None:
-    world.add(for_seconds=600)
+    await world.add(for_seconds=600)
     world.traffic(HIGH)
     await world.tick()
     for _ in range(9):
-        assert world.alert().state == "pending"
+        assert (await world.alert()).state == "pending"
         await world.tick()
     assert world.state.posts() == []
-    assert world.alert().state == "pending"
+    assert (await world.alert()).state == "pending"
     assert (await world.tick())["posted"] == 1  # ten minutes of holding
-    assert world.alert().state == "firing"
+    assert (await world.alert()).state == "firing"
     assert len(world.state.posts()) == 1
 
 
 async def test_a_dip_while_pending_starts_the_wait_again(world: World) -> None:
-    world.add(for_seconds=600)
+    await world.add(for_seconds=600)
     world.traffic(HIGH)
     for _ in range(8):
         await world.tick()
     world.traffic(LOW)
     await world.tick()
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
     world.traffic(HIGH)
     for _ in range(10):
         await world.tick()
@@ -308,7 +310,7 @@ async def test_a_dip_while_pending_starts_the_wait_again(world: World) -> None:
 
 
 async def test_flapping_every_minute_posts_at_most_once_per_4_hours(world: World) -> None:
-    world.add()
+    await world.add()
     started = world.clock.now()
     at: list[timedelta] = []
     for minute in range(4 * 60 + 30):
@@ -325,22 +327,25 @@ async def test_flapping_every_minute_posts_at_most_once_per_4_hours(world: World
 
 
 async def test_unknown_after_3_failures_said_once_and_back_said_once(world: World) -> None:
-    world.add()
+    await world.add()
     await world.tick()
     world.sim.control.fail("weldpulse", 500, times=4, path="/v1/realtime")
     for _ in range(2):
         assert (await world.tick())["posted"] == 0
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
     assert (await world.tick())["posted"] == 1
     [unknown] = world.state.posts()
     assert unknown.args["channel"] == CHANNEL
     assert "cannot be checked" in unknown.args["text"]
     assert "failed 3 times in a row" in unknown.args["text"]
     assert DEMO_CREDENTIALS["weldpulse"]["api_key"] not in unknown.args["text"]
-    assert (world.alert().state, world.alert().consecutive_failures) == ("unknown", 3)
+    assert ((await world.alert()).state, (await world.alert()).consecutive_failures) == (
+        "unknown",
+        3,
+    )
 
     assert (await world.tick())["posted"] == 0  # the 4th failure says nothing
-    assert world.alert().consecutive_failures == 4
+    assert (await world.alert()).consecutive_failures == 4
 
     assert (await world.tick())["posted"] == 1  # the simulator answers again
     assert world.state.posts()[-1].args["text"] == (
@@ -348,21 +353,21 @@ async def test_unknown_after_3_failures_said_once_and_back_said_once(world: Worl
     )
     assert (await world.tick())["posted"] == 0
     assert len(world.state.posts()) == 2
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
     assert world.sim.control.count("weldpulse", "/v1/realtime") == 7
 
 
 async def test_a_firing_alert_that_cannot_be_checked_still_resolves_its_message(
     world: World,
 ) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await world.tick()
-    ts = world.alert().message_ts
+    ts = (await world.alert()).message_ts
     world.sim.control.fail("weldpulse", 500, times=3, path="/v1/realtime")
     for _ in range(3):
         await world.tick()
-    assert world.alert().state == "unknown"
+    assert (await world.alert()).state == "unknown"
     world.traffic(LOW)
     await world.tick()  # back: said once; the condition no longer holds
     await world.tick(6 * MINUTE)
@@ -378,13 +383,13 @@ async def test_a_firing_alert_that_cannot_be_checked_still_resolves_its_message(
 
 
 async def test_a_restart_while_firing_does_not_fire_again(world: World) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await world.tick()
-    ts = world.alert().message_ts
+    ts = (await world.alert()).message_ts
 
     await world.restart()
-    assert (world.alert().state, world.alert().message_ts) == ("firing", ts)
+    assert ((await world.alert()).state, (await world.alert()).message_ts) == ("firing", ts)
     for _ in range(3):
         assert (await world.tick())["posted"] == 0
     assert len(world.state.posts()) == 1
@@ -397,30 +402,30 @@ async def test_a_restart_while_firing_does_not_fire_again(world: World) -> None:
 
 
 async def test_alerts_on_the_same_metric_share_one_reading(world: World) -> None:
-    world.add(">", THRESHOLD)
-    world.add(">=", 2 * THRESHOLD)
-    world.add("<", 1)
+    await world.add(">", THRESHOLD)
+    await world.add(">=", 2 * THRESHOLD)
+    await world.add("<", 1)
     world.sim.control.reset_requests()
     assert (await world.tick())["evaluated"] == 3
     assert world.sim.control.count("weldpulse", "/v1/realtime") == 1
-    assert [a.state for a in world.store.alerts.list(TEAM)] == ["ok", "ok", "firing"]
+    assert [a.state for a in await world.store.alerts.list(TEAM)] == ["ok", "ok", "firing"]
     assert [c.args["text"].split(":")[0] for c in world.state.posts()] == ["Alert #3 firing"]
 
 
 async def test_a_channel_slack_refuses_is_not_retried_every_minute(world: World) -> None:
     world.state.channel_errors[CHANNEL] = "channel_not_found"
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     assert (await world.tick())["posted"] == 0
     for _ in range(5):
         await world.tick()
     assert len(world.state.called("chat.postMessage")) == 1
-    assert world.alert().state == "firing"
+    assert (await world.alert()).state == "firing"
 
 
 async def test_a_raygun_alert_reads_raygun_once_per_two_hours(world: World) -> None:
-    world.store.credentials.save(TEAM, "raygun", dict(DEMO_CREDENTIALS["raygun"]), CREATOR)
-    world.store.alerts.add(
+    await world.store.credentials.save(TEAM, "raygun", dict(DEMO_CREDENTIALS["raygun"]), CREATOR)
+    await world.store.alerts.add(
         TEAM,
         metric="raygun.sessions",
         op=">",
@@ -433,8 +438,8 @@ async def test_a_raygun_alert_reads_raygun_once_per_two_hours(world: World) -> N
     for _ in range(4 * 60):
         evaluated += (await world.tick())["evaluated"]
     assert evaluated == 2
-    assert world.alert().consecutive_failures == 0
-    assert world.alert().last_value is not None
+    assert (await world.alert()).consecutive_failures == 0
+    assert (await world.alert()).last_value is not None
     # each reading is two Raygun calls (authenticate, then the session total)
     assert world.sim.control.count("raygun") == 4
 
@@ -443,60 +448,60 @@ async def test_a_raygun_alert_reads_raygun_once_per_two_hours(world: World) -> N
 
 
 async def test_a_muted_alert_is_still_evaluated_but_posts_nothing(world: World) -> None:
-    world.add()
-    assert world.alerts.mute(TEAM, 1, "U0ANA") is not None
+    await world.add()
+    assert await world.alerts.mute(TEAM, 1, "U0ANA") is not None
     world.traffic(HIGH)
     assert (await world.tick()) == {"evaluated": 1, "posted": 0}
-    assert world.alert().state == "firing"
-    assert world.alert().last_value == await world.realtime_now()
+    assert (await world.alert()).state == "firing"
+    assert (await world.alert()).last_value == await world.realtime_now()
     await world.tick(5 * HOUR)
     world.sim.control.fail("weldpulse", 500, times=3, path="/v1/realtime")
     for _ in range(3):
         await world.tick()
-    assert world.alert().state == "unknown"
+    assert (await world.alert()).state == "unknown"
     world.traffic(LOW)
     for _ in range(3):
         await world.tick(6 * MINUTE)
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
     assert world.state.calls == []
 
 
 async def test_a_snooze_that_ends_lets_a_still_true_condition_post(world: World) -> None:
-    world.add()
-    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    await world.add()
+    await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
     world.traffic(HIGH)
     for _ in range(59):
         await world.tick()
-    assert world.alert().state == "firing"
+    assert (await world.alert()).state == "firing"
     assert world.state.posts() == []
     assert (await world.tick())["posted"] == 1  # the hour is over, and it still holds
     [fired] = world.state.posts()
     assert len(buttons(fired)) == 3
     assert "firing since 23 Nov 12:01 UTC" in shown(fired)  # not since the snooze ended
-    stored = world.alert()
+    stored = await world.alert()
     assert (stored.snoozed_until, stored.message_ts is not None) == (None, True)
 
 
 async def test_a_snooze_that_ends_after_recovery_says_nothing(world: World) -> None:
-    world.add()
-    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    await world.add()
+    await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
     world.traffic(HIGH)
     await world.tick()
     world.traffic(LOW)
     for _ in range(90):
         await world.tick()
-    assert world.alert().state == "ok"
+    assert (await world.alert()).state == "ok"
     assert world.state.calls == []
 
 
 async def test_snoozing_a_firing_alert_holds_the_reminder_but_not_the_resolve(
     world: World,
 ) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await world.tick()
-    ts = world.alert().message_ts
-    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=24))
+    ts = (await world.alert()).message_ts
+    await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=24))
     await world.tick(4 * HOUR)
     await world.tick(4 * HOUR)
     assert len(world.state.posts()) == 1
@@ -507,18 +512,18 @@ async def test_snoozing_a_firing_alert_holds_the_reminder_but_not_the_resolve(
 
 
 async def test_snooze_and_mute_are_audited_and_scoped_to_the_workspace(world: World) -> None:
-    world.add()
+    await world.add()
     other = Team("T0OTHER")
-    assert world.alerts.snooze(other, 1, "U0EVE", timedelta(hours=1)) is None
-    assert world.alerts.mute(other, 1, "U0EVE") is None
-    assert world.store.audit.list(other) == []
-    assert (world.alert().snoozed_until, world.alert().muted) == (None, False)
+    assert await world.alerts.snooze(other, 1, "U0EVE", timedelta(hours=1)) is None
+    assert await world.alerts.mute(other, 1, "U0EVE") is None
+    assert await world.store.audit.list(other) == []
+    assert ((await world.alert()).snoozed_until, (await world.alert()).muted) == (None, False)
 
-    updated = world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
+    updated = await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(hours=1))
     assert updated is not None
     assert updated.snoozed_until == world.clock.now() + timedelta(hours=1)
-    assert world.alerts.mute(TEAM, 1, "U0ANA") is not None
-    assert [(e.user_id, e.action) for e in world.store.audit.list(TEAM)] == [
+    assert await world.alerts.mute(TEAM, 1, "U0ANA") is not None
+    assert [(e.user_id, e.action) for e in await world.store.audit.list(TEAM)] == [
         ("U0ANA", "alert.mute"),
         ("U0ANA", "alert.snooze"),
     ]
@@ -527,52 +532,52 @@ async def test_snooze_and_mute_are_audited_and_scoped_to_the_workspace(world: Wo
 # ---- a press while the metric is being read ----------------------------------------------
 
 
-async def evaluate_while(world: World, change: Callable[[], object]) -> dict[str, int]:
+async def evaluate_while(world: World, change: Callable[[], Awaitable[object]]) -> dict[str, int]:
     """Run a round, and `change` the alert while its metric read is in flight."""
     async with world.gate.closed():
         round_ = asyncio.create_task(world.tick())
         await world.gate.waiting.wait()
-        change()
+        await change()
     return await round_
 
 
 async def test_a_mute_pressed_during_the_read_is_obeyed(world: World) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await evaluate_while(world, lambda: world.alerts.mute(TEAM, 1, "U0ANA"))
     assert world.state.posts() == []
-    assert (world.alert().state, world.alert().muted) == ("firing", True)
+    assert ((await world.alert()).state, (await world.alert()).muted) == ("firing", True)
 
 
 async def test_a_snooze_pressed_during_the_read_is_kept(world: World) -> None:
-    world.add()
-    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
+    await world.add()
+    await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
     await world.tick(31 * MINUTE)  # that snooze is over
     world.traffic(HIGH)
     hour = timedelta(hours=1)
     await evaluate_while(world, lambda: world.alerts.snooze(TEAM, 1, "U0ANA", hour))
     assert world.state.posts() == []
-    assert world.alert().snoozed_until == world.clock.now() + hour
+    assert (await world.alert()).snoozed_until == world.clock.now() + hour
 
 
 async def test_an_alert_removed_during_the_read_posts_nothing(world: World) -> None:
-    world.add()
+    await world.add()
     world.traffic(HIGH)
     await evaluate_while(world, lambda: world.store.alerts.remove(TEAM, 1))
     assert world.state.calls == []
-    assert world.store.alerts.list(TEAM) == []
+    assert await world.store.alerts.list(TEAM) == []
 
 
 class PressDuringPost:
     """The real poster, with a button pressed while a message is on its way to Slack."""
 
-    def __init__(self, inner: Outbound, press: Callable[[], object]):
+    def __init__(self, inner: Outbound, press: Callable[[], Awaitable[object]]):
         self.inner, self.press = inner, press
 
     async def post(
         self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
     ) -> Posted:
-        self.press()
+        await self.press()
         return await self.inner.post(team, channel, payload, thread_ts=thread_ts)
 
     async def update(self, team: Team, channel: str, ts: str, payload: dict[str, Any]) -> Posted:
@@ -586,8 +591,8 @@ class PressDuringPost:
 
 
 async def test_a_snooze_pressed_while_the_alert_is_being_posted_is_kept(world: World) -> None:
-    world.add()
-    world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
+    await world.add()
+    await world.alerts.snooze(TEAM, 1, "U0ANA", timedelta(minutes=30))
     world.clock.advance(31 * MINUTE)  # that snooze is over, unseen: the next round clears it
     world.traffic(HIGH)
     hour = timedelta(hours=1)
@@ -596,5 +601,5 @@ async def test_a_snooze_pressed_while_the_alert_is_being_posted_is_kept(world: W
     )
     await world.tick()
     assert len(world.top_level()) == 1  # it was already on its way
-    assert world.alert().snoozed_until == world.clock.now() + hour
-    assert world.alert().state == "firing"
+    assert (await world.alert()).snoozed_until == world.clock.now() + hour
+    assert (await world.alert()).state == "firing"

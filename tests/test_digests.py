@@ -22,7 +22,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.clients import weldpulse
-from bot.clients.pool import ClientPool, Directory
+from bot.clients.pool import ClientPool
 from bot.clients.weldpulse import WeldPulseClient
 from bot.domain.formatting import change, human
 from bot.features.digests import Digests, compose
@@ -80,7 +80,7 @@ class World:
         return cls(path, key, clock, http, sim, slack, store, outbound, digests, scheduler)
 
     async def close(self) -> None:
-        self.scheduler.stop()
+        await self.scheduler.stop()
         await self.outbound.close()
         self.store.close()
 
@@ -97,11 +97,11 @@ class World:
         counts = await self.scheduler.sweep()
         return counts["late"], counts["skipped"]
 
-    def connect(self, *services: str) -> None:
+    async def connect(self, *services: str) -> None:
         for service in services:
-            self.store.credentials.save(TEAM, service, DEMO_CREDENTIALS[service], CREATOR)
+            await self.store.credentials.save(TEAM, service, DEMO_CREDENTIALS[service], CREATOR)
 
-    def add(
+    async def add(
         self,
         kind: ScheduleKind = "daily",
         *,
@@ -113,7 +113,7 @@ class World:
         range: str | None = None,
         channel: str = CHANNEL,
     ) -> Digest:
-        return self.digests.add(
+        return await self.digests.add(
             TEAM,
             CREATOR,
             channel_id=channel,
@@ -185,8 +185,8 @@ def stats_query(sim: SimServer) -> dict[str, list[str]]:
 
 
 async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: World) -> None:
-    world.connect("weldpulse")
-    digest = world.add()
+    await world.connect("weldpulse")
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
 
     result = await world.digests.run(digest.id, NINE_BERLIN)
@@ -217,7 +217,7 @@ async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: Wor
     assert texts(post)[-1] == (
         f"Digest #{digest.id} · every day at 09:00 Europe/Berlin · `/pulse digest list` to manage"
     )
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.posted_ts) == ("posted", result.ts)
 
@@ -225,8 +225,8 @@ async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: Wor
 async def test_a_failing_service_is_one_plain_line_and_the_digest_still_goes(
     world: World,
 ) -> None:
-    world.connect("weldpulse", "raygun")
-    digest = world.add()
+    await world.connect("weldpulse", "raygun")
+    digest = await world.add()
     world.sim.control.fail("raygun", 503)
     world.clock.set(NINE_BERLIN)
 
@@ -244,8 +244,8 @@ async def test_a_failing_service_is_one_plain_line_and_the_digest_still_goes(
 
 
 async def test_a_chosen_service_that_is_not_connected_is_one_plain_line(world: World) -> None:
-    world.connect("weldpulse")
-    digest = world.add(services=("weldpulse", "pulsepro"))
+    await world.connect("weldpulse")
+    digest = await world.add(services=("weldpulse", "pulsepro"))
     world.clock.set(NINE_BERLIN)
 
     result = await world.digests.run(digest.id, NINE_BERLIN)
@@ -260,7 +260,7 @@ async def test_a_chosen_service_that_is_not_connected_is_one_plain_line(world: W
 
 
 async def test_with_nothing_connected_the_digest_says_so(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
     [post] = world.posts()
@@ -314,8 +314,8 @@ async def test_the_range_covered_by_default_per_kind(
     start: str,
     end: str,
 ) -> None:
-    world.connect("weldpulse")
-    digest = world.add(kind, hour=hour, minute=minute, weekday=weekday, range=chosen)
+    await world.connect("weldpulse")
+    digest = await world.add(kind, hour=hour, minute=minute, weekday=weekday, range=chosen)
     world.clock.set(NINE_BERLIN)
 
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
@@ -327,10 +327,10 @@ async def test_the_range_covered_by_default_per_kind(
 
 
 async def test_in_summer_yesterday_is_berlins_summer_day(world: World) -> None:
-    world.connect("weldpulse")
-    digest = world.add()
+    await world.connect("weldpulse")
+    digest = await world.add()
     summer = datetime(2026, 7, 14, 7, 0, tzinfo=UTC)  # Tue 09:00 CEST
-    message = await compose(Directory(world.digests.pool, TEAM), digest, summer)
+    message = await compose(await world.digests.pool.directory(TEAM), digest, summer)
     assert message.blocks[1]["elements"][0]["text"] == (
         "yesterday: Mon 13 Jul 00:00 – Tue 14 Jul 00:00 (Europe/Berlin)"
     )
@@ -339,20 +339,20 @@ async def test_in_summer_yesterday_is_berlins_summer_day(world: World) -> None:
 
 
 async def test_preview_posts_nothing_and_claims_nothing(world: World) -> None:
-    world.connect("weldpulse")
-    digest = world.add()
+    await world.connect("weldpulse")
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
     message = await world.digests.preview(digest)
     assert message.text == "Pulse digest — yesterday: WeldPulse"
     assert world.slack.state.calls == []
-    assert world.store.digests.get_run(digest.id, NINE_BERLIN) is None
+    assert await world.store.digests.get_run(digest.id, NINE_BERLIN) is None
 
 
 # ---- at most once ----------------------------------------------------------------------------
 
 
 async def test_the_same_run_twice_is_posted_once(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
     first = await world.digests.run(digest.id, NINE_BERLIN)
     second = await world.digests.run(digest.id, NINE_BERLIN)
@@ -365,9 +365,9 @@ async def test_the_same_run_twice_is_posted_once(world: World) -> None:
 
 
 async def test_a_restart_between_claim_and_post_does_not_post_again(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
-    assert world.store.digests.claim_run(digest.id, NINE_BERLIN)  # …and the process died
+    assert await world.store.digests.claim_run(digest.id, NINE_BERLIN)  # …and the process died
 
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     await world.restart()
@@ -375,7 +375,7 @@ async def test_a_restart_between_claim_and_post_does_not_post_again(world: World
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "duplicate"
 
     assert world.slack.state.calls == []
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert run.status == "claimed"
 
@@ -383,7 +383,7 @@ async def test_a_restart_between_claim_and_post_does_not_post_again(world: World
 async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
     world: World,
 ) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     await world.restart()
 
@@ -392,43 +392,43 @@ async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
 
     [post] = world.posts()
     assert texts(post)[-1] == "Posted late: Pulse Bot was not running at 09:00 CET."
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert run.status == "posted"
 
 
 async def test_a_run_missed_by_3_hours_is_skipped_and_recorded(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN + timedelta(hours=3))
     await world.restart()
 
     assert await world.sweep() == (0, 1)
 
     assert world.slack.state.calls == []
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.detail) == ("skipped", "missed while the bot was down")
     assert await world.sweep() == (0, 0)
 
 
 async def test_a_paused_digest_is_not_posted_until_resumed(world: World) -> None:
-    digest = world.add()
-    world.digests.pause(digest, CREATOR)
+    digest = await world.add()
+    await world.digests.pause(digest, CREATOR)
     world.clock.set(NINE_BERLIN)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "paused"
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     assert (await world.scheduler.sweep())["due"] == 0
     assert world.slack.state.calls == []
-    assert world.store.digests.get_run(digest.id, NINE_BERLIN) is None
+    assert await world.store.digests.get_run(digest.id, NINE_BERLIN) is None
 
-    world.digests.resume(paused(world, digest), CREATOR)
+    await world.digests.resume(await paused(world, digest), CREATOR)
     world.clock.set(NEXT_DAY)
     assert (await world.digests.run(digest.id, NEXT_DAY)).status == "posted"
     assert len(world.posts()) == 1
 
 
-def paused(world: World, digest: Digest) -> Digest:
-    fresh = world.store.digests.get(TEAM, digest.id)
+async def paused(world: World, digest: Digest) -> Digest:
+    fresh = await world.store.digests.get(TEAM, digest.id)
     assert fresh is not None
     assert fresh.paused
     return fresh
@@ -436,17 +436,17 @@ def paused(world: World, digest: Digest) -> Digest:
 
 async def test_a_run_that_fell_while_paused_is_not_posted_after_a_restart(world: World) -> None:
     """Resumed at 09:10, restarted at 09:20: the 09:00 run was not missed by downtime."""
-    digest = world.add()
-    world.digests.pause(digest, CREATOR)
+    digest = await world.add()
+    await world.digests.pause(digest, CREATOR)
     world.clock.set(NINE_BERLIN + timedelta(minutes=10))
-    world.digests.resume(paused(world, digest), CREATOR)
+    await world.digests.resume(await paused(world, digest), CREATOR)
 
     world.clock.set(NINE_BERLIN + timedelta(minutes=20))
     await world.restart()
     assert await world.sweep() == (0, 0)
 
     assert world.slack.state.calls == []
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.detail) == ("skipped", "the digest was paused")
     world.clock.set(NEXT_DAY)
@@ -454,15 +454,15 @@ async def test_a_run_that_fell_while_paused_is_not_posted_after_a_restart(world:
 
 
 async def test_resuming_a_digest_that_is_not_paused_skips_nothing(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.clock.set(NINE_BERLIN)
-    world.digests.resume(digest, CREATOR)  # e.g. a second `resume` racing the 09:00 sweep
+    await world.digests.resume(digest, CREATOR)  # e.g. a second `resume` racing the 09:00 sweep
     assert (await world.scheduler.sweep())["posted"] == 1
 
 
 async def test_a_removed_digest_is_gone(world: World) -> None:
-    digest = world.add()
-    world.digests.remove(digest, CREATOR)
+    digest = await world.add()
+    await world.digests.remove(digest, CREATOR)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "gone"
     assert world.slack.state.calls == []
 
@@ -486,7 +486,7 @@ def dms(world: World) -> list[Call]:
 async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
     world: World, error: str, reason: str
 ) -> None:
-    digest = world.add()
+    digest = await world.add()
     world.slack.state.channel_errors[CHANNEL] = error
     world.clock.set(NINE_BERLIN)
 
@@ -494,7 +494,7 @@ async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
 
     assert (first.status, first.detail) == ("failed", error)
     assert world.posts() == []
-    paused = world.store.digests.get(TEAM, digest.id)
+    paused = await world.store.digests.get(TEAM, digest.id)
     assert paused is not None
     assert (paused.paused, paused.paused_reason) == (True, reason)
     [dm] = dms(world)
@@ -502,10 +502,10 @@ async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
         f"Your Pulse digest #{digest.id} for <#{CHANNEL}> is paused: {reason}. Invite Pulse Bot "
         f"or pick another channel, then `/pulse digest resume {digest.id}`."
     )
-    run = world.store.digests.get_run(digest.id, NINE_BERLIN)
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert (run.status, run.detail) == ("failed", error)
-    entry, added = world.store.audit.list(TEAM)  # newest first
+    entry, added = await world.store.audit.list(TEAM)  # newest first
     assert (added.user_id, added.action) == (CREATOR, "digest.add")
     assert (entry.user_id, entry.action) == (None, "digest.paused")
     assert entry.detail == {"digest": digest.id, "reason": error}
@@ -519,7 +519,7 @@ async def test_a_refused_channel_pauses_the_digest_and_tells_its_creator_once(
 
 
 async def test_a_revoked_token_pauses_without_a_dm(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     original = world.slack.state.answer
 
     def answer(method: str, args: Any, token: str | None) -> tuple[int, dict[str, Any], Any]:
@@ -528,7 +528,7 @@ async def test_a_revoked_token_pauses_without_a_dm(world: World) -> None:
     world.slack.state.answer = answer  # type: ignore[method-assign]
     world.clock.set(NINE_BERLIN)
     assert (await world.digests.run(digest.id, NINE_BERLIN)).detail == "token_revoked"
-    paused = world.store.digests.get(TEAM, digest.id)
+    paused = await world.store.digests.get(TEAM, digest.id)
     assert paused is not None
     assert (paused.paused, paused.paused_reason) == (
         True,
@@ -538,7 +538,7 @@ async def test_a_revoked_token_pauses_without_a_dm(world: World) -> None:
 
 
 async def test_not_in_a_public_channel_joins_then_posts(world: World) -> None:
-    digest = world.add()
+    digest = await world.add()
     state = world.slack.state
     original = state.answer
 
@@ -556,7 +556,7 @@ async def test_not_in_a_public_channel_joins_then_posts(world: World) -> None:
     assert [c.args["channel"] for c in state.called("conversations.join")] == [CHANNEL]
     [post] = world.posts()
     assert texts(post)[0] == "Pulse digest — yesterday"
-    fresh = world.store.digests.get(TEAM, digest.id)
+    fresh = await world.store.digests.get(TEAM, digest.id)
     assert fresh is not None
     assert not fresh.paused
     assert dms(world) == []

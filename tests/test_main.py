@@ -92,6 +92,9 @@ def test_keygen_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rotate_keys_reencrypts_with_the_newest_key(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Run as the operator runs it, outside any event loop (the CLI starts its own)."""
+    import asyncio
+
     from cryptography.fernet import Fernet
 
     from bot.app import open_store
@@ -104,7 +107,9 @@ def test_rotate_keys_reencrypts_with_the_newest_key(
     store = open_store(
         Settings.from_env({"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": old}), SystemClock()
     )
-    store.credentials.save(Team("T1"), "weldpulse", {"api_key": "ak_live_rotate_me_000"}, "U1")
+    asyncio.run(
+        store.credentials.save(Team("T1"), "weldpulse", {"api_key": "ak_live_rotate_me_000"}, "U1")
+    )
     store.close()
     assert main(["rotate-keys"], {"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": f"{new},{old}"}) == 0
     assert "re-encrypted 1 secrets" in capsys.readouterr().out
@@ -112,7 +117,7 @@ def test_rotate_keys_reencrypts_with_the_newest_key(
         Settings.from_env({"DATABASE_PATH": db, "PULSEBOT_SECRET_KEY": new}), SystemClock()
     )
     try:
-        assert only_new.credentials.get(Team("T1"), "weldpulse") == {
+        assert asyncio.run(only_new.credentials.get(Team("T1"), "weldpulse")) == {
             "api_key": "ak_live_rotate_me_000"
         }
     finally:

@@ -49,14 +49,15 @@ async def harness(tmp_path: Path) -> AsyncIterator[CommandHarness]:
     async with httpx.AsyncClient() as http:
         made = make_harness(tmp_path, http, MOCK_BASE_URLS)
         for service, credential in CREDENTIALS.items():
-            made.connect(service, credential)
+            await made.connect(service, credential)
         yield made
         made.store.close()
 
 
 @pytest.fixture
-def directory(harness: CommandHarness) -> Directory:
-    return Directory(harness.pool, harness.team)
+async def directory(harness: CommandHarness) -> Directory:
+    """The workspace's clients, as a command made now sees them."""
+    return await harness.pool.directory(harness.team)
 
 
 async def value(directory: Directory, name: str, over: int = HOUR) -> float:
@@ -293,9 +294,10 @@ async def test_whatpulse_counts_only_pulses_inside_the_window(
 
 
 async def test_whatpulse_without_a_user_is_an_upstream_problem(
-    harness: CommandHarness, directory: Directory
+    harness: CommandHarness,
 ) -> None:
-    harness.connect("whatpulse", {"token": "wp-token-0001"})
+    await harness.connect("whatpulse", {"token": "wp-token-0001"})
+    directory = await harness.pool.directory(harness.team)  # as the next command sees it
     with pytest.raises(InvalidRequest, match="no WhatPulse user"):
         await value(directory, "whatpulse.keys")
 

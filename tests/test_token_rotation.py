@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Secrets, Store
 from bot.store.db import open_database
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlackServer
@@ -31,7 +31,7 @@ async def slack() -> AsyncIterator[FakeSlackServer]:
 
 async def installed(tmp_path: Path, expires_in: int) -> Store:
     store = Store(open_database(tmp_path / "r.db"), Secrets([Fernet.generate_key()]), FakeClock())
-    await SqliteInstallationStore(store).async_save(
+    await StoreInstallationStore(store).async_save(
         Installation(
             app_id="A0PULSE",
             team_id=TEAM.team_id,
@@ -66,7 +66,7 @@ async def test_an_expiring_token_is_rotated_saved_and_used(
     refresh = slack.state.called("oauth.v2.access")
     assert len(refresh) == 1 and refresh[0].args["refresh_token"] == "xoxe-1-refresh-0"
     assert [p.token for p in slack.state.posts()] == ["xoxb-rotated-1", "xoxb-rotated-1"]
-    bot = await SqliteInstallationStore(store).async_find_bot(
+    bot = await StoreInstallationStore(store).async_find_bot(
         enterprise_id=None, team_id=TEAM.team_id
     )
     assert bot is not None and bot.bot_token == "xoxb-rotated-1"

@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 from bot.clock import Clock
 
@@ -102,3 +103,22 @@ def header_int(headers: Mapping[str, str], name: str) -> int | None:
         return int(float(raw.split(";")[0].strip()))
     except ValueError:
         return None
+
+
+class WindowStore(Protocol):
+    """Storage of shared sliding windows (the store's `rate_windows`)."""
+
+    async def acquire(self, bucket: str, limit: int, window: float) -> float: ...
+
+
+class SharedWindow:
+    """One credential's per-minute limit kept in storage, for every process together."""
+
+    def __init__(self, store: WindowStore, bucket: str, limit: int, window: float) -> None:
+        self._store = store
+        self.bucket = bucket
+        self.limit = limit
+        self.window = window
+
+    async def acquire(self) -> float:
+        return await self._store.acquire(self.bucket, self.limit, self.window)

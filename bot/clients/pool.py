@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -21,8 +21,9 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from bot.clients.budget import PersistedBudget
+from bot.clients.limiter import SharedWindow, WindowStore
 from bot.clients.registry import KEYS
-from bot.clients.spec import ServiceClient, ServiceSpec
+from bot.clients.spec import MINUTE, ServiceClient, ServiceSpec
 from bot.clock import Clock
 from bot.errors import NotConnected
 from bot.team import Team
@@ -33,24 +34,13 @@ SUCCESS_WRITE_INTERVAL = 60.0  # seconds between persisted "last success" update
 
 
 class CredentialStore(Protocol):
-    def get(self, team: Team, service: str) -> dict[str, str] | None: ...
-    def services(self, team: Team) -> list[str]: ...
-    def record_success(self, team: Team, service: str) -> None: ...
-    def record_error(self, team: Team, service: str, message: str) -> None: ...
+    async def all_of(self, team: Team) -> dict[str, dict[str, str]]: ...
+    async def record_success(self, team: Team, service: str) -> None: ...
+    async def record_error(self, team: Team, service: str, message: str) -> None: ...
 
 
 class BudgetStore(Protocol):
-    def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]: ...
-
-
-class _BudgetBackend:
-    """A `BudgetStore` as the async `BudgetBackend` a `PersistedBudget` wants."""
-
-    def __init__(self, budgets: BudgetStore):
-        self._budgets = budgets
-
-    async def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]:
-        return self._budgets.try_spend(budget_key, limit, now)
+    async def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,33 +70,42 @@ class ClientPool:
         clock: Clock,
         credentials: CredentialStore,
         budgets: BudgetStore,
+        windows: WindowStore | None = None,
     ):
         self.http = http
         self.base_urls = dict(base_urls)
         self.clock = clock
         self.credentials = credentials
-        self._budgets = _BudgetBackend(budgets)
+        self._budgets = budgets
+        self._windows = windows
         self._clients: dict[tuple[str, str], tuple[str, ServiceClient]] = {}
 
     def build(self, spec: ServiceSpec[C], credential: Mapping[str, str]) -> C:
-        """A new client for `credential` (used directly to validate before saving)."""
+        """A new client for `credential` (used directly to validate before saving). Its
+        daily budget and its per-minute window are kept in storage, so restarts and every
+        process share them; the cache and the coalescing stay in this process."""
+        key = spec.budget_key(credential)
         budget = None
-        if spec.limits.per_day is not None:  # kept in the database: restarts share it
-            key = spec.budget_key(credential)
+        if spec.limits.per_day is not None:
             budget = PersistedBudget(self._budgets, key, spec.limits.per_day, self.clock)
+        shared = None
+        if self._windows is not None:
+            shared = SharedWindow(self._windows, f"{key}:minute", spec.limits.per_minute, MINUTE)
         return spec.connect(
             self.http,
             credential,
             base_url=self.base_urls.get(spec.key),
             clock=self.clock,
             budget=budget,
+            shared=shared,
         )
 
-    def get(self, team: Team, spec: ServiceSpec[C]) -> C:
-        credential = self.credentials.get(team, spec.key)
-        if credential is None:
-            self._clients.pop((team.key, spec.key), None)
-            raise NotConnected(spec.key)
+    async def directory(self, team: Team) -> Directory:
+        """The clients of `team`, its credentials read (and decrypted) once."""
+        return Directory(self, team, await self.credentials.all_of(team))
+
+    def client(self, team: Team, spec: ServiceSpec[C], credential: Mapping[str, str]) -> C:
+        """The pooled client of `team` for `credential`, built anew when it changed."""
         fingerprint = hashlib.sha256(json.dumps(credential, sort_keys=True).encode()).hexdigest()
         cached = self._clients.get((team.key, spec.key))
         if cached is not None and cached[0] == fingerprint:
@@ -126,37 +125,42 @@ class ClientPool:
             if key[0] == team.key and (service is None or key[1] == service):
                 del self._clients[key]
 
-    def _observer(self, team: Team, service: str) -> Callable[[str | None], None]:
+    def _observer(self, team: Team, service: str) -> Callable[[str | None], Awaitable[None]]:
         last_write = [float("-inf")]
 
-        def observe(error: str | None) -> None:
+        async def observe(error: str | None) -> None:
             if error is not None:
-                self.credentials.record_error(team, service, error)
+                await self.credentials.record_error(team, service, error)
                 last_write[0] = float("-inf")
                 return
             now = self.clock.monotonic()
             if now - last_write[0] >= SUCCESS_WRITE_INTERVAL:
-                self.credentials.record_success(team, service)
                 last_write[0] = now
+                await self.credentials.record_success(team, service)
 
         return observe
 
 
 class Directory:
-    """The service clients of one workspace."""
+    """The service clients of one workspace, as its credentials stood when it was read."""
 
-    def __init__(self, pool: ClientPool, team: Team):
+    def __init__(
+        self, pool: ClientPool, team: Team, credentials: Mapping[str, Mapping[str, str]]
+    ) -> None:
         self._pool = pool
         self._team = team
+        self._credentials = credentials
 
     def connected(self) -> list[str]:
         """The keys of the services this workspace connected, in the registry's order."""
-        have = set(self._pool.credentials.services(self._team))
-        return [key for key in KEYS if key in have]
+        return [key for key in KEYS if key in self._credentials]
 
     def get(self, spec: ServiceSpec[C]) -> C:
         """This workspace's client for `spec`; `NotConnected` if it has no credential."""
-        return self._pool.get(self._team, spec)
+        credential = self._credentials.get(spec.key)
+        if credential is None:
+            raise NotConnected(spec.key)
+        return self._pool.client(self._team, spec, credential)
 
     async def validate(self, spec: ServiceSpec[Any], credential: Mapping[str, str]) -> str:
         """Prove `credential` works with one cheap call, before it is saved.

@@ -19,7 +19,7 @@ import httpx
 
 from bot.clients.budget import MemoryBudget
 from bot.clients.limiter import WindowLimiter
-from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP
+from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP, SharedLimit
 from bot.clock import Clock, SystemClock
 from bot.errors import AuthFailed
 
@@ -114,6 +114,7 @@ class ServiceSpec(Generic[C]):
         clock: Clock | None = None,
         manners: Manners | None = None,
         budget: CallBudget | None = None,
+        shared: SharedLimit | None = None,
     ) -> C:
         """A client for `credential`, on a transport keeping to this service's manners."""
         values = self.check(credential)
@@ -133,5 +134,6 @@ class ServiceSpec(Generic[C]):
             clock=clock,
             manners=manners,
             budget=budget,
+            shared=shared,
         )
         return self.client(transport, values)

@@ -25,13 +25,14 @@ import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
 from bot.errors import BadResponse, RateLimited, ServiceError, Unavailable
@@ -39,6 +40,7 @@ from bot.errors import BadResponse, RateLimited, ServiceError, Unavailable
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({502, 503, 504})
+WAITS = 3  # times a request waits for a limiter before it is refused locally
 Params = Mapping[str, str | int | float | bool | None]
 
 
@@ -59,6 +61,14 @@ class Response:
 
 
 DecodeError = Callable[[Response], ServiceError]
+
+
+class SharedLimit(Protocol):
+    """The credential's per-minute limit as kept for every process (in the database)."""
+
+    async def acquire(self) -> float:
+        """0 when a request may go now (it is counted); else the seconds to wait."""
+        ...
 
 
 class CallBudget(Protocol):
@@ -99,9 +109,10 @@ class ServiceHTTP:
     clock: Clock = field(default_factory=SystemClock)
     manners: Manners = field(default_factory=Manners)
     budget: CallBudget | None = None
+    shared: SharedLimit | None = None
     jitter: Callable[[], float] = random.random
     requests_sent: int = 0
-    observer: Callable[[str | None], None] | None = None
+    observer: Callable[[str | None], Awaitable[None]] | None = None
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
 
@@ -188,7 +199,7 @@ class ServiceHTTP:
         the cache on success; a request that changes nothing (Raygun's authenticate) not."""
         response = await self._attempt(method, self.url(path), params, json_body)
         if response.status in RETRYABLE_STATUS:
-            raise self._refusal(response)
+            raise await self._refusal(response)
         if invalidates:
             self._cache.clear()
         return response
@@ -216,10 +227,10 @@ class ServiceHTTP:
                 if response.status not in RETRYABLE_STATUS:
                     return response
                 if attempt >= self.manners.retries:
-                    raise self._refusal(response)
+                    raise await self._refusal(response)
                 hinted = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
                 if hinted is not None and hinted > self.manners.max_wait:
-                    raise self._refusal(response)
+                    raise await self._refusal(response)
             delay = self.manners.backoff * (2**attempt) * (0.5 + self.jitter())
             attempt += 1
             await self.clock.sleep(delay)
@@ -232,11 +243,9 @@ class ServiceHTTP:
         json_body: Any,
         headers: Mapping[str, str] | None = None,
     ) -> Response:
-        wait = self.limiter.wait_time()
-        if wait > self.manners.max_wait:
-            raise RateLimited(self.service, wait, local=True)
-        if wait > 0:
-            await self.clock.sleep(wait)
+        await self._wait_for(self._local_wait)
+        if self.shared is not None:  # the limit holds for every process, not for each
+            await self._wait_for(self.shared.acquire)
         if self.budget is not None:
             await self.budget.spend(self.service)
         self.limiter.record_sent()
@@ -258,9 +267,12 @@ class ServiceHTTP:
                 else httpx.USE_CLIENT_DEFAULT,
             )
         except httpx.TimeoutException as exc:
-            raise self._unavailable("the request timed out") from exc
+            telemetry.UPSTREAM.labels(self.service, "timeout").inc()
+            raise await self._unavailable("the request timed out") from exc
         except httpx.HTTPError as exc:
-            raise self._unavailable("the service could not be reached") from exc
+            telemetry.UPSTREAM.labels(self.service, "unreachable").inc()
+            raise await self._unavailable("the service could not be reached") from exc
+        telemetry.UPSTREAM.labels(self.service, str(raw.status_code)).inc()
         response = Response(self.service, raw.status_code, raw.headers, raw.content)
         self.limiter.observe(
             header_int(response.headers, "ratelimit-remaining"),
@@ -270,28 +282,46 @@ class ServiceHTTP:
             retry = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
             retry = retry if retry is not None else self.limiter.window
             self.limiter.block_for(retry)
-            self._note_error(f"rate limited (HTTP 429), retry in {retry:.0f}s")
+            await self._note_error(f"rate limited (HTTP 429), retry in {retry:.0f}s")
             raise RateLimited(self.service, retry, status=429)
         if 200 <= response.status < 300:
             if self.observer is not None:
-                self.observer(None)
+                await self.observer(None)
             return response
         if response.status in RETRYABLE_STATUS:
             return response
-        raise self._refusal(response)
+        raise await self._refusal(response)
 
-    def _refusal(self, response: Response) -> ServiceError:
+    async def _local_wait(self) -> float:
+        return self.limiter.wait_time()
+
+    async def _wait_for(self, wait_time: Callable[[], Awaitable[float]]) -> None:
+        """Wait until `wait_time` says 0, or refuse locally (`RateLimited`) when the wait
+        would be longer than `max_wait` (or others keep taking the freed places): never
+        send what would certainly be refused."""
+        for _ in range(WAITS):
+            wait = await wait_time()
+            if wait <= 0:
+                return
+            if wait > self.manners.max_wait:
+                break
+            telemetry.LIMITER.labels(self.service, "waited").inc()
+            await self.clock.sleep(wait)
+        telemetry.LIMITER.labels(self.service, "refused").inc()
+        raise RateLimited(self.service, wait, local=True)
+
+    async def _refusal(self, response: Response) -> ServiceError:
         """The one translation of an error answer into the error tree (the service's own
         `decode_error`), reported to the credential's observer."""
         error = self.decode_error(response)
-        self._note_error(str(error))
+        await self._note_error(str(error))
         return error
 
-    def _unavailable(self, detail: str, status: int | None = None) -> Unavailable:
-        self._note_error(detail)
+    async def _unavailable(self, detail: str, status: int | None = None) -> Unavailable:
+        await self._note_error(detail)
         return Unavailable(self.service, detail, status=status)
 
-    def _note_error(self, detail: str) -> None:
+    async def _note_error(self, detail: str) -> None:
         log.info("%s call failed: %s", self.service, detail)
         if self.observer is not None:
-            self.observer(detail)
+            await self.observer(detail)

@@ -16,8 +16,8 @@ import logging
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot import messages
-from bot.clients.pool import ClientPool, Directory
+from bot import messages, telemetry
+from bot.clients.pool import ClientPool
 from bot.clock import Clock
 from bot.domain.durations import format_duration
 from bot.errors import PulseError
@@ -67,7 +67,7 @@ class Alerts:
         now = self.clock.now()
         alerts = [
             a
-            for a in self.store.alerts.list_all_for_scheduler(include_muted=True)
+            for a in await self.store.alerts.list_all_for_scheduler(include_muted=True)
             if a.metric in CATALOGUE
             and due(CATALOGUE[a.metric], now, self.interval, offset_seconds=a.id * 97)
         ]
@@ -83,19 +83,22 @@ class Alerts:
             for alert in group:
                 counts["posted"] += await self._advance(alert, observation, now)
                 counts["evaluated"] += 1
+        for state, n in (await self.store.alerts.count_by_state()).items():
+            telemetry.ALERTS.labels(state).set(n)
         return counts
 
     async def _observe(self, alert: Alert, now: datetime) -> float | Failure:
         metric = CATALOGUE[alert.metric]
         try:
-            return await measure(metric, Directory(self.pool, alert.team), alert.over_seconds, now)
+            directory = await self.pool.directory(alert.team)
+            return await measure(metric, directory, alert.over_seconds, now)
         except PulseError as err:
             return Failure(messages.sentence(err))
 
     async def _advance(self, alert: Alert, observation: float | Failure, now: datetime) -> int:
         # Read it again: a button or command may have muted, snoozed or removed it while
         # the metric was being read, and the machine must not undo that.
-        current = self.store.alerts.get(alert.team, alert.id)
+        current = await self.store.alerts.get(alert.team, alert.id)
         if current is None:
             return 0
         alert = current
@@ -106,7 +109,7 @@ class Alerts:
             after, sent = await self._carry_out(alert, after, effect, now)
             posted += sent
         if after != before:
-            latest = self.store.alerts.get(alert.team, alert.id)
+            latest = await self.store.alerts.get(alert.team, alert.id)
             if latest is None:  # removed while its messages were being sent
                 return posted
             delta = changes(before, after)
@@ -114,7 +117,7 @@ class Alerts:
                 # A Snooze or Mute pressed while the messages were being sent wins.
                 if getattr(latest, column) != getattr(before, column):
                     delta.pop(column, None)
-            self.store.alerts.update_alert_state(alert.id, **delta)
+            await self.store.alerts.update_alert_state(alert.id, **delta)
         return posted
 
     async def _carry_out(
@@ -171,7 +174,7 @@ class Alerts:
 
     # ---- changes people make ----------------------------------------------------------------
 
-    def add(
+    async def add(
         self,
         team: Team,
         user_id: str,
@@ -188,11 +191,11 @@ class Alerts:
         if metric.spec.limits.per_day is not None:
             existing = sum(
                 daily_cost(CATALOGUE[a.metric], self.interval)
-                for a in self.store.alerts.list(team)
+                for a in await self.store.alerts.list(team)
                 if a.metric in CATALOGUE and CATALOGUE[a.metric].spec is metric.spec
             )
             check_budget(metric.spec, existing, daily_cost(metric, self.interval))
-        alert = self.store.alerts.add(
+        alert = await self.store.alerts.add(
             team,
             metric=metric.name,
             op=op,
@@ -203,35 +206,41 @@ class Alerts:
             created_by=user_id,
         )
         detail = {"alert": alert.id, "metric": metric.name, "op": op, "value": threshold}
-        self.store.audit.record(team, user_id, "alert.add", detail)
+        await self.store.audit.record(team, user_id, "alert.add", detail)
         return alert
 
-    def remove(self, alert: Alert, user_id: str) -> None:
-        self.store.alerts.remove(alert.team, alert.id)
-        self.store.audit.record(alert.team, user_id, "alert.remove", {"alert": alert.id})
+    async def remove(self, alert: Alert, user_id: str) -> None:
+        await self.store.alerts.remove(alert.team, alert.id)
+        await self.store.audit.record(alert.team, user_id, "alert.remove", {"alert": alert.id})
 
-    def snooze(self, team: Team, alert_id: int, user_id: str, length: timedelta) -> Alert | None:
+    async def snooze(
+        self, team: Team, alert_id: int, user_id: str, length: timedelta
+    ) -> Alert | None:
         """Quiet for `length` (still checked); a zero length ends a snooze."""
         if not length:
-            updated = self.store.alerts.update_alert_state(alert_id, team=team, snoozed_until=None)
+            updated = await self.store.alerts.update_alert_state(
+                alert_id, team=team, snoozed_until=None
+            )
             if updated is not None:
-                self.store.audit.record(team, user_id, "alert.unsnooze", {"alert": alert_id})
+                await self.store.audit.record(team, user_id, "alert.unsnooze", {"alert": alert_id})
             return updated
         until = self.clock.now() + length
-        updated = self.store.alerts.update_alert_state(alert_id, team=team, snoozed_until=until)
+        updated = await self.store.alerts.update_alert_state(
+            alert_id, team=team, snoozed_until=until
+        )
         if updated is not None:
-            self.store.audit.record(
+            await self.store.audit.record(
                 team, user_id, "alert.snooze", {"alert": alert_id, "until": until.isoformat()}
             )
         return updated
 
-    def mute(self, team: Team, alert_id: int, user_id: str) -> Alert | None:
-        updated = self.store.alerts.update_alert_state(alert_id, team=team, muted=True)
+    async def mute(self, team: Team, alert_id: int, user_id: str) -> Alert | None:
+        updated = await self.store.alerts.update_alert_state(alert_id, team=team, muted=True)
         if updated is not None:
-            self.store.audit.record(team, user_id, "alert.mute", {"alert": alert_id})
+            await self.store.audit.record(team, user_id, "alert.mute", {"alert": alert_id})
         return updated
 
-    def press(
+    async def press(
         self, team: Team, user_team_id: str | None, action_id: str, value: str, user_id: str
     ) -> str:
         """A Snooze/Mute button: the sentence to show the person who pressed it."""
@@ -242,9 +251,9 @@ class Alerts:
         alert_id = int(value)
         length = BUTTONS[action_id]
         updated = (
-            self.snooze(team, alert_id, user_id, length)
+            await self.snooze(team, alert_id, user_id, length)
             if length is not None
-            else self.mute(team, alert_id, user_id)
+            else await self.mute(team, alert_id, user_id)
         )
         if updated is None:
             return f"Alert #{alert_id} no longer exists."

@@ -148,7 +148,7 @@ class Digests:
 
     # ---- life cycle: each change is audited as the user's ------------------------------
 
-    def add(
+    async def add(
         self,
         team: Team,
         user_id: str,
@@ -159,7 +159,7 @@ class Digests:
         range: str | None = None,
     ) -> Digest:
         """Save a digest, due at its schedule's next run."""
-        digest = self.store.digests.add(
+        digest = await self.store.digests.add(
             team,
             channel_id=channel_id,
             schedule_kind=schedule.kind,
@@ -172,16 +172,16 @@ class Digests:
             range=range,
             next_run_at=next_run(schedule, self.clock.now()),
         )
-        self.store.audit.record(
+        await self.store.audit.record(
             team, user_id, "digest.add", {"digest": digest.id, "channel": channel_id}
         )
         return digest
 
-    def pause(self, digest: Digest, user_id: str) -> None:
-        self.store.digests.set_paused(digest.team, digest.id, True)
-        self.store.audit.record(digest.team, user_id, "digest.pause", {"digest": digest.id})
+    async def pause(self, digest: Digest, user_id: str) -> None:
+        await self.store.digests.set_paused(digest.team, digest.id, True)
+        await self.store.audit.record(digest.team, user_id, "digest.pause", {"digest": digest.id})
 
-    def resume(self, digest: Digest, user_id: str) -> None:
+    async def resume(self, digest: Digest, user_id: str) -> None:
         """Resume `digest` from its next scheduled time. The latest run that fell while it was
         paused is recorded as skipped: the bot was not down then, so it must not be posted
         late (nor the pause counted as downtime). Everything is written before the digest
@@ -192,27 +192,27 @@ class Digests:
             since = max(digest.created_at, digest.last_run_at or digest.created_at)
             missed = latest_run_at_or_before(schedule, now)
             if missed is not None and missed > since:
-                self.skip(digest.id, missed, "the digest was paused")
-            self.store.digests.set_next_run(digest.id, next_run(schedule, now))
-        self.store.digests.set_paused(digest.team, digest.id, False)
-        self.store.audit.record(digest.team, user_id, "digest.resume", {"digest": digest.id})
+                await self.skip(digest.id, missed, "the digest was paused")
+            await self.store.digests.set_next_run(digest.id, next_run(schedule, now))
+        await self.store.digests.set_paused(digest.team, digest.id, False)
+        await self.store.audit.record(digest.team, user_id, "digest.resume", {"digest": digest.id})
 
-    def remove(self, digest: Digest, user_id: str) -> None:
+    async def remove(self, digest: Digest, user_id: str) -> None:
         """Delete the digest and its runs."""
-        self.store.digests.remove(digest.team, digest.id)
-        self.store.audit.record(digest.team, user_id, "digest.remove", {"digest": digest.id})
+        await self.store.digests.remove(digest.team, digest.id)
+        await self.store.audit.record(digest.team, user_id, "digest.remove", {"digest": digest.id})
 
     # ---- runs ------------------------------------------------------------------------------
 
-    def skip(self, digest_id: int, scheduled_for: datetime, detail: str) -> bool:
+    async def skip(self, digest_id: int, scheduled_for: datetime, detail: str) -> bool:
         """Record the run as skipped, unless it was claimed already; True if it was recorded."""
-        if not self.store.digests.claim_run(digest_id, scheduled_for):
+        if not await self.store.digests.claim_run(digest_id, scheduled_for):
             return False
-        self.store.digests.finish_run(digest_id, scheduled_for, "skipped", detail=detail)
+        await self.store.digests.finish_run(digest_id, scheduled_for, "skipped", detail=detail)
         return True
 
     async def preview(self, digest: Digest) -> Message:
-        return await compose(Directory(self.pool, digest.team), digest, self.clock.now())
+        return await compose(await self.pool.directory(digest.team), digest, self.clock.now())
 
     async def run(
         self,
@@ -222,19 +222,20 @@ class Digests:
         late: bool = False,
         manual: bool = False,
     ) -> RunResult:
-        digest = self.store.digests.get_for_scheduler(digest_id)
+        digest = await self.store.digests.get_for_scheduler(digest_id)
         if digest is None:
             return RunResult("gone")
         if digest.paused and not manual:
             return RunResult("paused")
-        if not self.store.digests.claim_run(digest_id, scheduled_for):
+        if not await self.store.digests.claim_run(digest_id, scheduled_for):
             return RunResult("duplicate")
         try:
             async with self._composing:  # bounds concurrent upstream work in a fan-out
-                message = await compose(Directory(self.pool, digest.team), digest, scheduled_for)
+                directory = await self.pool.directory(digest.team)
+                message = await compose(directory, digest, scheduled_for)
         except PulseError as err:
             detail = messages.sentence(err)
-            self.store.digests.finish_run(digest_id, scheduled_for, "failed", detail=detail)
+            await self.store.digests.finish_run(digest_id, scheduled_for, "failed", detail=detail)
             return RunResult("failed", detail)
         if late:
             local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%H:%M %Z")
@@ -247,17 +248,19 @@ class Digests:
         payload = message.to_slack()
         posted = await self.outbound.post(digest.team, digest.channel_id, payload)
         if posted.ok:
-            self.store.digests.finish_run(digest_id, scheduled_for, "posted", posted_ts=posted.ts)
+            await self.store.digests.finish_run(
+                digest_id, scheduled_for, "posted", posted_ts=posted.ts
+            )
             return RunResult("posted", ts=posted.ts)
         return await self._refused(digest, scheduled_for, posted)
 
     async def _refused(self, digest: Digest, scheduled_for: datetime, posted: Posted) -> RunResult:
         code = posted.error or "unknown_error"
-        self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=code)
+        await self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=code)
         if code in CHANNEL_PROBLEMS or code in TOKEN_PROBLEMS:
             reason = CHANNEL_PROBLEMS.get(code, "Slack no longer accepts the bot's token")
-            self.store.digests.set_paused(digest.team, digest.id, True, reason=reason)
-            self.store.audit.record(
+            await self.store.digests.set_paused(digest.team, digest.id, True, reason=reason)
+            await self.store.audit.record(
                 digest.team, None, "digest.paused", {"digest": digest.id, "reason": code}
             )
             if code in CHANNEL_PROBLEMS:

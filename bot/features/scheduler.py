@@ -2,7 +2,7 @@
 
 The table is the truth and APScheduler only the clock. `Scheduler.start` sweeps once —
 which is the catch-up after downtime — then keeps two interval jobs: `sweep` every
-SWEEP_SECONDS and `alerts` every PULSEBOT_ALERT_INTERVAL seconds. Both are coroutines, so
+`Timing.sweep_seconds` and `alerts` every PULSEBOT_ALERT_INTERVAL seconds. Both are coroutines, so
 they run on the event loop with the commands rather than in APScheduler's worker threads.
 
 A sweep asks the table for the active digests that are due (`next_run_at` at or before
@@ -14,9 +14,11 @@ the upstream work of a busy minute; the poster paces posts per channel. A digest
 paused or removed by another process (a web process while the `clock` process runs the
 scheduler) is followed at the next sweep: there is nothing to keep in step.
 
-Exactly one process runs the jobs: each first holds the `scheduler` lease in SQLite (90 s,
-renewed by the holder at least every 30 s). A second process started with the scheduler on
-stands by, and takes over if the holder stops; its first sweep catches up.
+Exactly one process runs the jobs, on any number of hosts: each job first holds the
+`scheduler` lease in the database (45 s, renewed by the holder at least every 15 s; judged
+by the database's clock on PostgreSQL). Other processes started with the scheduler on stand
+by; when the holder dies, one of them takes over within about 50 seconds (the lease, plus a
+sweep interval) and its first sweep catches up as a restart does.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import telemetry
 from bot.clock import Clock
 from bot.features.digests import Digests
 from bot.features.recurrence import CatchUp, next_run, schedule_of
@@ -39,19 +43,27 @@ from bot.store.digests import Digest
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 5
 #: Digests read from the table at a time, and then dealt with together: every digest of
 #: 10,000 workspaces due in the same minute, usually. A sweep reads on until none is due.
 DUE_BATCH = 10_000
 LEASE_NAME = "scheduler"
-LEASE_SECONDS = 90
-RENEW_EVERY = timedelta(seconds=30)
-RENEW_WHEN_LEFT = timedelta(seconds=LEASE_SECONDS) - RENEW_EVERY
 #: A run posted later than this after its time says so.
 LATE_AFTER = timedelta(minutes=5)
 CATCH_UP = CatchUp()
 _TICK = timedelta(microseconds=1)
 COUNTS = ("active", "due", "posted", "late", "skipped")
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How often the sweep runs, and how long a lease lasts (renewed every third of it)."""
+
+    sweep_seconds: float = 5.0
+    lease_seconds: float = 45.0
+
+    @property
+    def renew_when_left(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds * 2 / 3)
 
 
 class Scheduler:
@@ -64,7 +76,9 @@ class Scheduler:
         evaluate_alerts: Callable[[], Awaitable[object]] | None = None,
         alert_interval: float = 60.0,
         holder: str | None = None,
+        timing: Timing = Timing(),
     ):
+        self.timing = timing
         self.store = store
         self.digests = digests
         self.clock = clock
@@ -75,17 +89,19 @@ class Scheduler:
         self._held_until: datetime | None = None
         self._sweeping = asyncio.Lock()
 
-    def active(self) -> bool:
+    async def active(self) -> bool:
         """Hold (or renew) the scheduler lease: only its holder runs jobs.
 
-        A lease renewed less than RENEW_EVERY ago is still ours for at least a minute, so
+        A lease renewed less than a third of its time ago is still ours for a while, so
         the sweeps in between do not each write to SQLite.
         """
         now = self.clock.now()
-        if self._held_until is not None and self._held_until - now > RENEW_WHEN_LEFT:
+        if self._held_until is not None and self._held_until - now > self.timing.renew_when_left:
             return True
-        held = self.store.leases.hold(LEASE_NAME, self.holder, LEASE_SECONDS)
-        self._held_until = now + timedelta(seconds=LEASE_SECONDS) if held else None
+        lease = self.timing.lease_seconds
+        held = await self.store.leases.hold(LEASE_NAME, self.holder, lease)
+        self._held_until = now + timedelta(seconds=lease) if held else None
+        telemetry.LEADER.set(int(held))
         if held != self._was_active:
             log.info("scheduler %s: %s", "active" if held else "standing by", self.holder)
             self._was_active = held
@@ -97,7 +113,7 @@ class Scheduler:
         apscheduler.add_job(
             self._sweep_job,
             "interval",
-            seconds=SWEEP_SECONDS,
+            seconds=self.timing.sweep_seconds,
             id="sweep",
             replace_existing=True,
             max_instances=2,  # the second only sees that the first is still at it
@@ -115,8 +131,8 @@ class Scheduler:
                 next_run_time=self.clock.now() + timedelta(seconds=1),
             )
 
-    def stop(self) -> None:
-        self.store.leases.release(LEASE_NAME, self.holder)
+    async def stop(self) -> None:
+        await self.store.leases.release(LEASE_NAME, self.holder)
         self._was_active = False
         self._held_until = None
 
@@ -127,7 +143,7 @@ class Scheduler:
             await self.sweep()
 
     async def _alerts_job(self) -> None:
-        if self.evaluate_alerts is not None and self.active():
+        if self.evaluate_alerts is not None and await self.active():
             await self.evaluate_alerts()
 
     async def sweep(self) -> dict[str, int]:
@@ -139,16 +155,22 @@ class Scheduler:
         what it left (usually nothing)."""
         counts = dict.fromkeys(COUNTS, 0)
         async with self._sweeping:
-            if not self.active():
+            if not await self.active():
                 return counts
             counts["active"] = 1
             now = self.clock.now()
+            lag = 0.0
             seen: set[int] = set()
             # A digest dealt with is due again only after `now`, so each read finds the next
             # ones; one that failed stays due for the next sweep but is not read twice here.
-            while batch := [d for d in self.store.digests.due(now, DUE_BATCH) if d.id not in seen]:
+            while batch := [
+                d for d in await self.store.digests.due(now, DUE_BATCH) if d.id not in seen
+            ]:
                 seen.update(d.id for d in batch)
                 counts["due"] += len(batch)
+                lag = max(
+                    [lag, *((now - d.next_run_at).total_seconds() for d in batch if d.next_run_at)]
+                )
                 outcomes = await asyncio.gather(
                     *(self._deal_with(d, now) for d in batch), return_exceptions=True
                 )
@@ -158,8 +180,11 @@ class Scheduler:
                         continue
                     for key, n in outcome.items():
                         counts[key] += n
-                if not self.active():  # a long sweep renews its lease; lost, it stops
+                if not await self.active():  # a long sweep renews its lease; lost, it stops
                     break
+            telemetry.LAG.set(lag)
+            for state, n in (await self.store.digests.count_by_state()).items():
+                telemetry.DIGESTS.labels(state).set(n)
         if counts["late"] or counts["skipped"]:
             log.info(
                 "digest runs not posted in time: %(late)d posted late, %(skipped)d skipped",
@@ -178,12 +203,12 @@ class Scheduler:
             newest, older = CATCH_UP(schedule, handled, digest.created_at, now)
         outcome = {"posted": 0, "late": 0, "skipped": 0}
         for when in older:
-            skipped = self.digests.skip(digest.id, when, "missed while the bot was down")
+            skipped = await self.digests.skip(digest.id, when, "missed while the bot was down")
             outcome["skipped"] += skipped
         if newest is not None:
             late = now - newest > LATE_AFTER
             result = await self.digests.run(digest.id, newest, late=late)
             if result.status == "posted":
                 outcome["late" if late else "posted"] += 1
-        self.store.digests.set_next_run(digest.id, next_run(schedule, now))
+        await self.store.digests.set_next_run(digest.id, next_run(schedule, now))
         return outcome

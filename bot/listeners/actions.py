@@ -25,7 +25,7 @@ async def share(
     team = team_of(body)
     value = body["actions"][0].get("value", "")
     user_id = body["user"]["id"]
-    shared = deps_of(context).store.answers.recall(team, value)
+    shared = await deps_of(context).store.answers.recall(team, value)
     if shared is None:
         await respond(
             text="That answer has expired; run the command again with `--public`.",
@@ -54,7 +54,7 @@ async def alert_button(
     await ack()
     action = body["actions"][0]
     user = body.get("user") or {}
-    answer = deps_of(context).alerts.press(
+    answer = await deps_of(context).alerts.press(
         team_of(body),
         user.get("team_id"),
         action.get("action_id", ""),

@@ -84,7 +84,7 @@ async def pulse(
     message = await attach_charts(client, message)
     share_id = None
     if message.wants_share_button:
-        share_id = deps.store.answers.remember(team, message.to_slack())
+        share_id = await deps.store.answers.remember(team, message.to_slack())
     await send(respond, message, share_id)
 
 

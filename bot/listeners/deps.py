@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,7 +33,7 @@ USER_CACHE_SECONDS = 3600
 class ContextFactory(Protocol):
     """Builds the `Context` of one request (the wiring's `Runtime.context`)."""
 
-    def context(
+    async def context(
         self,
         team: Team,
         user_id: str,
@@ -51,7 +51,6 @@ class Deps:
     router: Router
     alerts: Alerts
     contexts: ContextFactory
-    health: Callable[[], dict[str, Any]] = field(default=lambda: {})
 
 
 def provide(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
@@ -109,7 +108,7 @@ async def user_profile(
     store: Store, client: AsyncWebClient, team: Team, user_id: str
 ) -> tuple[ZoneInfo, bool]:
     """The user's Slack time zone and whether they are a workspace admin/owner (cached)."""
-    cached = store.users.get(team, user_id, USER_CACHE_SECONDS)
+    cached = await store.users.get(team, user_id, USER_CACHE_SECONDS)
     if cached is not None:
         tz_name, is_admin = cached.tz or "UTC", cached.is_admin
     else:
@@ -118,7 +117,7 @@ async def user_profile(
             user = info.get("user") or {}
             tz_name = user.get("tz") or "UTC"
             is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            store.users.put(team, user_id, tz=tz_name, is_admin=is_admin)
+            await store.users.put(team, user_id, tz=tz_name, is_admin=is_admin)
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, slack_error(exc))
             tz_name, is_admin = "UTC", False
@@ -138,7 +137,7 @@ async def request_context(
 ) -> Context:
     """The command `Context` of the person behind a Slack request."""
     tz, workspace_admin = await user_profile(deps.store, client, team, user_id)
-    return deps.contexts.context(
+    return await deps.contexts.context(
         team,
         user_id,
         channel_id,

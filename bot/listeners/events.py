@@ -24,7 +24,8 @@ async def skip_redeliveries(
 ) -> BoltResponse | None:
     """Slack retries events it thinks we missed; act on each event ID once."""
     event_id = body.get("event_id")
-    if isinstance(event_id, str) and not deps_of(context).store.deliveries.first_time(event_id):
+    deliveries = deps_of(context).store.deliveries
+    if isinstance(event_id, str) and not await deliveries.first_time(event_id):
         log.info("skipping redelivery of %s", event_id)
         return BoltResponse(status=200, body="")
     return await next()
@@ -33,7 +34,7 @@ async def skip_redeliveries(
 async def forget_workspace(body: dict[str, Any], context: AsyncBoltContext) -> None:
     """`app_uninstalled` and `tokens_revoked`: delete everything of the workspace."""
     team = team_of(body)
-    counts = deps_of(context).store.workspaces.delete_everything(team)
+    counts = await deps_of(context).store.workspaces.delete_everything(team)
     log.info("%s in %s: deleted %s", body.get("event", {}).get("type"), team.key, counts)
 
 

@@ -2,14 +2,15 @@
 
 `build_bolt_app` makes the AsyncApp for one of the three token sources (single workspace,
 OAuth install, Socket Mode); `bot.listeners.register` attaches the listeners; `web_app`
-serves `POST /slack/events`, the OAuth routes and `GET /healthz`. Nothing here reads the
-environment: it is given `Settings`.
+serves `POST /slack/events`, the OAuth routes, `GET /healthz` and `GET /metrics`. Nothing
+here reads the environment: it is given `Settings`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -18,9 +19,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import telemetry
 from bot.config import Settings
 from bot.store import Store
-from bot.store.slack_stores import SqliteInstallationStore, SqliteOAuthStateStore
+from bot.store.slack_stores import StoreInstallationStore, StoreOAuthStateStore
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,13 @@ def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
 def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
     client = web_client(settings, settings.bot_token)
     if settings.oauth and not settings.bot_token:
-        installations = SqliteInstallationStore(store)
+        installations = StoreInstallationStore(store)
         oauth = AsyncOAuthSettings(
             client_id=settings.client_id,
             client_secret=settings.client_secret,
             scopes=list(BOT_SCOPES),
             installation_store=installations,
-            state_store=SqliteOAuthStateStore(store),
+            state_store=StoreOAuthStateStore(store),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
@@ -67,12 +69,18 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
     )
 
 
-def web_app(app: AsyncApp, health: Callable[[], dict[str, Any]]) -> web.Application:
+def web_app(
+    app: AsyncApp, health: Callable[[], Awaitable[dict[str, Any]]]
+) -> web.Application:
     """The aiohttp application: Slack endpoints plus `GET /healthz`."""
 
     async def events(request: web.Request) -> web.Response:
+        started = time.perf_counter()
         bolt_response = await app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(bolt_response)
+        response = await to_aiohttp_response(bolt_response)
+        telemetry.ACK_SECONDS.observe(time.perf_counter() - started)
+        telemetry.ACKS.labels(f"{response.status // 100}xx").inc()
+        return response
 
     async def oauth(request: web.Request) -> web.Response:
         flow = app.oauth_flow
@@ -84,13 +92,18 @@ def web_app(app: AsyncApp, health: Callable[[], dict[str, Any]]) -> web.Applicat
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
     async def healthz(request: web.Request) -> web.Response:
-        report = health()
+        report = await health()
         ok = all(v is True for k, v in report.items() if k in {"database", "scheduler"})
         return web.json_response(report, status=200 if ok else 503)
+
+    async def metrics(request: web.Request) -> web.Response:
+        body, content_type = telemetry.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     web_application = web.Application()
     web_application.router.add_post("/slack/events", events)
     web_application.router.add_get("/healthz", healthz)
+    web_application.router.add_get("/metrics", metrics)
     if app.oauth_flow is not None:
         web_application.router.add_get(app.oauth_flow.install_path, oauth)
         web_application.router.add_get(app.oauth_flow.redirect_uri_path, oauth)

@@ -22,11 +22,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import telemetry
 from bot.clock import Clock
 from bot.config import Settings
 from bot.features.poster import Posted
 from bot.store import Store
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ class BotTokens:
 
     def __init__(self, settings: Settings, store: Store):
         self._settings = settings
-        self._installations = SqliteInstallationStore(store)
+        self._installations = StoreInstallationStore(store)
         self._rotator = (
             AsyncTokenRotator(
                 client_id=settings.client_id or "",
@@ -147,6 +148,11 @@ class Outbound:
         )
 
     async def _call(self, team: Team, channel: str, method: str, args: dict[str, Any]) -> Posted:
+        posted = await self._send(team, channel, method, args)
+        telemetry.SLACK_POSTS.labels(method, "ok" if posted.ok else posted.error or "error").inc()
+        return posted
+
+    async def _send(self, team: Team, channel: str, method: str, args: dict[str, Any]) -> Posted:
         token = await self._tokens(team)
         if token is None:
             return Posted(False, error="not_installed")

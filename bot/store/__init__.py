@@ -1,9 +1,10 @@
-"""Storage: one SQLite file through sqlite-utils, every row scoped by workspace.
+"""Storage: SQLite (embedded default) or PostgreSQL, every row scoped by workspace.
 
-`Store` gathers the repositories; build it with `Store.open(path, secrets, clock)` (or from
-an already opened database). Modules:
+`Store` gathers the repositories over one `Database` (`open_database(url)`); every
+repository call is awaited and runs off the event loop. Modules:
 
-    db.py            open_database (WAL, busy timeout, foreign keys, migrations), transaction
+    db.py            Database (units of work in worker threads), open_database, @unit
+    dialect.py       what differs between SQLite and PostgreSQL
     migrations.py    the registered schema migrations
     crypto.py        Secrets (MultiFernet), PULSEBOT_SECRET_KEY parsing, the key file
     team.py          Team, the scope of every user-facing query
@@ -12,18 +13,15 @@ an already opened database). Modules:
     digests.py       digests and their once-only runs
     alerts.py        alerts and their persisted state
     budgets.py       daily call budgets; deliveries.py: Slack retry de-duplication
+    rate_windows.py  per-minute limits shared by every process
     installations.py, slack_stores.py   Slack OAuth installations, bots and states
+    oauth_states.py  the OAuth flow's one-time states
     rotation.py      rotate_keys
 
 Storage knows nothing of commands, services or Slack handlers.
 """
 
 from __future__ import annotations
-
-import sqlite3
-from pathlib import Path
-
-import sqlite_utils
 
 from bot.clock import Clock
 from bot.store.admins import Admin, AdminsRepository
@@ -33,11 +31,13 @@ from bot.store.audit import AuditEntry, AuditRepository
 from bot.store.budgets import BudgetsRepository
 from bot.store.credentials import CredentialInfo, CredentialsRepository
 from bot.store.crypto import Secrets
-from bot.store.db import open_database, transaction
+from bot.store.db import Database, open_database
 from bot.store.deliveries import DeliveriesRepository
 from bot.store.digests import Digest, DigestRun, DigestsRepository
 from bot.store.installations import InstallationsRepository
 from bot.store.leases import LeasesRepository
+from bot.store.oauth_states import OAuthStatesRepository
+from bot.store.rate_windows import RateWindowsRepository
 from bot.store.rotation import rotate_keys
 from bot.store.users import CachedUser, UsersRepository
 from bot.store.workspaces import Workspace, WorkspacesRepository
@@ -50,6 +50,7 @@ __all__ = [
     "AuditEntry",
     "CachedUser",
     "CredentialInfo",
+    "Database",
     "Digest",
     "DigestRun",
     "Secrets",
@@ -58,14 +59,13 @@ __all__ = [
     "Workspace",
     "open_database",
     "rotate_keys",
-    "transaction",
 ]
 
 
 class Store:
     """The repositories over one database, sharing its connection, keys and clock."""
 
-    def __init__(self, db: sqlite_utils.Database, secrets: Secrets, clock: Clock):
+    def __init__(self, db: Database, secrets: Secrets, clock: Clock):
         self.db = db
         self.secrets = secrets
         self.clock = clock
@@ -81,17 +81,14 @@ class Store:
         self.installations = InstallationsRepository(db, secrets)
         self.answers = AnswersRepository(db, clock)
         self.leases = LeasesRepository(db, clock)
+        self.oauth_states = OAuthStatesRepository(db, clock)
+        self.rate_windows = RateWindowsRepository(db, clock)
 
-    @classmethod
-    def open(cls, path: str | Path, secrets: Secrets, clock: Clock) -> Store:
-        """Open (and migrate) the database at `path`."""
-        return cls(open_database(path), secrets, clock)
-
-    def ping(self) -> bool:
+    async def ping(self) -> bool:
         """True if the database answers (for /healthz)."""
         try:
-            return bool(self.db.execute("SELECT 1").fetchone() == (1,))
-        except sqlite3.Error:
+            return await self.db.run(lambda: self.db.execute("SELECT 1").fetchone()[0] == 1)
+        except Exception:  # any driver's error means "not reachable" here
             return False
 
     def close(self) -> None:

@@ -7,10 +7,9 @@ import builtins
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import iso, parse_iso, text
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 
@@ -21,20 +20,22 @@ class Admin:
     added_at: datetime
 
 
-class AdminsRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class AdminsRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
+    @unit
     def add(self, team: Team, user_id: str, added_by: str) -> bool:
         """Make `user_id` an admin; False if they already were."""
         cursor = self._db.execute(
-            """INSERT OR IGNORE INTO admins (team_key, user_id, added_by, added_at)
-               VALUES (?, ?, ?, ?)""",
+            """INSERT INTO admins (team_key, user_id, added_by, added_at)
+               VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
             [team.key, user_id, added_by, iso(self._clock.now())],
         )
         return cursor.rowcount > 0
 
+    @unit
     def remove(self, team: Team, user_id: str) -> bool:
         """False if `user_id` was not an admin."""
         cursor = self._db.execute(
@@ -42,6 +43,7 @@ class AdminsRepository:
         )
         return cursor.rowcount > 0
 
+    @unit
     def list(self, team: Team) -> builtins.list[Admin]:
         rows = self._db.query(
             """SELECT user_id, added_by, added_at FROM admins
@@ -57,6 +59,7 @@ class AdminsRepository:
             for r in rows
         ]
 
+    @unit
     def is_admin(self, team: Team, user_id: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM admins WHERE team_key = ? AND user_id = ?", [team.key, user_id]

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import (
     integer,
@@ -26,6 +24,7 @@ from bot.store._rows import (
     parse_iso,
     text,
 )
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 Op = Literal[">", ">=", "<", "<="]
@@ -105,11 +104,12 @@ def _opt_iso_param(value: datetime | None) -> str | None:
     return None if value is None else iso(value)
 
 
-class AlertsRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class AlertsRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
+    @unit
     def add(
         self,
         team: Team,
@@ -131,7 +131,7 @@ class AlertsRepository:
         cursor = self._db.execute(
             """INSERT INTO alerts (team_key, metric, op, value, over_seconds, for_seconds,
                    channel_id, created_by, created_at, state, state_since)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?) RETURNING id""",
             [
                 team.key,
                 metric,
@@ -145,37 +145,50 @@ class AlertsRepository:
                 now,
             ],
         )
-        alert = self.get(team, integer(cursor.lastrowid))
+        alert = self._get(team, integer(cursor.fetchone()[0]))
         assert alert is not None
         return alert
 
-    def get(self, team: Team, alert_id: int) -> Alert | None:
-        rows = list(
-            self._db.query(
-                f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? AND id = ?",
-                [team.key, alert_id],
-            )
+    def _get(self, team: Team, alert_id: int) -> Alert | None:
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? AND id = ?", [team.key, alert_id]
         )
         return _alert(rows[0]) if rows else None
 
+    get = unit(_get)
+
+    @unit
     def list(self, team: Team) -> builtins.list[Alert]:
         rows = self._db.query(
             f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? ORDER BY id", [team.key]
         )
         return [_alert(r) for r in rows]
 
+    @unit
     def remove(self, team: Team, alert_id: int) -> bool:
         cursor = self._db.execute(
             "DELETE FROM alerts WHERE team_key = ? AND id = ?", [team.key, alert_id]
         )
         return cursor.rowcount > 0
 
+    @unit
     def list_all_for_scheduler(self, *, include_muted: bool = False) -> builtins.list[Alert]:
         """Alerts of every workspace (not scoped: only the evaluator may call this)."""
         where = "" if include_muted else "WHERE muted = 0"
         rows = self._db.query(f"SELECT {_COLUMNS} FROM alerts {where} ORDER BY id")
         return [_alert(r) for r in rows]
 
+    @unit
+    def count_by_state(self) -> dict[str, int]:
+        """Alerts of every workspace by state, muted ones counted apart."""
+        counts = dict.fromkeys((*STATES, "muted"), 0)
+        for state, muted, n in self._db.execute(
+            "SELECT state, muted, COUNT(*) FROM alerts GROUP BY state, muted"
+        ).fetchall():
+            counts["muted" if muted else str(state)] += int(n)
+        return counts
+
+    @unit
     def update_alert_state(
         self,
         alert_id: int,

@@ -12,26 +12,25 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import iso
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 RETENTION = timedelta(days=1)
 
 
-class AnswersRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class AnswersRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
+    @unit
     def remember(self, team: Team, payload: dict[str, Any]) -> str:
         """Store `payload` for `team`; returns the ID to put in the share button."""
         answer_id = secrets.token_urlsafe(12)
         now = self._clock.now()
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute("DELETE FROM answers WHERE created_at < ?", [iso(now - RETENTION)])
             self._db.execute(
                 "INSERT INTO answers (id, team_key, payload, created_at) VALUES (?, ?, ?, ?)",
@@ -39,6 +38,7 @@ class AnswersRepository:
             )
         return answer_id
 
+    @unit
     def recall(self, team: Team, answer_id: str) -> dict[str, Any] | None:
         """The payload, if it belongs to `team` and is younger than a day."""
         cutoff = iso(self._clock.now() - RETENTION)

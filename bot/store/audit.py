@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import integer, iso, opt_text, parse_iso, text
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 REDACTED = "[redacted]"
@@ -48,17 +47,18 @@ def redact(value: object) -> object:
     return value
 
 
-class AuditRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class AuditRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
-    def record(
+    def _record(
         self, team: Team, user_id: str | None, action: str, detail: Mapping[str, object]
     ) -> int:
         """Append one entry; returns its ID. `user_id` is None for events without a person."""
         cursor = self._db.execute(
-            "INSERT INTO audit (team_key, user_id, action, detail, at) VALUES (?, ?, ?, ?, ?)",
+            """INSERT INTO audit (team_key, user_id, action, detail, at)
+               VALUES (?, ?, ?, ?, ?) RETURNING id""",
             [
                 team.key,
                 user_id,
@@ -67,8 +67,11 @@ class AuditRepository:
                 iso(self._clock.now()),
             ],
         )
-        return integer(cursor.lastrowid)
+        return integer(cursor.fetchone()[0])
 
+    record = unit(_record)
+
+    @unit
     def list(self, team: Team, limit: int = 50) -> builtins.list[AuditEntry]:
         """The newest `limit` entries, newest first."""
         rows = self._db.query(

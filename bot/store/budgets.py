@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import sqlite_utils
-
 from bot.store._rows import integer
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 
 #: Days of counters kept; older rows are pruned as new days start.
 KEEP_DAYS = 7
@@ -23,20 +21,21 @@ def _day(now: datetime) -> str:
     return now.astimezone(UTC).date().isoformat()
 
 
-class BudgetsRepository:
-    def __init__(self, db: sqlite_utils.Database):
-        self._db = db
+class BudgetsRepository(Repository):
+    def __init__(self, db: Database):
+        super().__init__(db)
 
+    @unit
     def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]:
         """Spend one call of today's `limit` if any is left: ``(allowed, calls_used_today)``."""
         day = _day(now)
-        with transaction(self._db):
+        with self._db.transaction():
             spent = 0
             if limit > 0:
                 cursor = self._db.execute(
                     """INSERT INTO call_budgets (budget_key, day, calls) VALUES (?, ?, 1)
-                       ON CONFLICT (budget_key, day) DO UPDATE SET calls = calls + 1
-                       WHERE calls < ?""",
+                       ON CONFLICT (budget_key, day) DO UPDATE SET calls = call_budgets.calls + 1
+                       WHERE call_budgets.calls < ?""",
                     [budget_key, day, limit],
                 )
                 spent = cursor.rowcount
@@ -49,6 +48,7 @@ class BudgetsRepository:
             used = self._used(budget_key, day)
         return spent == 1, used
 
+    @unit
     def used(self, budget_key: str, now: datetime) -> int:
         """Calls spent so far on `now`'s UTC day."""
         return self._used(budget_key, _day(now))

@@ -13,12 +13,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
 from bot.store.crypto import Secrets
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 #: Secrets shorter than this show no last-4 at all: four characters would give away too much.
@@ -46,12 +44,13 @@ def last4_of(fields: dict[str, str]) -> str:
     return longest[-4:] if len(longest) >= MIN_LENGTH_FOR_LAST4 else ""
 
 
-class CredentialsRepository:
-    def __init__(self, db: sqlite_utils.Database, secrets: Secrets, clock: Clock):
-        self._db = db
+class CredentialsRepository(Repository):
+    def __init__(self, db: Database, secrets: Secrets, clock: Clock):
+        super().__init__(db)
         self._secrets = secrets
         self._clock = clock
 
+    @unit
     def save(self, team: Team, service: str, fields: dict[str, str], user_id: str) -> None:
         """Store (or replace) the credential; health fields restart from nothing."""
         if not fields or not all(
@@ -71,6 +70,7 @@ class CredentialsRepository:
             [team.key, service, secret_enc, last4_of(fields), user_id, now, now],
         )
 
+    @unit
     def get(self, team: Team, service: str) -> dict[str, str] | None:
         """The decrypted fields, or None if the workspace has not connected `service`."""
         row = self._db.execute(
@@ -82,12 +82,14 @@ class CredentialsRepository:
         decoded = json.loads(self._secrets.decrypt(str(row[0])))
         return {str(k): str(v) for k, v in decoded.items()}
 
+    @unit
     def delete(self, team: Team, service: str) -> bool:
         cursor = self._db.execute(
             "DELETE FROM credentials WHERE team_key = ? AND service = ?", [team.key, service]
         )
         return cursor.rowcount > 0
 
+    @unit
     def list(self, team: Team) -> builtins.list[CredentialInfo]:
         rows = self._db.query(
             """SELECT service, last4, created_by, created_at, updated_at, last_success_at,
@@ -109,6 +111,19 @@ class CredentialsRepository:
             for r in rows
         ]
 
+    @unit
+    def all_of(self, team: Team) -> dict[str, dict[str, str]]:
+        """Every connected service's decrypted fields, by service key."""
+        rows = self._db.execute(
+            "SELECT service, secret_enc FROM credentials WHERE team_key = ?", [team.key]
+        ).fetchall()
+        return {str(service): self._fields(str(secret)) for service, secret in rows}
+
+    def _fields(self, secret_enc: str) -> dict[str, str]:
+        decoded = json.loads(self._secrets.decrypt(secret_enc))
+        return {str(k): str(v) for k, v in decoded.items()}
+
+    @unit
     def services(self, team: Team) -> builtins.list[str]:
         """The services this workspace has connected, sorted."""
         return [
@@ -118,12 +133,14 @@ class CredentialsRepository:
             )
         ]
 
+    @unit
     def record_success(self, team: Team, service: str) -> None:
         self._db.execute(
             "UPDATE credentials SET last_success_at = ? WHERE team_key = ? AND service = ?",
             [iso(self._clock.now()), team.key, service],
         )
 
+    @unit
     def record_error(self, team: Team, service: str, message: str) -> None:
         """Remember the latest failure; `message` must already be free of secrets."""
         self._db.execute(
@@ -135,7 +152,7 @@ class CredentialsRepository:
     def rotate_all(self) -> int:
         """Re-encrypt every stored credential with the newest key; the count rewritten."""
         count = 0
-        with transaction(self._db):
+        with self._db.transaction():
             rows = self._db.execute(
                 "SELECT team_key, service, secret_enc FROM credentials"
             ).fetchall()

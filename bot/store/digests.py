@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import integer, iso, opt_int, opt_iso, opt_text, parse_iso, text
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 ScheduleKind = Literal["daily", "weekdays", "weekly", "hourly"]
@@ -109,11 +107,12 @@ def _check_schedule(kind: str, weekday: int | None, hour: int | None, minute: in
         raise ValueError("weekday must be 0 (Monday)..6 (Sunday)")
 
 
-class DigestsRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class DigestsRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
+    @unit
     def add(
         self,
         team: Team,
@@ -133,7 +132,7 @@ class DigestsRepository:
         cursor = self._db.execute(
             """INSERT INTO digests (team_key, channel_id, schedule_kind, weekday, hour, minute,
                    tz, services, "range", created_by, created_at, paused, next_run_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id""",
             [
                 team.key,
                 channel_id,
@@ -149,25 +148,26 @@ class DigestsRepository:
                 None if next_run_at is None else iso(next_run_at),
             ],
         )
-        digest = self.get(team, integer(cursor.lastrowid))
+        digest = self._get(team, integer(cursor.fetchone()[0]))
         assert digest is not None
         return digest
 
-    def get(self, team: Team, digest_id: int) -> Digest | None:
-        rows = list(
-            self._db.query(
-                f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? AND id = ?",
-                [team.key, digest_id],
-            )
+    def _get(self, team: Team, digest_id: int) -> Digest | None:
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? AND id = ?", [team.key, digest_id]
         )
         return _digest(rows[0]) if rows else None
 
+    get = unit(_get)
+
+    @unit
     def list(self, team: Team) -> builtins.list[Digest]:
         rows = self._db.query(
             f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? ORDER BY id", [team.key]
         )
         return [_digest(r) for r in rows]
 
+    @unit
     def remove(self, team: Team, digest_id: int) -> bool:
         """Delete the digest (its runs go with it); False if the workspace has no such ID."""
         cursor = self._db.execute(
@@ -175,6 +175,7 @@ class DigestsRepository:
         )
         return cursor.rowcount > 0
 
+    @unit
     def set_paused(
         self, team: Team, digest_id: int, paused: bool, reason: str | None = None
     ) -> bool:
@@ -185,12 +186,14 @@ class DigestsRepository:
         )
         return cursor.rowcount > 0
 
+    @unit
     def list_all_for_scheduler(self, *, include_paused: bool = False) -> builtins.list[Digest]:
         """Digests of every workspace (not scoped: only the scheduler may call this)."""
         where = "" if include_paused else "WHERE paused = 0"
         rows = self._db.query(f"SELECT {_COLUMNS} FROM digests {where} ORDER BY id")
         return [_digest(r) for r in rows]
 
+    @unit
     def due(self, now: datetime, limit: int) -> builtins.list[Digest]:
         """Up to `limit` active digests of every workspace whose `next_run_at` is at or before
         `now`, or not worked out yet; the most overdue first (only the scheduler may call this)."""
@@ -203,6 +206,17 @@ class DigestsRepository:
         )
         return [_digest(r) for r in rows]
 
+    @unit
+    def count_by_state(self) -> dict[str, int]:
+        """Digests of every workspace: how many are active and how many paused."""
+        counts = {"active": 0, "paused": 0}
+        for paused, n in self._db.execute(
+            "SELECT paused, COUNT(*) FROM digests GROUP BY paused"
+        ).fetchall():
+            counts["paused" if paused else "active"] += int(n)
+        return counts
+
+    @unit
     def set_next_run(self, digest_id: int, when: datetime) -> bool:
         """Record when the digest is next due; False if it no longer exists."""
         cursor = self._db.execute(
@@ -210,29 +224,32 @@ class DigestsRepository:
         )
         return cursor.rowcount > 0
 
+    @unit
     def get_for_scheduler(self, digest_id: int) -> Digest | None:
         """One digest by ID, whatever its workspace (for scheduler jobs holding only an ID)."""
         rows = list(self._db.query(f"SELECT {_COLUMNS} FROM digests WHERE id = ?", [digest_id]))
         return _digest(rows[0]) if rows else None
 
+    @unit
     def claim_run(self, digest_id: int, scheduled_for: datetime) -> bool:
         """True for exactly the first caller claiming this run; False for everyone else and
         for digests that no longer exist."""
         key = iso(scheduled_for)
-        with transaction(self._db):
+        with self._db.transaction():
             row = self._db.execute(
                 "SELECT team_key FROM digests WHERE id = ?", [digest_id]
             ).fetchone()
             if row is None:
                 return False
             cursor = self._db.execute(
-                """INSERT OR IGNORE INTO digest_runs
+                """INSERT INTO digest_runs
                        (digest_id, scheduled_for, team_key, claimed_at, status)
-                   VALUES (?, ?, ?, ?, 'claimed')""",
+                   VALUES (?, ?, ?, ?, 'claimed') ON CONFLICT DO NOTHING""",
                 [digest_id, key, row[0], iso(self._clock.now())],
             )
             return cursor.rowcount == 1
 
+    @unit
     def finish_run(
         self,
         digest_id: int,
@@ -246,7 +263,7 @@ class DigestsRepository:
         if status not in FINAL_STATUSES:
             raise ValueError(f"a run finishes as one of {FINAL_STATUSES}, not {status!r}")
         key = iso(scheduled_for)
-        with transaction(self._db):
+        with self._db.transaction():
             cursor = self._db.execute(
                 """UPDATE digest_runs SET status = ?, detail = ?, posted_ts = ?, finished_at = ?
                    WHERE digest_id = ? AND scheduled_for = ?""",
@@ -261,6 +278,7 @@ class DigestsRepository:
             )
         return True
 
+    @unit
     def get_run(self, digest_id: int, scheduled_for: datetime) -> DigestRun | None:
         rows = list(
             self._db.query(

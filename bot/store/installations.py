@@ -15,13 +15,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlite_utils
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
 from bot.store.crypto import Secrets
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 
 #: Encrypted columns per table (used by saving, reading and key rotation).
 ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,9 +61,9 @@ def _none_if_blank(value: object) -> str | None:
     return opt_text(value) or None
 
 
-class InstallationsRepository:
-    def __init__(self, db: sqlite_utils.Database, secrets: Secrets):
-        self._db = db
+class InstallationsRepository(Repository):
+    def __init__(self, db: Database, secrets: Secrets):
+        super().__init__(db)
         self._secrets = secrets
 
     # -- encryption helpers -------------------------------------------------------------
@@ -84,6 +83,7 @@ class InstallationsRepository:
 
     # -- writes -------------------------------------------------------------------------
 
+    @unit
     def save_installation(self, installation: Installation) -> None:
         """Store `installation` as the latest of its installer, and its bot as the latest bot."""
         i = installation
@@ -114,7 +114,7 @@ class InstallationsRepository:
             "installed_at": _ts_out(i.installed_at, precise=True),
             "custom_values_enc": self._enc_custom(i.custom_values),
         }
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute(
                 """DELETE FROM installations
                    WHERE enterprise_id = ? AND team_id = ? AND user_id = ?""",
@@ -122,9 +122,9 @@ class InstallationsRepository:
             )
             self._insert("installations", row)
             if i.bot_token is not None:
-                self.save_bot(i.to_bot())
+                self._save_bot(i.to_bot())
 
-    def save_bot(self, bot: Bot) -> None:
+    def _save_bot(self, bot: Bot) -> None:
         """Store `bot` as the latest bot of its workspace (or org); no token, no row."""
         if bot.bot_token is None:
             return
@@ -144,26 +144,30 @@ class InstallationsRepository:
             "installed_at": _ts_out(bot.installed_at, precise=True),
             "custom_values_enc": self._enc_custom(bot.custom_values),
         }
-        with transaction(self._db):
+        with self._db.transaction():
             self._db.execute(
                 "DELETE FROM bots WHERE enterprise_id = ? AND team_id = ?",
                 [row["enterprise_id"], row["team_id"]],
             )
             self._insert("bots", row)
 
+    save_bot = unit(_save_bot)
+
     def _insert(self, table: str, row: Mapping[str, object]) -> None:
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         self._db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
 
-    def delete_bot(self, enterprise_id: str | None, team_id: str | None) -> int:
+    def _delete_bot(self, enterprise_id: str | None, team_id: str | None) -> int:
         cursor = self._db.execute(
             "DELETE FROM bots WHERE enterprise_id = ? AND team_id = ?",
             [enterprise_id or "", team_id or ""],
         )
         return cursor.rowcount
 
-    def delete_installation(
+    delete_bot = unit(_delete_bot)
+
+    def _delete_installation(
         self, enterprise_id: str | None, team_id: str | None, user_id: str | None = None
     ) -> int:
         """Delete the installer's row, or every installation of the workspace without `user_id`."""
@@ -174,8 +178,11 @@ class InstallationsRepository:
             params.append(user_id)
         return self._db.execute(sql, params).rowcount
 
+    delete_installation = unit(_delete_installation)
+
     # -- reads --------------------------------------------------------------------------
 
+    @unit
     def find_bot(
         self, enterprise_id: str | None, team_id: str | None, is_enterprise_install: bool | None
     ) -> Bot | None:
@@ -208,6 +215,7 @@ class InstallationsRepository:
             custom_values=self._dec_custom(r["custom_values_enc"]),
         )
 
+    @unit
     def find_installation(
         self,
         enterprise_id: str | None,
@@ -285,12 +293,19 @@ class InstallationsRepository:
             custom_values=self._dec_custom(r["custom_values_enc"]),
         )
 
+    @unit
+    def delete_all(self, enterprise_id: str | None, team_id: str | None) -> None:
+        """The workspace's bot and every installation of it, together."""
+        with self._db.transaction():
+            self._delete_bot(enterprise_id, team_id)
+            self._delete_installation(enterprise_id, team_id, None)
+
     # -- key rotation -------------------------------------------------------------------
 
     def rotate_all(self) -> int:
         """Re-encrypt every token with the newest key; the number of values rewritten."""
         count = 0
-        with transaction(self._db):
+        with self._db.transaction():
             for table, columns in ENCRYPTED_COLUMNS.items():
                 rows = self._db.execute(f"SELECT id, {', '.join(columns)} FROM {table}").fetchall()
                 for row_id, *values in rows:

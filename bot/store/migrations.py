@@ -1,23 +1,27 @@
 """The schema, as an ordered list of registered migration functions.
 
 Each migration is a plain function taking the database, registered with ``@migration`` in
-the order it must run. `apply_migrations` runs every one not yet recorded in the
-``_migrations`` table, each inside its own transaction together with the row that records
-it, so a migration that fails leaves nothing behind and is retried on the next start.
-Never edit a migration that has shipped: add a new one.
+the order it must run, and written once for both engines (`Database.script` puts its
+statements in the engine's column types). `apply_migrations` runs every one not yet
+recorded in the ``_migrations`` table, each as its own unit of work together with the row
+that records it, so a migration that fails leaves nothing behind (DDL is transactional on
+both engines) and is retried on the next start. Processes starting at once are safe: each
+migration holds the write lock (SQLite) or the `migrations` advisory lock (PostgreSQL)
+while it checks whether it is still pending. Never edit a migration that has shipped: add
+a new one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-
-import sqlite_utils
+from functools import partial
 
 from bot.store._rows import iso
-from bot.store.db import transaction
+from bot.store.db import Database
 
-MigrationFn = Callable[[sqlite_utils.Database], None]
+MigrationFn = Callable[[Database], None]
+LOCK = "migrations"
 
 
 class MigrationRegistry:
@@ -46,43 +50,45 @@ registry = MigrationRegistry()
 migration = registry.migration
 
 
-def applied_migrations(db: sqlite_utils.Database) -> list[str]:
-    """Names of the migrations already applied, in the order they ran."""
-    if "_migrations" not in db.table_names():
-        return []
-    return [str(row[0]) for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
+def apply_migrations(db: Database, migrations: MigrationRegistry | None = None) -> list[str]:
+    """Apply every pending migration of `migrations` (default: the app's); return their
+    names. Each is one unit of work: call this outside one."""
 
+    def ledger() -> None:
+        with db.transaction(lock=LOCK):
+            db.script(
+                "CREATE TABLE IF NOT EXISTS _migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
 
-def apply_migrations(
-    db: sqlite_utils.Database, migrations: MigrationRegistry | None = None
-) -> list[str]:
-    """Apply every pending migration of `migrations` (default: the app's); return their names."""
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    newly_applied: list[str] = []
-    for name, fn in migrations or registry:
-        with transaction(db):
-            # Checked inside the write lock: another process may have just applied it.
+    def apply(name: str, fn: MigrationFn) -> bool:
+        with db.transaction(lock=LOCK):
+            # Checked inside the lock: another process may have just applied it.
             done = db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone()
             if done is not None:
-                continue
+                return False
             fn(db)
             db.execute(
                 "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
                 [name, iso(datetime.now(UTC))],
             )
-        newly_applied.append(name)
-    return newly_applied
+            return True
+
+    db.run_sync(ledger)
+    return [
+        name
+        for name, fn in migrations or registry
+        if db.run_sync(partial(apply, name, fn))
+    ]
 
 
-def _run(db: sqlite_utils.Database, *statements: str) -> None:
+def _run(db: Database, *statements: str) -> None:
     for statement in statements:
-        db.execute(statement)
+        db.script(statement)
 
 
 @migration
-def m001_initial(db: sqlite_utils.Database) -> None:
+def m001_initial(db: Database) -> None:
     """Every table of the first release."""
     _run(
         db,
@@ -256,9 +262,9 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m002_answers(db: sqlite_utils.Database) -> None:
+def m002_answers(db: Database) -> None:
     """Answers kept for a day so their "Share in channel" button can repost them."""
-    db.execute(
+    db.script(
         """
         CREATE TABLE answers (
             id TEXT PRIMARY KEY,
@@ -268,13 +274,13 @@ def m002_answers(db: sqlite_utils.Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX answers_by_team ON answers (team_key, created_at)")
+    db.script("CREATE INDEX answers_by_team ON answers (team_key, created_at)")
 
 
 @migration
-def m003_leases(db: sqlite_utils.Database) -> None:
+def m003_leases(db: Database) -> None:
     """Named leases, so only one process at a time runs the scheduler's jobs."""
-    db.execute(
+    db.script(
         """
         CREATE TABLE leases (
             name TEXT PRIMARY KEY,
@@ -286,7 +292,7 @@ def m003_leases(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m004_digest_next_run(db: sqlite_utils.Database) -> None:
+def m004_digest_next_run(db: Database) -> None:
     """When each digest is next due (ISO UTC), so the scheduler's sweep asks the table what
     is due instead of keeping a job per digest. NULL until first computed: the sweep then
     works it out from the digest's last run or creation."""
@@ -294,4 +300,18 @@ def m004_digest_next_run(db: sqlite_utils.Database) -> None:
         db,
         "ALTER TABLE digests ADD COLUMN next_run_at TEXT",
         "CREATE INDEX digests_due ON digests (paused, next_run_at)",
+    )
+
+
+@migration
+def m005_rate_windows(db: Database) -> None:
+    """Requests sent per credential in the last window, shared by every process, so N
+    processes together keep a service's per-minute limit (not N times it)."""
+    _run(
+        db,
+        """CREATE TABLE rate_windows (
+            bucket TEXT NOT NULL,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX rate_windows_bucket ON rate_windows (bucket, at)",
     )

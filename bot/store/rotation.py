@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.store.db import transaction
-
 if TYPE_CHECKING:
     from bot.store import Store
 
 
 def rotate_keys(store: Store) -> int:
     """Re-encrypt every credential and Slack token in one transaction; the count rewritten."""
-    with transaction(store.db):
-        return store.credentials.rotate_all() + store.installations.rotate_all()
+
+    def rewrite() -> int:
+        with store.db.transaction():
+            return store.credentials.rotate_all() + store.installations.rotate_all()
+
+    return store.db.run_sync(rewrite)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import iso, opt_text, parse_iso
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 
@@ -21,11 +20,12 @@ class CachedUser:
     fetched_at: datetime
 
 
-class UsersRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock):
-        self._db = db
+class UsersRepository(Repository):
+    def __init__(self, db: Database, clock: Clock):
+        super().__init__(db)
         self._clock = clock
 
+    @unit
     def put(self, team: Team, user_id: str, *, tz: str | None, is_admin: bool) -> None:
         self._db.execute(
             """INSERT INTO user_cache (team_key, user_id, tz, is_admin, fetched_at)
@@ -36,6 +36,7 @@ class UsersRepository:
             [team.key, user_id, tz, int(is_admin), iso(self._clock.now())],
         )
 
+    @unit
     def get(self, team: Team, user_id: str, max_age_seconds: float) -> CachedUser | None:
         """The cached entry if fetched at most `max_age_seconds` ago, else None."""
         row = self._db.execute(
@@ -51,6 +52,7 @@ class UsersRepository:
             user_id=user_id, tz=opt_text(row[0]), is_admin=bool(row[1]), fetched_at=fetched_at
         )
 
+    @unit
     def forget(self, team: Team, user_id: str) -> None:
         self._db.execute(
             "DELETE FROM user_cache WHERE team_key = ? AND user_id = ?", [team.key, user_id]

@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
 from bot.clock import Clock
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso
 from bot.store.audit import AuditRepository
-from bot.store.db import transaction
+from bot.store.db import Database, Repository, unit
 from bot.team import Team
 
 
@@ -46,12 +44,13 @@ _TEAM_TABLES = (
 )
 
 
-class WorkspacesRepository:
-    def __init__(self, db: sqlite_utils.Database, clock: Clock, audit: AuditRepository):
-        self._db = db
+class WorkspacesRepository(Repository):
+    def __init__(self, db: Database, clock: Clock, audit: AuditRepository):
+        super().__init__(db)
         self._clock = clock
         self._audit = audit
 
+    @unit
     def upsert(self, team: Team, team_name: str | None) -> None:
         """Record an install; a reinstall after uninstalling starts a new `installed_at`."""
         now = iso(self._clock.now())
@@ -67,6 +66,7 @@ class WorkspacesRepository:
             [team.key, team.team_id, team.enterprise_id, team_name, now],
         )
 
+    @unit
     def get(self, team: Team) -> Workspace | None:
         rows = list(
             self._db.query(
@@ -85,6 +85,7 @@ class WorkspacesRepository:
             uninstalled_at=opt_iso(r["uninstalled_at"]),
         )
 
+    @unit
     def delete_everything(self, team: Team, reason: str = "app_uninstalled") -> dict[str, int]:
         """Forget the workspace; returns how many rows each table lost.
 
@@ -92,7 +93,7 @@ class WorkspacesRepository:
         """
         deleted: dict[str, int] = {}
         enterprise_id = team.enterprise_id or ""
-        with transaction(self._db):
+        with self._db.transaction():
             for table in ("installations", "bots"):
                 cursor = self._db.execute(
                     f"DELETE FROM {table} WHERE enterprise_id = ? AND team_id = ?",
@@ -107,5 +108,5 @@ class WorkspacesRepository:
                 [iso(self._clock.now()), team.key],
             )
             counts = {k: v for k, v in deleted.items() if k != "audit"}
-            self._audit.record(team, None, "uninstalled", {"reason": reason, "deleted": counts})
+            self._audit._record(team, None, "uninstalled", {"reason": reason, "deleted": counts})
         return deleted

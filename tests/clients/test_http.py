@@ -97,7 +97,11 @@ async def test_429_retry_after_blocks_later_calls(clock: FakeClock) -> None:
     noted: list[str | None] = []
     async with httpx.AsyncClient() as http:
         transport = make(http, clock, max_wait=5)
-        transport.observer = noted.append
+
+        async def note(outcome: str | None) -> None:
+            noted.append(outcome)
+
+        transport.observer = note
         with pytest.raises(RateLimited) as first:
             await transport.get("/x")
         assert first.value.retry_after == 30

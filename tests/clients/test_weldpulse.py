@@ -316,7 +316,11 @@ async def test_a_key_echoed_by_the_service_is_masked(
     body = {"error": f"Invalid API key {KEY}", "code": "UNAUTHORIZED"}
     mock.get("/v1/stats").respond(401, json=body)
     noted: list[str | None] = []
-    client.transport.observer = noted.append
+
+    async def note(outcome: str | None) -> None:
+        noted.append(outcome)
+
+    client.transport.observer = note
     with pytest.raises(AuthFailed) as info:
         await client.stats(START, END)
     assert KEY not in str(info.value)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from cryptography.fernet import Fernet
 
-from bot.clients.pool import ClientPool, Directory
+from bot.clients.pool import ClientPool
 from bot.clients.registry import KEYS
 from bot.features.alerts import Alerts
 from bot.features.digests import Digests
@@ -64,11 +64,13 @@ class CommandHarness:
     modals: list[dict[str, Any]] = field(default_factory=list)
     operators: frozenset[str] = frozenset({"U0OPERATOR"})
 
-    def connect(self, service: str, credential: dict[str, str], team: Team | None = None) -> None:
-        self.store.credentials.save(team or self.team, service, credential, self.user_id)
+    async def connect(
+        self, service: str, credential: dict[str, str], team: Team | None = None
+    ) -> None:
+        await self.store.credentials.save(team or self.team, service, credential, self.user_id)
 
-    def context(self, team: Team | None = None, user_id: str | None = None) -> Context:
-        """The caller's context; a Slack admin when `admin` is set."""
+    async def context(self, team: Team | None = None, user_id: str | None = None) -> Context:
+        """The caller's context, its credentials read now; a Slack admin when `admin` is set."""
         team = team or self.team
         return Context(
             team=team,
@@ -77,7 +79,7 @@ class CommandHarness:
             tz=self.tz,
             clock=self.clock,
             store=self.store,
-            directory=Directory(self.pool, team),
+            directory=await self.pool.directory(team),
             access=Access(workspace_admin=self.admin, operators=self.operators),
             slack=RecordingSurface(self.modals),
             digests=self.digests,
@@ -86,7 +88,7 @@ class CommandHarness:
         )
 
     async def run(self, line: str, team: Team | None = None) -> Message:
-        return await dispatch.answer(self.router, line, self.context(team))
+        return await dispatch.answer(self.router, line, await self.context(team))
 
 
 def text(message: Message) -> str:

@@ -8,7 +8,7 @@ from tests.commands.harness import CommandHarness, text
 
 
 async def test_list_shows_added_and_operator_admins(cmd: CommandHarness) -> None:
-    cmd.store.admins.add(cmd.team, "U0ADDED1", "U0ADMIN")
+    await cmd.store.admins.add(cmd.team, "U0ADDED1", "U0ADMIN")
     shown = text(await cmd.run("admins"))
     assert "@U0ADDED1 (added by @U0ADMIN)" in shown
     assert "@U0OPERATOR (operator)" in shown
@@ -20,7 +20,7 @@ async def test_add_and_remove_are_audited(cmd: CommandHarness) -> None:
     assert "already a Pulse Bot admin" in text(await cmd.run("admins add <@U0NEW1>"))
     assert "no longer a Pulse Bot admin" in text(await cmd.run("admins remove <@U0NEW1>"))
     assert "was not on the Pulse Bot admin list" in text(await cmd.run("admins remove <@U0NEW1>"))
-    actions = [(a.action, a.detail) for a in cmd.store.audit.list(cmd.team)]
+    actions = [(a.action, a.detail) for a in await cmd.store.audit.list(cmd.team)]
     assert actions == [("admins.remove", {"user": "U0NEW1"}), ("admins.add", {"user": "U0NEW1"})]
 
 
@@ -28,8 +28,8 @@ async def test_non_admin_is_refused_and_nothing_changes(cmd: CommandHarness) -> 
     cmd.admin = False
     shown = text(await cmd.run("admins add <@U0NEW1>"))
     assert "Only Pulse Bot admins can add admins" in shown
-    assert not cmd.store.admins.is_admin(cmd.team, "U0NEW1")
-    assert cmd.store.audit.list(cmd.team) == []
+    assert not await cmd.store.admins.is_admin(cmd.team, "U0NEW1")
+    assert await cmd.store.audit.list(cmd.team) == []
 
 
 @pytest.mark.parametrize(
@@ -48,6 +48,6 @@ async def test_bad_targets(cmd: CommandHarness, line: str, fragment: str) -> Non
 
 
 async def test_operator_admin_stays_admin_after_removal(cmd: CommandHarness) -> None:
-    cmd.store.admins.add(cmd.team, "U0OPERATOR", "U0ADMIN")
+    await cmd.store.admins.add(cmd.team, "U0OPERATOR", "U0ADMIN")
     shown = text(await cmd.run("admins remove <@U0OPERATOR>"))
     assert "They stay an admin through PULSEBOT_ADMINS" in shown

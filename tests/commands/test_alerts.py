@@ -32,7 +32,7 @@ async def run(cmd: CommandHarness, line: str, user: str = CREATOR, *, admin: boo
 
 async def answer(cmd: CommandHarness, line: str, user: str, *, admin: bool) -> Message:
     cmd.admin = admin
-    return await dispatch.answer(cmd.router, line, cmd.context(user_id=user))
+    return await dispatch.answer(cmd.router, line, await cmd.context(user_id=user))
 
 
 async def listing(cmd: CommandHarness) -> list[str]:
@@ -44,17 +44,17 @@ async def listing(cmd: CommandHarness) -> list[str]:
     return [line for t in texts for line in t.splitlines()]
 
 
-def stored(cmd: CommandHarness) -> list[Alert]:
-    return cmd.store.alerts.list(cmd.team)
+async def stored(cmd: CommandHarness) -> list[Alert]:
+    return await cmd.store.alerts.list(cmd.team)
 
 
-def audited(cmd: CommandHarness) -> list[tuple[str | None, str]]:
-    return [(e.user_id, e.action) for e in reversed(cmd.store.audit.list(cmd.team))]
+async def audited(cmd: CommandHarness) -> list[tuple[str | None, str]]:
+    return [(e.user_id, e.action) for e in reversed(await cmd.store.audit.list(cmd.team))]
 
 
 @pytest.fixture(autouse=True)
-def connected(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEYS["weldpulse"])
+async def connected(cmd: CommandHarness) -> None:
+    await cmd.connect("weldpulse", KEYS["weldpulse"])
 
 
 # ---- alert add ---------------------------------------------------------------------------
@@ -66,7 +66,7 @@ async def test_add_stores_the_alert_and_says_what_it_costs(cmd: CommandHarness) 
         "Alert #1 added: weldpulse.realtime > 50 → <#C0TEST>. "
         "Checked every 1m: about 1,440 weldpulse calls a day of 144,000."
     )
-    [alert] = stored(cmd)
+    [alert] = await stored(cmd)
     assert (alert.metric, alert.op, alert.value, alert.over_seconds, alert.for_seconds) == (
         "weldpulse.realtime",
         ">",
@@ -75,7 +75,7 @@ async def test_add_stores_the_alert_and_says_what_it_costs(cmd: CommandHarness) 
         0,
     )
     assert (alert.channel_id, alert.created_by, alert.state) == ("C0TEST", CREATOR, "ok")
-    [entry] = cmd.store.audit.list(cmd.team)
+    [entry] = await cmd.store.audit.list(cmd.team)
     assert (entry.user_id, entry.action) == (CREATOR, "alert.add")
     assert entry.detail == {
         "alert": 1,
@@ -93,7 +93,7 @@ async def test_add_confirmation_has_no_share_button(cmd: CommandHarness) -> None
 async def test_add_reads_operators_as_slack_escapes_them(cmd: CommandHarness) -> None:
     said = await run(cmd, "alert add weldpulse.bounce_rate &gt;= 70%")
     assert "weldpulse.bounce_rate >= 70.0% over 1h" in said
-    assert stored(cmd)[0].op == ">="
+    assert (await stored(cmd))[0].op == ">="
 
 
 @pytest.mark.parametrize(
@@ -138,8 +138,8 @@ async def test_add_reads_operators_as_slack_escapes_them(cmd: CommandHarness) ->
 async def test_add_refusals(cmd: CommandHarness, line: str, fragment: str) -> None:
     said = await run(cmd, line)
     assert fragment in said
-    assert stored(cmd) == []
-    assert cmd.store.audit.list(cmd.team) == []
+    assert await stored(cmd) == []
+    assert await cmd.store.audit.list(cmd.team) == []
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ async def test_add_windows_and_holds(
 ) -> None:
     said = await run(cmd, f"alert add weldpulse.visitors > 1,000 {options}")
     assert shown in said
-    [alert] = stored(cmd)
+    [alert] = await stored(cmd)
     assert (alert.value, alert.over_seconds, alert.for_seconds) == (1000.0, over, hold)
 
 
@@ -178,34 +178,34 @@ async def test_add_in_channel_forms(
 ) -> None:
     said = await run(cmd, f"alert add weldpulse.realtime > 50 {where}")
     assert shown in said
-    assert stored(cmd)[0].channel_id == channel
+    assert (await stored(cmd))[0].channel_id == channel
 
 
 async def test_point_in_time_metric_ignores_over_and_says_so(cmd: CommandHarness) -> None:
     said = await run(cmd, "alert add weldpulse.realtime > 50 --over 6h")
     assert said.endswith("`--over` is ignored: weldpulse.realtime is a point-in-time value.")
     assert "over 6h" not in said
-    assert stored(cmd)[0].over_seconds == 0
+    assert (await stored(cmd))[0].over_seconds == 0
 
 
 async def test_not_connected_service_says_how_to_connect(cmd: CommandHarness) -> None:
     said = await run(cmd, "alert add pulsepro.overdue_actions > 5")
     assert "PulsePro is not connected in this workspace" in said
     assert "`/pulse connect pulsepro`" in said
-    assert stored(cmd) == []
+    assert await stored(cmd) == []
 
 
 async def test_one_raygun_alert_fits_and_the_second_is_refused_by_the_budget(
     cmd: CommandHarness,
 ) -> None:
-    cmd.connect("raygun", KEYS["raygun"])
+    await cmd.connect("raygun", KEYS["raygun"])
     first = await run(cmd, "alert add raygun.sessions < 10 --over 1d")
     assert first.endswith("Checked every 2h: about 24 raygun calls a day of 50.")
     second = await run(cmd, "alert add raygun.sessions > 5000 --over 1d", OTHER)
     assert "This alert would cost 24 Raygun Pulse calls a day" in second
     assert "at most 30 of Raygun Pulse's 50 daily calls (leaving 20 for people)" in second
     assert "this account's alerts already use 24" in second
-    assert [a.metric for a in stored(cmd)] == ["raygun.sessions"]
+    assert [a.metric for a in await stored(cmd)] == ["raygun.sessions"]
     # other services' alerts do not count against Raygun's share
     assert "Alert #2 added" in await run(cmd, "alert add weldpulse.realtime > 1")
 
@@ -221,11 +221,11 @@ async def test_one_raygun_alert_fits_and_the_second_is_refused_by_the_budget(
 )
 async def test_public_is_refused_for_changes(cmd: CommandHarness, line: str) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
-    before = stored(cmd)
+    before = await stored(cmd)
     said = await run(cmd, line)
     assert "Alert changes are confirmed to you only; the channel sees just the alerts." in said
-    assert stored(cmd) == before
-    assert audited(cmd) == [(CREATOR, "alert.add")]
+    assert await stored(cmd) == before
+    assert await audited(cmd) == [(CREATOR, "alert.add")]
 
 
 async def test_list_may_be_shown_in_the_channel(cmd: CommandHarness) -> None:
@@ -250,10 +250,10 @@ async def test_list_shows_each_alerts_state(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50 --in <#C0OPS>")
     await run(cmd, "alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m")
     await run(cmd, "alert add weldpulse.visitors < 10")
-    cmd.store.alerts.update_alert_state(1, state="firing", last_value=120.0)
-    cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
-    cmd.store.alerts.update_alert_state(2, state="pending", last_value=71.25)
-    cmd.alerts.mute(cmd.team, 3, CREATOR)
+    await cmd.store.alerts.update_alert_state(1, state="firing", last_value=120.0)
+    await cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
+    await cmd.store.alerts.update_alert_state(2, state="pending", last_value=71.25)
+    await cmd.alerts.mute(cmd.team, 3, CREATOR)
     lines = await listing(cmd)
     assert lines[1:4] == [
         "*#1* weldpulse.realtime > 50 → <#C0OPS> · *firing* · last 120"
@@ -266,7 +266,7 @@ async def test_list_shows_each_alerts_state(cmd: CommandHarness) -> None:
 
 
 async def test_list_is_this_workspaces_only(cmd: CommandHarness) -> None:
-    cmd.store.alerts.add(
+    await cmd.store.alerts.add(
         Team("T0ELSEWHERE"),
         metric="weldpulse.realtime",
         op=">",
@@ -286,36 +286,36 @@ async def test_list_is_this_workspaces_only(cmd: CommandHarness) -> None:
 async def test_creator_removes_their_alert(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     assert await run(cmd, "alert remove 1") == "Alert #1 removed."
-    assert stored(cmd) == []
-    assert audited(cmd) == [(CREATOR, "alert.add"), (CREATOR, "alert.remove")]
+    assert await stored(cmd) == []
+    assert await audited(cmd) == [(CREATOR, "alert.add"), (CREATOR, "alert.remove")]
 
 
 async def test_admin_removes_someone_elses_alert(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     assert await run(cmd, "alert remove #1", ADMIN, admin=True) == "Alert #1 removed."
-    assert audited(cmd)[-1] == (ADMIN, "alert.remove")
+    assert (await audited(cmd))[-1] == (ADMIN, "alert.remove")
 
 
 @pytest.mark.parametrize("line", ["alert remove 1", "alert snooze 1 2h", "alert snooze 1 0"])
 async def test_another_non_admin_may_not_change_it(cmd: CommandHarness, line: str) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
-    cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=1))
-    before = stored(cmd)
+    await cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=1))
+    before = await stored(cmd)
     said = await run(cmd, line, OTHER)
     assert "Only Pulse Bot admins can" in said
     assert "other people's alerts" in said
-    assert stored(cmd) == before
-    assert [user for user, _ in audited(cmd)] == [CREATOR, CREATOR]
+    assert await stored(cmd) == before
+    assert [user for user, _ in await audited(cmd)] == [CREATOR, CREATOR]
 
 
 async def test_creator_snoozes_then_ends_the_snooze(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     said = await run(cmd, "alert snooze 1 2h")
     assert said == "Alert #1 is snoozed until Mon 23 Nov 17:30."  # 14:30 UTC is 15:30 Berlin
-    assert stored(cmd)[0].snoozed_until == NOW + timedelta(hours=2)
+    assert (await stored(cmd))[0].snoozed_until == NOW + timedelta(hours=2)
     assert await run(cmd, "alert snooze 1 0") == "Alert #1 is no longer snoozed."
-    assert stored(cmd)[0].snoozed_until is None
-    assert audited(cmd) == [
+    assert (await stored(cmd))[0].snoozed_until is None
+    assert await audited(cmd) == [
         (CREATOR, "alert.add"),
         (CREATOR, "alert.snooze"),
         (CREATOR, "alert.unsnooze"),
@@ -325,8 +325,8 @@ async def test_creator_snoozes_then_ends_the_snooze(cmd: CommandHarness) -> None
 async def test_admin_snoozes_someone_elses_alert(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     assert "snoozed until" in await run(cmd, "alert snooze 1 1d", ADMIN, admin=True)
-    assert stored(cmd)[0].snoozed_until == NOW + timedelta(days=1)
-    assert audited(cmd)[-1] == (ADMIN, "alert.snooze")
+    assert (await stored(cmd))[0].snoozed_until == NOW + timedelta(days=1)
+    assert (await audited(cmd))[-1] == (ADMIN, "alert.snooze")
 
 
 @pytest.mark.parametrize(
@@ -355,12 +355,12 @@ async def test_admin_snoozes_someone_elses_alert(cmd: CommandHarness) -> None:
 async def test_remove_and_snooze_refusals(cmd: CommandHarness, line: str, fragment: str) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     assert fragment in await run(cmd, line)
-    assert stored(cmd)[0].snoozed_until is None
-    assert audited(cmd) == [(CREATOR, "alert.add")]
+    assert (await stored(cmd))[0].snoozed_until is None
+    assert await audited(cmd) == [(CREATOR, "alert.add")]
 
 
 async def test_another_workspaces_alert_cannot_be_reached(cmd: CommandHarness) -> None:
-    theirs = cmd.store.alerts.add(
+    theirs = await cmd.store.alerts.add(
         Team("T0ELSEWHERE"),
         metric="weldpulse.realtime",
         op=">",
@@ -372,4 +372,4 @@ async def test_another_workspaces_alert_cannot_be_reached(cmd: CommandHarness) -
     for line in (f"alert remove {theirs.id}", f"alert snooze {theirs.id} 1h"):
         said = await run(cmd, line, ADMIN, admin=True)
         assert f"There is no alert #{theirs.id} in this workspace." in said
-    assert cmd.store.alerts.get(Team("T0ELSEWHERE"), theirs.id) == theirs
+    assert await cmd.store.alerts.get(Team("T0ELSEWHERE"), theirs.id) == theirs

@@ -50,8 +50,8 @@ async def test_non_admin_is_refused_with_who_can(cmd: CommandHarness) -> None:
     assert "/pulse admins" in shown
     assert cmd.modals == []
     with pytest.raises(Exception, match="connect services"):
-        await submit(cmd.context(), submission("weldpulse", api_key=GOOD_KEY))
-    assert cmd.store.credentials.get(cmd.team, "weldpulse") is None
+        await submit(await cmd.context(), submission("weldpulse", api_key=GOOD_KEY))
+    assert await cmd.store.credentials.get(cmd.team, "weldpulse") is None
 
 
 @respx.mock
@@ -73,12 +73,12 @@ async def test_valid_credential_is_checked_then_saved_and_audited(cmd: CommandHa
             },
         )
     )
-    result = await submit(cmd.context(), submission("weldpulse", api_key=GOOD_KEY))
+    result = await submit(await cmd.context(), submission("weldpulse", api_key=GOOD_KEY))
     assert result == "WeldPulse is connected (project with 1 site). Try `/pulse stats`."
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {GOOD_KEY}"
-    assert cmd.store.credentials.get(cmd.team, "weldpulse") == {"api_key": GOOD_KEY}
-    assert [a.action for a in cmd.store.audit.list(cmd.team)] == ["credentials.connect"]
-    assert GOOD_KEY not in str(cmd.store.audit.list(cmd.team))
+    assert await cmd.store.credentials.get(cmd.team, "weldpulse") == {"api_key": GOOD_KEY}
+    assert [a.action for a in await cmd.store.audit.list(cmd.team)] == ["credentials.connect"]
+    assert GOOD_KEY not in str(await cmd.store.audit.list(cmd.team))
 
 
 @respx.mock
@@ -88,14 +88,16 @@ async def test_rejected_credential_is_a_field_error_and_nothing_is_saved(
     respx.get(f"{WELD}/v1/sites").mock(
         return_value=httpx.Response(401, json={"error": "Invalid API key", "code": "UNAUTHORIZED"})
     )
-    result = await submit(cmd.context(), submission("weldpulse", api_key="ak_live_wrong_0000"))
+    result = await submit(
+        await cmd.context(), submission("weldpulse", api_key="ak_live_wrong_0000")
+    )
     assert result == {"api_key": "WeldPulse rejected this credential: check it and try again."}
-    assert cmd.store.credentials.get(cmd.team, "weldpulse") is None
-    assert cmd.store.audit.list(cmd.team) == []
+    assert await cmd.store.credentials.get(cmd.team, "weldpulse") is None
+    assert await cmd.store.audit.list(cmd.team) == []
 
 
 async def test_missing_fields_are_required(cmd: CommandHarness) -> None:
-    result = await submit(cmd.context(), submission("raygun", api_key="k", client_id=""))
+    result = await submit(await cmd.context(), submission("raygun", api_key="k", client_id=""))
     assert result == {"client_id": "Required.", "client_secret": "Required."}
 
 
@@ -109,7 +111,7 @@ def test_submission_reads_the_view_state() -> None:
 
 
 async def test_services_lists_all_five_with_last4_only(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", {"api_key": GOOD_KEY})
+    await cmd.connect("weldpulse", {"api_key": GOOD_KEY})
     shown = text(await cmd.run("services"))
     assert "WeldPulse — connected …0001" in shown
     assert GOOD_KEY not in shown
@@ -120,7 +122,7 @@ async def test_services_lists_all_five_with_last4_only(cmd: CommandHarness) -> N
 
 @respx.mock
 async def test_services_shows_last_error_and_headroom_after_use(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", {"api_key": GOOD_KEY})
+    await cmd.connect("weldpulse", {"api_key": GOOD_KEY})
     respx.get(f"{WELD}/v1/pages").mock(
         side_effect=[
             httpx.Response(200, json={"data": []}),
@@ -136,14 +138,14 @@ async def test_services_shows_last_error_and_headroom_after_use(cmd: CommandHarn
 
 
 async def test_disconnect_deletes_and_is_audited(cmd: CommandHarness) -> None:
-    cmd.connect("pulsepro", {"api_key": "pp_key_00000000001"})
+    await cmd.connect("pulsepro", {"api_key": "pp_key_00000000001"})
     other = Team("T0OTHER")
-    cmd.connect("pulsepro", {"api_key": "pp_key_00000000002"}, team=other)
+    await cmd.connect("pulsepro", {"api_key": "pp_key_00000000002"}, team=other)
     shown = text(await cmd.run("disconnect pulsepro"))
     assert "PulsePro is disconnected" in shown
-    assert cmd.store.credentials.get(cmd.team, "pulsepro") is None
-    assert cmd.store.credentials.get(other, "pulsepro") is not None
-    assert [a.action for a in cmd.store.audit.list(cmd.team)] == ["credentials.disconnect"]
+    assert await cmd.store.credentials.get(cmd.team, "pulsepro") is None
+    assert await cmd.store.credentials.get(other, "pulsepro") is not None
+    assert [a.action for a in await cmd.store.audit.list(cmd.team)] == ["credentials.disconnect"]
     assert "PulsePro was not connected" in text(await cmd.run("disconnect pulsepro"))
 
 
@@ -153,7 +155,7 @@ async def test_raygun_validation_costs_one_call(cmd: CommandHarness) -> None:
         return_value=httpx.Response(202, json={"sessionKey": "sess-1"})
     )
     result = await submit(
-        cmd.context(),
+        await cmd.context(),
         submission("raygun", api_key="rg_app_key_000000009", client_id="cid", client_secret="shh"),
     )
     assert isinstance(result, str) and "…0009" in result

@@ -46,14 +46,15 @@ class Env:
     async def run(self, line: str, user: str = ANA) -> Message:
         """`/pulse LINE` from `user`; only ADMIN is a Pulse Bot admin."""
         self.cmd.admin = user == ADMIN
-        return await dispatch.answer(self.cmd.router, line, self.cmd.context(user_id=user))
+        return await dispatch.answer(self.cmd.router, line, await self.cmd.context(user_id=user))
 
-    def digest(self, number: int) -> Digest | None:
-        return self.cmd.store.digests.get(self.cmd.team, number)
+    async def digest(self, number: int) -> Digest | None:
+        return await self.cmd.store.digests.get(self.cmd.team, number)
 
-    def audit(self) -> list[tuple[str | None, str, dict[str, object]]]:
+    async def audit(self) -> list[tuple[str | None, str, dict[str, object]]]:
         """(who, what, detail), oldest first."""
-        return [(e.user_id, e.action, e.detail) for e in reversed(self.cmd.store.audit.list(TEAM))]
+        entries = await self.cmd.store.audit.list(TEAM)
+        return [(e.user_id, e.action, e.detail) for e in reversed(entries)]
 
     def posts(self, channel: str) -> list[Call]:
         return self.slack.state.posts(channel)
@@ -123,7 +124,7 @@ async def test_add_posts_to_the_channel_named(
         "range yesterday\n"
         "next: Tue 24 Nov 09:00 CET"
     )
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert (digest.channel_id, digest.schedule_kind, digest.hour, digest.minute) == (
         channel,
@@ -138,7 +139,7 @@ async def test_add_posts_to_the_channel_named(
         None,
     )
     assert digest.next_run_at == datetime(2026, 11, 24, 8, tzinfo=UTC)  # what the sweep reads
-    assert env.audit() == [(ANA, "digest.add", {"digest": 1, "channel": channel})]
+    assert await env.audit() == [(ANA, "digest.add", {"digest": 1, "channel": channel})]
     assert env.slack.state.calls == []  # the channel hears nothing of it
 
 
@@ -154,7 +155,7 @@ async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
         " · range 7d\n"
         "next: Fri 27 Nov 16:45 EST"
     )
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert (digest.schedule_kind, digest.weekday, digest.hour, digest.minute, digest.tz) == (
         "weekly",
@@ -231,8 +232,8 @@ async def test_add_says_what_is_wrong_and_shows_the_usage(
     assert not message.public
     assert fragment in message.text
     assert message.text.endswith(ADD_USAGE)
-    assert env.cmd.store.digests.list(TEAM) == []
-    assert env.audit() == []
+    assert await env.cmd.store.digests.list(TEAM) == []
+    assert await env.audit() == []
 
 
 # ---- list --------------------------------------------------------------------------------
@@ -271,29 +272,29 @@ async def test_pause_resume_and_remove_by_the_creator_or_an_admin(env: Env, who:
     assert not paused.public
     assert paused.text.startswith("Digest #1 paused.\n*#1* → #ops · every day at 09:00")
     assert paused.text.endswith("\n_paused_")
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert digest.paused
 
     resumed = await env.run("digest resume #1", user=who)
     assert not resumed.public
     assert resumed.text.endswith("\nnext: Tue 24 Nov 09:00 CET")
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert not digest.paused
 
     removed = await env.run("digest remove 1", user=who)
     assert not removed.public
     assert removed.text == "Digest #1 removed."
-    assert env.digest(1) is None
+    assert await env.digest(1) is None
 
-    assert [a[:2] for a in env.audit()] == [
+    assert [a[:2] for a in await env.audit()] == [
         (ANA, "digest.add"),
         (who, "digest.pause"),
         (who, "digest.resume"),
         (who, "digest.remove"),
     ]
-    assert [a[2] for a in env.audit()[1:]] == [{"digest": 1}] * 3
+    assert [a[2] for a in (await env.audit())[1:]] == [{"digest": 1}] * 3
     assert env.slack.state.calls == []
 
 
@@ -305,10 +306,10 @@ async def test_resume_starts_again_from_the_next_scheduled_time(env: Env) -> Non
     resumed = await env.run("digest resume 1")
 
     assert resumed.text.endswith("\nnext: Wed 25 Nov 15:00 CET")
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert digest.next_run_at == datetime(2026, 11, 25, 14, tzinfo=UTC)
-    missed = env.cmd.store.digests.get_run(1, datetime(2026, 11, 24, 14, tzinfo=UTC))
+    missed = await env.cmd.store.digests.get_run(1, datetime(2026, 11, 24, 14, tzinfo=UTC))
     assert missed is not None
     assert (missed.status, missed.detail) == ("skipped", "the digest was paused")
     assert env.slack.state.calls == []
@@ -327,25 +328,25 @@ async def test_another_member_may_not_change_someone_elses_digest(
     env: Env, line: str, action: str
 ) -> None:
     await env.run("digest add #ops daily 09:00")
-    before = env.digest(1)
+    before = await env.digest(1)
 
     message = await env.run(line, user=BEN)
 
     assert not message.public
     assert message.text.startswith(f"Only Pulse Bot admins can {action}")
-    assert env.digest(1) == before
-    assert [a[1] for a in env.audit()] == ["digest.add"]
+    assert await env.digest(1) == before
+    assert [a[1] for a in await env.audit()] == ["digest.add"]
 
 
 async def test_resuming_clears_the_reason_slack_gave(env: Env) -> None:
     await env.run("digest add #ops daily 09:00")
-    env.cmd.store.digests.set_paused(TEAM, 1, True, reason="the channel is archived")
+    await env.cmd.store.digests.set_paused(TEAM, 1, True, reason="the channel is archived")
     listed = shown(await env.run("digest list"))
     assert listed[1].endswith("range yesterday\n_paused_: the channel is archived")
 
     await env.run("digest resume 1")
 
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert (digest.paused, digest.paused_reason) == (False, None)
 
@@ -367,14 +368,14 @@ async def test_changes_need_one_known_digest(env: Env, line: str, fragment: str)
     message = await env.run(line)
     assert not message.public
     assert fragment in message.text
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert not digest.paused
-    assert [a[1] for a in env.audit()] == ["digest.add"]
+    assert [a[1] for a in await env.audit()] == ["digest.add"]
 
 
 async def test_another_workspaces_digest_is_not_there(env: Env) -> None:
-    env.digests.add(
+    await env.digests.add(
         Team("T0OTHER"), ANA, channel_id="C9", schedule=Schedule("daily", 0, 9, None, UTC_ZONE)
     )
     refused = await env.run("digest remove 1", user=ADMIN)
@@ -386,7 +387,7 @@ async def test_another_workspaces_digest_is_not_there(env: Env) -> None:
 
 
 async def test_preview_is_shown_to_the_caller_only(env: Env) -> None:
-    env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
+    await env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
     await env.run("digest add <#C123> daily 09:00")
 
     message = await env.run("digest preview 1", user=BEN)
@@ -405,7 +406,7 @@ async def test_preview_is_shown_to_the_caller_only(env: Env) -> None:
 
 
 async def test_run_posts_once_into_the_channel_now(env: Env) -> None:
-    env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
+    await env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
     await env.run("digest add <#C123> daily 09:00")
 
     message = await env.run("digest run 1", user=BEN)
@@ -415,7 +416,7 @@ async def test_run_posts_once_into_the_channel_now(env: Env) -> None:
     [post] = env.posts("C123")
     assert post.args["text"] == "Pulse digest — yesterday: WeldPulse"
     assert env.slack.state.posts() == [post]
-    assert env.audit()[-1] == (BEN, "digest.run", {"digest": 1, "status": "posted"})
+    assert (await env.audit())[-1] == (BEN, "digest.run", {"digest": 1, "status": "posted"})
     # the same instant cannot be posted twice; a later one can
     again = await env.run("digest run 1")
     assert again.text == "Digest #1 was not posted: duplicate."
@@ -432,7 +433,7 @@ async def test_run_into_a_lost_channel_says_so_and_pauses(env: Env) -> None:
 
     assert not message.public
     assert message.text == "Digest #1 was not posted: channel_not_found."
-    digest = env.digest(1)
+    digest = await env.digest(1)
     assert digest is not None
     assert digest.paused
     assert env.posts("C0GONE") == []

@@ -43,8 +43,8 @@ BEFORE = page(
 
 
 @pytest.fixture
-def cmd(cmd: CommandHarness) -> CommandHarness:
-    cmd.connect("pulsepro", CRED)
+async def cmd(cmd: CommandHarness) -> CommandHarness:
+    await cmd.connect("pulsepro", CRED)
     return cmd
 
 

@@ -26,8 +26,8 @@ def rows(shown: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def cmd(cmd: CommandHarness) -> CommandHarness:
-    cmd.connect("pulsetracker", CRED)
+async def cmd(cmd: CommandHarness) -> CommandHarness:
+    await cmd.connect("pulsetracker", CRED)
     return cmd
 
 
@@ -154,7 +154,7 @@ async def test_apps_create_sends_the_quoted_name_and_is_audited(cmd: CommandHarn
     assert json.loads(route.calls.last.request.content) == {"name": "Night shift"}
     assert message.text == "Created the Pulsetracker app Night shift with key app_new123."
     assert "See it with `/pulse apps show app_new123`" in text(message)
-    (entry,) = cmd.store.audit.list(cmd.team)
+    (entry,) = await cmd.store.audit.list(cmd.team)
     assert entry.action == "pulsetracker.apps.create"
     assert entry.detail == {"name": "Night shift", "key": "app_new123"}
     assert entry.user_id == cmd.user_id
@@ -173,7 +173,7 @@ async def test_apps_create_over_quota_gives_the_services_sentence(cmd: CommandHa
     shown = text(await cmd.run("apps create Night shift"))
     assert "Pulsetracker refused: the account's plan quota is used up." in shown
     assert "You have exceeded your monthly quota. Please upgrade your plan" in shown
-    assert cmd.store.audit.list(cmd.team) == [], "nothing changed, nothing audited"
+    assert await cmd.store.audit.list(cmd.team) == [], "nothing changed, nothing audited"
 
 
 @respx.mock
@@ -189,7 +189,7 @@ async def test_apps_rename_sends_the_name_and_is_audited(cmd: CommandHarness) ->
     message = await cmd.run('apps rename app_9f2c1a "Delivery fleet (north)"')
     assert json.loads(route.calls.last.request.content) == {"name": "Delivery fleet (north)"}
     assert message.text == "Renamed the Pulsetracker app app_9f2c1a to Delivery fleet (north)."
-    (entry,) = cmd.store.audit.list(cmd.team)
+    (entry,) = await cmd.store.audit.list(cmd.team)
     assert entry.action == "pulsetracker.apps.rename"
     assert entry.detail == {"key": "app_9f2c1a", "name": "Delivery fleet (north)"}
 
@@ -199,7 +199,7 @@ async def test_apps_rename_unknown_key(cmd: CommandHarness) -> None:
     respx.put(f"{APPS}/app_nope").respond(404, json={"message": "Not found."})
     shown = text(await cmd.run("apps rename app_nope New name"))
     assert "Pulsetracker has nothing by that ID (no app with key 'app_nope')" in shown
-    assert cmd.store.audit.list(cmd.team) == []
+    assert await cmd.store.audit.list(cmd.team) == []
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,8 @@ sample = samples.of("raygun")
 
 
 @pytest.fixture
-def cmd(cmd: CommandHarness) -> CommandHarness:
-    cmd.connect("raygun", CRED)
+async def cmd(cmd: CommandHarness) -> CommandHarness:
+    await cmd.connect("raygun", CRED)
     return cmd
 
 
@@ -193,7 +193,7 @@ async def test_sessions_bad_arguments_say_what_and_show_usage(
 async def test_spent_daily_budget_says_when_it_resets(cmd: CommandHarness) -> None:
     key = raygun.SPEC.budget_key(CRED)
     for _ in range(50):
-        cmd.store.budgets.try_spend(key, 50, NOW)
+        await cmd.store.budgets.try_spend(key, 50, NOW)
     with respx.mock(assert_all_called=False) as mock:
         route = mock.route()
         shown = text(await cmd.run("sessions ana@example.com"))
@@ -212,7 +212,7 @@ async def test_rejected_credential_says_reconnect_without_secrets(cmd: CommandHa
 
 
 async def test_not_connected_says_how(cmd: CommandHarness) -> None:
-    cmd.store.credentials.delete(cmd.team, "raygun")
+    await cmd.store.credentials.delete(cmd.team, "raygun")
     shown = text(await cmd.run("session 12"))
     assert "Raygun Pulse is not connected" in shown and "/pulse connect raygun" in shown
 

@@ -31,9 +31,9 @@ CREDENTIALS = {
 NOW_START, BEFORE_START = "2026-11-16T14:30:00Z", "2026-11-09T14:30:00Z"
 
 
-def connect(cmd: CommandHarness, *services: str) -> None:
+async def connect(cmd: CommandHarness, *services: str) -> None:
     for service in services:
-        cmd.connect(service, CREDENTIALS[service])
+        await cmd.connect(service, CREDENTIALS[service])
 
 
 def within_block_kit(message: Message) -> None:
@@ -131,7 +131,7 @@ def mock_pulsepro(overdue: int = 2) -> None:
 
 @respx.mock
 async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness) -> None:
-    connect(cmd, "weldpulse", "raygun", "pulsepro")  # whatpulse and pulsetracker are not
+    await connect(cmd, "weldpulse", "raygun", "pulsepro")  # whatpulse and pulsetracker are not
     stats_route = mock_weldpulse()
     mock_pulsepro()
     auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
@@ -182,7 +182,7 @@ async def test_nothing_connected_says_how_to_connect(cmd: CommandHarness) -> Non
 
 @respx.mock
 async def test_raygun_counts_sessions_with_one_call_per_period(cmd: CommandHarness) -> None:
-    connect(cmd, "raygun")
+    await connect(cmd, "raygun")
     respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(200, json={"sessionKey": "sk-test-1"})
     )
@@ -201,7 +201,7 @@ async def test_raygun_counts_sessions_with_one_call_per_period(cmd: CommandHarne
 
 @respx.mock
 async def test_whatpulse_totals_for_the_connected_user(cmd: CommandHarness) -> None:
-    connect(cmd, "whatpulse")
+    await connect(cmd, "whatpulse")
 
     def pulse(ident: int, when: str, keys: int) -> dict[str, Any]:
         return {
@@ -247,7 +247,7 @@ async def test_whatpulse_totals_for_the_connected_user(cmd: CommandHarness) -> N
 
 @respx.mock
 async def test_pulsetracker_apps_near_their_quota_are_notable(cmd: CommandHarness) -> None:
-    connect(cmd, "pulsetracker")
+    await connect(cmd, "pulsetracker")
 
     def app(key: str, name: str, nov: int, oct_: int, devices: int) -> dict[str, Any]:
         return {
@@ -283,7 +283,7 @@ async def test_pulsetracker_apps_near_their_quota_are_notable(cmd: CommandHarnes
 async def test_everything_connected_with_long_lists_stays_within_limits(
     cmd: CommandHarness,
 ) -> None:
-    connect(cmd, *CREDENTIALS)
+    await connect(cmd, *CREDENTIALS)
     mock_weldpulse()
     mock_pulsepro(overdue=40)
     respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
@@ -323,7 +323,7 @@ async def test_everything_connected_with_long_lists_stays_within_limits(
 
 @respx.mock
 async def test_rate_limited_service_says_when_to_retry(cmd: CommandHarness) -> None:
-    connect(cmd, "weldpulse")
+    await connect(cmd, "weldpulse")
     respx.get(f"{WELD}/v1/stats").mock(
         return_value=httpx.Response(
             429, json={"error": "Too many", "code": "RATE_LIMITED"}, headers={"Retry-After": "20"}
@@ -338,7 +338,7 @@ async def test_rate_limited_service_says_when_to_retry(cmd: CommandHarness) -> N
 async def test_a_bug_in_one_service_is_not_hidden_as_a_failed_service(
     cmd: CommandHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    connect(cmd, "weldpulse", "pulsepro")
+    await connect(cmd, "weldpulse", "pulsepro")
 
     async def broken(*_: object) -> overview.Headline:
         raise KeyError("a bug")
@@ -349,7 +349,9 @@ async def test_a_bug_in_one_service_is_not_hidden_as_a_failed_service(
     monkeypatch.setitem(overview.HEADLINES, "weldpulse", broken)
     monkeypatch.setitem(overview.HEADLINES, "pulsepro", down)
     with pytest.raises(KeyError):
-        await overview.collect(cmd.context().directory, ["weldpulse", "pulsepro"], *_periods(cmd))
+        await overview.collect(
+            (await cmd.context()).directory, ["weldpulse", "pulsepro"], *_periods(cmd)
+        )
     shown = text(await cmd.run("stats"))
     assert "Sorry, something went wrong on our side" in shown
 

@@ -29,7 +29,7 @@ def page(i: int) -> dict[str, object]:
 
 @respx.mock
 async def test_pages_shows_ranked_rows_for_the_exact_period(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     route = respx.get(f"{BASE}/v1/pages").mock(
         return_value=httpx.Response(200, json={"data": [page(1), page(2)]})
     )
@@ -47,7 +47,7 @@ async def test_pages_shows_ranked_rows_for_the_exact_period(cmd: CommandHarness)
 
 @respx.mock
 async def test_pages_limit_100_stays_within_block_kit_limits(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/pages").mock(
         return_value=httpx.Response(200, json={"data": [page(i) for i in range(100)]})
     )
@@ -65,14 +65,14 @@ async def test_pages_when_not_connected_says_how(cmd: CommandHarness) -> None:
 
 
 async def test_bad_limit_names_the_problem_and_the_usage(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     shown = text(await cmd.run("pages --limit 500"))
     assert "`--limit` must be between 1 and 100 (got 500)" in shown
     assert "Usage: `/pulse pages [RANGE] [--limit N]`" in shown
 
 
 async def test_bad_range_lists_the_ranges(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     shown = text(await cmd.run("pages lastweek"))
     assert "`lastweek` is not a range I know" in shown
     assert "last-week" in shown
@@ -80,20 +80,20 @@ async def test_bad_range_lists_the_ranges(cmd: CommandHarness) -> None:
 
 @respx.mock
 async def test_rejected_key_says_reconnect(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/pages").mock(
         return_value=httpx.Response(401, json={"error": "Invalid API key", "code": "UNAUTHORIZED"})
     )
     shown = text(await cmd.run("pages"))
     assert "WeldPulse rejected the saved credential" in shown
     assert "ak_live_test_key" not in shown
-    infos = {i.service: i for i in cmd.store.credentials.list(cmd.team)}
+    infos = {i.service: i for i in await cmd.store.credentials.list(cmd.team)}
     assert infos["weldpulse"].last_error is not None
 
 
 @respx.mock
 async def test_empty_result_is_said_plainly(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/pages").mock(return_value=httpx.Response(200, json={"data": []}))
     assert "No page views recorded in WeldPulse for last 7 days." in text(await cmd.run("pages"))
 
@@ -145,7 +145,7 @@ def rows_for(command: str, count: int) -> list[dict[str, object]]:
 
 @respx.mock
 async def test_referrers_shows_sources_and_names_direct_traffic(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     route = respx.get(f"{BASE}/v1/referrers").mock(
         return_value=httpx.Response(
             200,
@@ -181,7 +181,7 @@ async def test_referrers_shows_sources_and_names_direct_traffic(cmd: CommandHarn
 
 @respx.mock
 async def test_geo_shows_country_and_region(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/geo").mock(
         return_value=httpx.Response(
             200,
@@ -203,7 +203,7 @@ async def test_geo_shows_country_and_region(cmd: CommandHarness) -> None:
 
 @respx.mock
 async def test_devices_shows_device_browser_and_os(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     route = respx.get(f"{BASE}/v1/devices").mock(
         return_value=httpx.Response(
             200,
@@ -238,7 +238,7 @@ async def test_devices_shows_device_browser_and_os(cmd: CommandHarness) -> None:
 @pytest.mark.parametrize("command", ["pages", "referrers", "geo", "devices"])
 @respx.mock
 async def test_limit_100_stays_within_block_kit_limits(cmd: CommandHarness, command: str) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/{command}").mock(
         return_value=httpx.Response(200, json={"data": rows_for(command, 100)})
     )
@@ -264,7 +264,7 @@ async def test_limit_100_stays_within_block_kit_limits(cmd: CommandHarness, comm
 async def test_bad_arguments_say_what_and_show_usage(
     cmd: CommandHarness, line: str, expected: str
 ) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     shown = text(await cmd.run(line))
     assert expected in shown
     assert f"Usage: `/pulse {line.split()[0]} [RANGE]" in shown
@@ -275,7 +275,7 @@ async def test_bad_arguments_say_what_and_show_usage(
 
 @respx.mock
 async def test_events_are_sorted_by_total_with_a_summary(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     route = respx.get(f"{BASE}/v1/events").mock(
         return_value=httpx.Response(
             200,
@@ -300,7 +300,7 @@ async def test_events_are_sorted_by_total_with_a_summary(cmd: CommandHarness) ->
 
 @respx.mock
 async def test_no_events_is_said_plainly(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/events").mock(return_value=httpx.Response(200, json={"data": []}))
     shown = text(await cmd.run("events today"))
     assert "No custom events recorded in WeldPulse for today so far." in shown
@@ -345,7 +345,7 @@ REALTIME = {
 
 @respx.mock
 async def test_realtime_totals_by_page_country_and_device(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     route = respx.get(f"{BASE}/v1/realtime").mock(return_value=httpx.Response(200, json=REALTIME))
     message = await cmd.run("realtime")
     shown = text(message)
@@ -364,7 +364,7 @@ async def test_realtime_totals_by_page_country_and_device(cmd: CommandHarness) -
 
 @respx.mock
 async def test_realtime_with_nobody_on_the_site(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/realtime").mock(return_value=httpx.Response(200, json={"data": []}))
     shown = text(await cmd.run("realtime"))
     assert "Nobody is on the site right now" in shown
@@ -372,7 +372,7 @@ async def test_realtime_with_nobody_on_the_site(cmd: CommandHarness) -> None:
 
 @respx.mock
 async def test_realtime_with_many_pages_stays_small(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     rows = [
         {
             "pathname": f"/p/{i}",
@@ -391,14 +391,14 @@ async def test_realtime_with_many_pages_stays_small(cmd: CommandHarness) -> None
 
 @pytest.mark.parametrize("line", ["realtime 7d", "sites now", "realtime --limit 3"])
 async def test_realtime_and_sites_take_no_arguments(cmd: CommandHarness, line: str) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     shown = text(await cmd.run(line))
     assert f"Usage: `/pulse {line.split()[0]}`" in shown
 
 
 @respx.mock
 async def test_sites_lists_sites_without_their_keys(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/sites").mock(
         return_value=httpx.Response(
             200,
@@ -434,7 +434,7 @@ async def test_sites_lists_sites_without_their_keys(cmd: CommandHarness) -> None
 
 @respx.mock
 async def test_no_sites_says_what_to_do(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/sites").mock(return_value=httpx.Response(200, json={"data": []}))
     assert "has no sites yet; add one in WeldPulse" in text(await cmd.run("sites"))
 
@@ -471,7 +471,7 @@ def buckets(count: int, step: timedelta, start: datetime) -> dict[str, object]:
 async def test_timeseries_interval_sent_and_answer_within_limits(
     cmd: CommandHarness, line: str, interval: str, count: int
 ) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     step = timedelta(hours=1) if interval == "1 hour" else timedelta(days=1)
     route = respx.get(f"{BASE}/v1/timeseries").mock(
         return_value=httpx.Response(200, json=buckets(count, step, datetime(2026, 11, 1)))
@@ -488,7 +488,7 @@ async def test_timeseries_interval_sent_and_answer_within_limits(
 
 @respx.mock
 async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/timeseries").mock(
         return_value=httpx.Response(
             200,
@@ -525,7 +525,7 @@ async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarnes
 
 
 async def test_timeseries_90d_hourly_is_refused_without_a_call(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     with respx.mock(assert_all_called=False) as mock:
         route = mock.get(f"{BASE}/v1/timeseries")
         shown = text(await cmd.run("timeseries 90d --interval 1h"))
@@ -537,7 +537,7 @@ async def test_timeseries_90d_hourly_is_refused_without_a_call(cmd: CommandHarne
 
 @pytest.mark.parametrize("value", ["5m", "1w", "hours2"])
 async def test_timeseries_bad_interval(cmd: CommandHarness, value: str) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     shown = text(await cmd.run(f"timeseries --interval {value}"))
     assert f"`--interval` must be `1h` or `1d`, not `{value}`." in shown
     assert "Usage: `/pulse timeseries [RANGE] [--interval 1h|1d]`" in shown
@@ -545,7 +545,7 @@ async def test_timeseries_bad_interval(cmd: CommandHarness, value: str) -> None:
 
 @respx.mock
 async def test_timeseries_without_data_has_no_chart(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/timeseries").mock(return_value=httpx.Response(200, json={"data": []}))
     message = await cmd.run("timeseries")
     assert message.charts == ()
@@ -554,7 +554,7 @@ async def test_timeseries_without_data_has_no_chart(cmd: CommandHarness) -> None
 
 @respx.mock
 async def test_timeseries_rate_limited_says_when_to_retry(cmd: CommandHarness) -> None:
-    cmd.connect("weldpulse", KEY)
+    await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/timeseries").mock(
         return_value=httpx.Response(
             429,

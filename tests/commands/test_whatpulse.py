@@ -39,8 +39,8 @@ def one_page(pulses: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def cmd(cmd: CommandHarness) -> CommandHarness:
-    cmd.connect("whatpulse", CRED)
+async def cmd(cmd: CommandHarness) -> CommandHarness:
+    await cmd.connect("whatpulse", CRED)
     return cmd
 
 
@@ -134,7 +134,7 @@ async def test_without_user_the_workspace_user_is_used_and_said(cmd: CommandHarn
 
 
 async def test_without_user_and_without_a_default_user_asks_whose(cmd: CommandHarness) -> None:
-    cmd.connect("whatpulse", {"token": CRED["token"]})
+    await cmd.connect("whatpulse", {"token": CRED["token"]})
     with respx.mock(assert_all_called=False) as mock:
         route = mock.route()
         shown = text(await cmd.run("pulses 30d"))

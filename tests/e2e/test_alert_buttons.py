@@ -22,8 +22,8 @@ TEAM = Team("T0000001")
 MEMBER = "U0MEMBER"
 
 
-def add_alert(h: PulseHarness, team: Team = TEAM) -> Alert:
-    return h.runtime.store.alerts.add(
+async def add_alert(h: PulseHarness, team: Team = TEAM) -> Alert:
+    return await h.runtime.store.alerts.add(
         team,
         metric="weldpulse.realtime",
         op=">",
@@ -72,14 +72,14 @@ def pressed(
     }
 
 
-def stored(h: PulseHarness, alert_id: int = 1, team: Team = TEAM) -> Alert:
-    alert = h.runtime.store.alerts.get(team, alert_id)
+async def stored(h: PulseHarness, alert_id: int = 1, team: Team = TEAM) -> Alert:
+    alert = await h.runtime.store.alerts.get(team, alert_id)
     assert alert is not None
     return alert
 
 
-def audit(h: PulseHarness, team: Team = TEAM) -> list[tuple[str | None, str, dict[str, Any]]]:
-    return [(e.user_id, e.action, e.detail) for e in h.runtime.store.audit.list(team)]
+async def audit(h: PulseHarness, team: Team = TEAM) -> list[tuple[str | None, str, dict[str, Any]]]:
+    return [(e.user_id, e.action, e.detail) for e in await h.runtime.store.audit.list(team)]
 
 
 @pytest.mark.parametrize(
@@ -90,29 +90,29 @@ def audit(h: PulseHarness, team: Team = TEAM) -> list[tuple[str | None, str, dic
 async def test_snooze_button_snoozes_audits_and_answers_the_presser(
     harness: PulseHarness, action_id: str, length: timedelta
 ) -> None:
-    alert = add_alert(harness)
+    alert = await add_alert(harness)
     before = datetime.now(UTC).replace(microsecond=0)
     response = await harness.interact(pressed(harness, action_id, str(alert.id), "snooze"))
     assert response.status_code == 200
     answer = await harness.response("snooze")
     after = datetime.now(UTC)
 
-    until = stored(harness).snoozed_until
+    until = (await stored(harness)).snoozed_until
     assert until is not None
     assert before + length <= until <= after + length
     assert answer["response_type"] == "ephemeral"
     assert answer["replace_original"] is False
     assert answer["text"] == f"Alert #1 is snoozed until {until:%d %b %H:%M} UTC."
-    [(user, action, detail)] = audit(harness)
+    [(user, action, detail)] = await audit(harness)
     assert (user, action) == (MEMBER, "alert.snooze")
     assert detail["alert"] == 1
     assert datetime.fromisoformat(detail["until"]).replace(microsecond=0) == until
-    assert stored(harness).muted is False
+    assert (await stored(harness)).muted is False
     assert harness.slack.state.posts() == []  # the channel is told nothing
 
 
 async def test_mute_button_mutes_and_says_how_to_delete(harness: PulseHarness) -> None:
-    add_alert(harness)
+    await add_alert(harness)
     response = await harness.interact(pressed(harness, MUTE, "1", "mute"))
     assert response.status_code == 200
     answer = await harness.response("mute")
@@ -121,14 +121,14 @@ async def test_mute_button_mutes_and_says_how_to_delete(harness: PulseHarness) -
         "Alert #1 is muted: it keeps being checked but posts nothing. "
         "`/pulse alert remove 1` deletes it."
     )
-    assert stored(harness).muted is True
-    assert stored(harness).snoozed_until is None
-    assert audit(harness) == [(MEMBER, "alert.mute", {"alert": 1})]
-    assert [a.id for a in harness.runtime.store.alerts.list_all_for_scheduler()] == []
+    assert (await stored(harness)).muted is True
+    assert (await stored(harness)).snoozed_until is None
+    assert await audit(harness) == [(MEMBER, "alert.mute", {"alert": 1})]
+    assert [a.id for a in await harness.runtime.store.alerts.list_all_for_scheduler()] == []
 
 
 async def test_someone_from_another_workspace_is_refused(harness: PulseHarness) -> None:
-    alert = add_alert(harness)
+    alert = await add_alert(harness)
     for action_id in (SNOOZE_1H, MUTE):
         payload = pressed(harness, action_id, "1", action_id, user_team="T0STRANGER")
         assert (await harness.interact(payload)).status_code == 200
@@ -137,20 +137,20 @@ async def test_someone_from_another_workspace_is_refused(harness: PulseHarness) 
         assert answer["text"] == (
             "Only members of the workspace that owns this alert can snooze or mute it."
         )
-    assert stored(harness) == alert
-    assert audit(harness) == []
+    assert await stored(harness) == alert
+    assert await audit(harness) == []
 
 
 async def test_another_workspaces_alert_cannot_be_pressed_from_here(
     harness: PulseHarness,
 ) -> None:
     other = Team("T0OTHER1")
-    theirs = add_alert(harness, other)
+    theirs = await add_alert(harness, other)
     assert (await harness.interact(pressed(harness, MUTE, str(theirs.id), "x"))).status_code == 200
     answer = await harness.response("x")
     assert answer["text"] == f"Alert #{theirs.id} no longer exists."
-    assert stored(harness, theirs.id, other) == theirs
-    assert audit(harness) == audit(harness, other) == []
+    assert await stored(harness, theirs.id, other) == theirs
+    assert await audit(harness) == await audit(harness, other) == []
 
 
 @pytest.mark.parametrize(
@@ -160,7 +160,7 @@ async def test_another_workspaces_alert_cannot_be_pressed_from_here(
 async def test_unsigned_or_badly_signed_presses_are_401_and_change_nothing(
     harness: PulseHarness, sign: str
 ) -> None:
-    alert = add_alert(harness)
+    alert = await add_alert(harness)
     body = urlencode({"payload": json.dumps(pressed(harness, MUTE, "1", "forged"))})
     if sign == "wrong-secret":
         response = await harness.post(body, secret="not-the-signing-secret")
@@ -173,6 +173,6 @@ async def test_unsigned_or_badly_signed_presses_are_401_and_change_nothing(
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
     assert response.status_code == 401
-    assert stored(harness) == alert
-    assert audit(harness) == []
+    assert await stored(harness) == alert
+    assert await audit(harness) == []
     assert harness.slack.state.responses == []

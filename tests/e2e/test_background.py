@@ -45,14 +45,14 @@ async def _start(
     )
     h, runner = await start_harness(settings, slack, clock)
     h.sim = sim
-    h.runtime.store.credentials.save(TEAM, "weldpulse", dict(KEY), "U0BOSS")
+    await h.runtime.store.credentials.save(TEAM, "weldpulse", dict(KEY), "U0BOSS")
     return h, runner
 
 
 async def stored_message_ts(h: PulseHarness) -> str:
     """The firing message's ts, once the evaluator has saved it."""
     for _ in range(50):
-        alert = h.runtime.store.alerts.get(TEAM, 1)
+        alert = await h.runtime.store.alerts.get(TEAM, 1)
         if alert is not None and alert.message_ts:
             return alert.message_ts
         await asyncio.sleep(0.1)
@@ -109,7 +109,7 @@ async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
         stats = await client.stats(period.start, period.end)
     fields = str(posts[0].args["blocks"])
     assert f"*Visitors*\\n{human(stats.visitors)}" in fields
-    run = h.runtime.store.digests.get_run(1, at)
+    run = await h.runtime.store.digests.get_run(1, at)
     assert run is not None and run.status == "posted"
 
 
@@ -150,7 +150,7 @@ async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
             lambda: any(p.args.get("thread_ts") == firing_ts for p in state.posts()), 10
         )
         for _ in range(50):  # the new state is saved right after the messages are sent
-            alert = h.runtime.store.alerts.get(TEAM, 1)
+            alert = await h.runtime.store.alerts.get(TEAM, 1)
             if alert is not None and alert.state == "ok":
                 break
             await asyncio.sleep(0.1)

@@ -67,7 +67,7 @@ async def test_connect_validates_saves_encrypted_and_stats_shows_sim_numbers(
     assert response.status_code == 200
     assert response.text in ("", "{}")  # closes the modal: no errors
     team = Team("T0000001")
-    assert h.runtime.store.credentials.get(team, "weldpulse") == {"api_key": KEY}
+    assert await h.runtime.store.credentials.get(team, "weldpulse") == {"api_key": KEY}
     assert KEY.encode() not in db_bytes(h)
     confirm = h.slack.state.called("chat.postEphemeral")
     assert confirm and "WeldPulse is connected" in confirm[-1].args["text"]
@@ -90,7 +90,7 @@ async def test_rejected_key_shows_the_field_error_and_saves_nothing(
     body = response.json()
     assert body["response_action"] == "errors"
     assert "rejected this credential" in body["errors"]["api_key"]
-    assert h.runtime.store.credentials.get(Team("T0000001"), "weldpulse") is None
+    assert await h.runtime.store.credentials.get(Team("T0000001"), "weldpulse") is None
     assert b"ak_live_wrong_key" not in db_bytes(h)
 
 
@@ -106,8 +106,8 @@ async def test_two_workspaces_never_see_each_others_data(sim_harness: PulseHarne
     h = sim_harness
     store = h.runtime.store
     a, b = Team("T0000001"), Team("T0000002")
-    store.credentials.save(a, "weldpulse", {"api_key": KEY}, "U1")
-    store.credentials.save(b, "weldpulse", {"api_key": OTHER_WELDPULSE_KEY}, "U2")
+    await store.credentials.save(a, "weldpulse", {"api_key": KEY}, "U1")
+    await store.credentials.save(b, "weldpulse", {"api_key": OTHER_WELDPULSE_KEY}, "U2")
     _, rid_a = await h.command("pages 30d", team_id="T0000001")
     _, rid_b = await h.command("pages 30d", team_id="T0000002")
     answer_a, answer_b = await h.response(rid_a), await h.response(rid_b)
@@ -119,7 +119,7 @@ async def test_two_workspaces_never_see_each_others_data(sim_harness: PulseHarne
 
 async def test_timeseries_chart_is_uploaded_and_shown(sim_harness: PulseHarness) -> None:
     h = sim_harness
-    h.runtime.store.credentials.save(Team("T0000001"), "weldpulse", {"api_key": KEY}, "U1")
+    await h.runtime.store.credentials.save(Team("T0000001"), "weldpulse", {"api_key": KEY}, "U1")
     _, rid = await h.command("timeseries 7d --interval 1d")
     answer = await h.response(rid)
     uploads = h.slack.state.called("files.getUploadURLExternal")

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.e2e.harness import PulseHarness
 
@@ -72,8 +72,8 @@ async def test_non_admin_cannot_add_admins_but_workspace_admin_can(harness: Puls
     accepted = await harness.response(rid)
     assert "<@U0FRIEND> is now a Pulse Bot admin" in accepted["text"]
     team = Team("T0000001")
-    assert harness.runtime.store.admins.is_admin(team, "U0FRIEND")
-    audit = harness.runtime.store.audit.list(team)
+    assert await harness.runtime.store.admins.is_admin(team, "U0FRIEND")
+    audit = await harness.runtime.store.audit.list(team)
     assert [(a.user_id, a.action) for a in audit] == [("U0BOSS", "admins.add")]
     # the friend may now add others: added admins are admins
     _, rid = await harness.command("admins add <@U0THIRD>", user_id="U0FRIEND")
@@ -119,7 +119,14 @@ async def test_share_button_reposts_visibly_with_who_shared(harness: PulseHarnes
 async def test_healthz_reports_database_and_scheduler(harness: PulseHarness) -> None:
     response = await harness.http.get(f"{harness.url}/healthz")
     assert response.status_code == 200
-    assert response.json() == {"database": True, "scheduler": True}
+    scheduler = harness.runtime.scheduler
+    assert scheduler is not None
+    assert response.json() == {
+        "database": True,
+        "scheduler": True,
+        "scheduler_holder": scheduler.holder,  # this process holds the lease
+        "this_process": scheduler.holder,
+    }
     harness.runtime.apscheduler.shutdown(wait=False)  # type: ignore[union-attr]
     await asyncio.sleep(0)
     response = await harness.http.get(f"{harness.url}/healthz")
@@ -131,14 +138,20 @@ async def test_app_uninstalled_deletes_the_workspace(harness: PulseHarness) -> N
     store = harness.runtime.store
     mine, other = Team("T0000001"), Team("T0OTHER1")
     for team in (mine, other):
-        store.credentials.save(team, "weldpulse", {"api_key": "ak_live_secret_value"}, "U1")
-        store.admins.add(team, "U0FRIEND", "U1")
+        await store.credentials.save(team, "weldpulse", {"api_key": "ak_live_secret_value"}, "U1")
+        await store.admins.add(team, "U0FRIEND", "U1")
     response = await harness.event({"type": "app_uninstalled"}, event_id="Ev0UNINSTALL")
     assert response.status_code == 200
-    await harness.slack.state.wait_for(lambda: store.credentials.get(mine, "weldpulse") is None, 5)
-    assert not store.admins.is_admin(mine, "U0FRIEND")
-    assert store.credentials.get(other, "weldpulse") is not None
-    assert store.admins.is_admin(other, "U0FRIEND")
+
+    for _ in range(500):  # no Slack call to wait on when the store changes: poll, up to 5 s
+        if await store.credentials.get(mine, "weldpulse") is None:
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the workspace's credential was not deleted within 5 s")
+    assert not await store.admins.is_admin(mine, "U0FRIEND")
+    assert await store.credentials.get(other, "weldpulse") is not None
+    assert await store.admins.is_admin(other, "U0FRIEND")
 
 
 async def test_retried_delivery_is_not_acted_on_twice(harness: PulseHarness) -> None:
@@ -175,7 +188,7 @@ async def test_oauth_install_round_trip_stores_encrypted_installation(
     exchange = h.slack.state.called("oauth.v2.access")
     assert len(exchange) == 1
     assert exchange[0].args["code"] == "code-123"
-    installations = SqliteInstallationStore(h.runtime.store)
+    installations = StoreInstallationStore(h.runtime.store)
     found = await installations.async_find_installation(enterprise_id=None, team_id="T0OAUTH1")
     assert found is not None
     assert found.bot_token == "xoxb-oauth-issued-token-1"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -13,6 +14,7 @@ class FakeClock:
         self._now = start or datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
         self._mono = 1000.0
         self.slept: list[float] = []
+        self._followers: list[Callable[[datetime], None]] = []
 
     def monotonic(self) -> float:
         return self._mono
@@ -23,6 +25,15 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self._mono += seconds
         self._now += timedelta(seconds=seconds)
+        for follower in self._followers:
+            follower(self._now)
+
+    def follow(self, follower: Callable[[datetime], None]) -> Callable[[], None]:
+        """Tell `follower` the time now and whenever it moves (a test database's clock);
+        the answer stops that."""
+        self._followers.append(follower)
+        follower(self._now)
+        return lambda: self._followers.remove(follower)
 
     def set(self, when: datetime) -> None:
         delta = (when - self._now).total_seconds()

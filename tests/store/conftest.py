@@ -1,4 +1,10 @@
-"""Fixtures for the storage tests: a real SQLite file in tmp_path, one key, a fake clock."""
+"""Fixtures for the storage tests: one key, a fake clock, and a `store` on each engine.
+
+`store` and `open_store` use `database_url` (tests/conftest.py), so every storage test runs
+once on a SQLite file and once on a PostgreSQL database. What only a SQLite file has — its
+bytes on disk, its pragmas, its file modes — is tested through `sqlite_store`, `db_path`
+and `file_bytes`, on SQLite alone.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.store import Secrets, Store
+from bot.store import Secrets, Store, open_database
 from bot.team import Team
 from tests.fakes.clock import FakeClock
+from tests.store.support import OpenStore
 
 
 @pytest.fixture
@@ -24,30 +31,38 @@ def secrets(key: bytes) -> Secrets:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "pulsebot.db"
-
-
-@pytest.fixture
-def store(db_path: Path, secrets: Secrets, clock: FakeClock) -> Iterator[Store]:
-    opened = Store.open(db_path, secrets, clock)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def open_store(db_path: Path, secrets: Secrets, clock: FakeClock) -> Iterator[Callable[[], Store]]:
-    """Opens further Store instances on the same file (a restart, or a second process)."""
+def open_store(database_url: str, secrets: Secrets, clock: FakeClock) -> Iterator[OpenStore]:
+    """Opens Store instances on the test's database (a restart, or a second process),
+    with the test's keys unless told others; all are closed at the end."""
     opened: list[Store] = []
 
-    def _open() -> Store:
-        s = Store.open(db_path, secrets, clock)
+    def _open(keys: Secrets | None = None) -> Store:
+        s = Store(open_database(database_url), keys or secrets, clock)
         opened.append(s)
         return s
 
     yield _open
     for s in opened:
         s.close()
+
+
+@pytest.fixture
+def store(open_store: OpenStore) -> Store:
+    return open_store()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """The SQLite file of `sqlite_store`."""
+    return tmp_path / "pulsebot.db"
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path, secrets: Secrets, clock: FakeClock) -> Iterator[Store]:
+    """A store on a SQLite file, for what only a file has (its bytes, its modes)."""
+    opened = Store(open_database(db_path), secrets, clock)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

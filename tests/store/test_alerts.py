@@ -11,8 +11,8 @@ from bot.team import Team
 from tests.fakes.clock import FakeClock
 
 
-def _add(store: Store, team: Team) -> Alert:
-    return store.alerts.add(
+async def _add(store: Store, team: Team) -> Alert:
+    return await store.alerts.add(
         team,
         metric="weldpulse.visitors",
         op="<",
@@ -24,24 +24,24 @@ def _add(store: Store, team: Team) -> Alert:
     )
 
 
-def test_add_get_list_remove(store: Store, team_a: Team, clock: FakeClock) -> None:
-    alert = _add(store, team_a)
+async def test_add_get_list_remove(store: Store, team_a: Team, clock: FakeClock) -> None:
+    alert = await _add(store, team_a)
     assert alert.team == team_a
     assert (alert.metric, alert.op, alert.value) == ("weldpulse.visitors", "<", 10.0)
     assert (alert.over_seconds, alert.for_seconds, alert.channel_id) == (3600, 300, "C9")
     assert alert.state == "ok" and alert.state_since == clock.now()
     assert alert.consecutive_failures == 0
     assert not alert.muted and not alert.unknown_announced
-    assert store.alerts.get(team_a, alert.id) == alert
-    assert store.alerts.list(team_a) == [alert]
-    assert store.alerts.remove(team_a, alert.id)
-    assert store.alerts.get(team_a, alert.id) is None
-    assert not store.alerts.remove(team_a, alert.id)
+    assert await store.alerts.get(team_a, alert.id) == alert
+    assert await store.alerts.list(team_a) == [alert]
+    assert await store.alerts.remove(team_a, alert.id)
+    assert await store.alerts.get(team_a, alert.id) is None
+    assert not await store.alerts.remove(team_a, alert.id)
 
 
-def test_invalid_operator(store: Store, team_a: Team) -> None:
+async def test_invalid_operator(store: Store, team_a: Team) -> None:
     with pytest.raises(ValueError):
-        store.alerts.add(
+        await store.alerts.add(
             team_a,
             metric="x.y",
             op="==",  # type: ignore[arg-type]
@@ -52,13 +52,13 @@ def test_invalid_operator(store: Store, team_a: Team) -> None:
         )
 
 
-def test_update_state_changes_only_what_is_given(
+async def test_update_state_changes_only_what_is_given(
     store: Store, team_a: Team, clock: FakeClock
 ) -> None:
-    alert = _add(store, team_a)
+    alert = await _add(store, team_a)
     clock.advance(60)
     now = clock.now()
-    fired = store.alerts.update_alert_state(
+    fired = await store.alerts.update_alert_state(
         alert.id,
         state="firing",
         state_since=now,
@@ -77,10 +77,10 @@ def test_update_state_changes_only_what_is_given(
     )
     assert fired.created_at == alert.created_at and fired.metric == alert.metric
 
-    unchanged = store.alerts.update_alert_state(alert.id, consecutive_failures=KEEP)
+    unchanged = await store.alerts.update_alert_state(alert.id, consecutive_failures=KEEP)
     assert unchanged == fired
 
-    failing = store.alerts.update_alert_state(
+    failing = await store.alerts.update_alert_state(
         alert.id, state="unknown", consecutive_failures=3, unknown_announced=True
     )
     assert failing is not None
@@ -88,35 +88,37 @@ def test_update_state_changes_only_what_is_given(
     assert failing.state_since == now  # not given, so kept
 
 
-def test_snooze_and_mute_scoped_to_the_workspace(
+async def test_snooze_and_mute_scoped_to_the_workspace(
     store: Store, team_a: Team, team_b: Team, clock: FakeClock
 ) -> None:
-    alert = _add(store, team_a)
+    alert = await _add(store, team_a)
     until = clock.now() + timedelta(hours=1)
-    assert store.alerts.update_alert_state(alert.id, team=team_b, snoozed_until=until) is None
-    snoozed = store.alerts.update_alert_state(alert.id, team=team_a, snoozed_until=until)
+    assert await store.alerts.update_alert_state(alert.id, team=team_b, snoozed_until=until) is None
+    snoozed = await store.alerts.update_alert_state(alert.id, team=team_a, snoozed_until=until)
     assert snoozed is not None and snoozed.snoozed_until == until
-    muted = store.alerts.update_alert_state(alert.id, team=team_a, muted=True)
+    muted = await store.alerts.update_alert_state(alert.id, team=team_a, muted=True)
     assert muted is not None and muted.muted
-    assert store.alerts.list_all_for_scheduler() == []
-    assert [a.id for a in store.alerts.list_all_for_scheduler(include_muted=True)] == [alert.id]
+    assert await store.alerts.list_all_for_scheduler() == []
+    assert [a.id for a in await store.alerts.list_all_for_scheduler(include_muted=True)] == [
+        alert.id
+    ]
 
 
-def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
-    alert = _add(store, team_a)
-    assert store.alerts.get(team_b, alert.id) is None
-    assert store.alerts.list(team_b) == []
-    assert not store.alerts.remove(team_b, alert.id)
-    assert store.alerts.get(team_a, alert.id) == alert
+async def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
+    alert = await _add(store, team_a)
+    assert await store.alerts.get(team_b, alert.id) is None
+    assert await store.alerts.list(team_b) == []
+    assert not await store.alerts.remove(team_b, alert.id)
+    assert await store.alerts.get(team_a, alert.id) == alert
 
 
-def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team) -> None:
-    a, b = _add(store, team_a), _add(store, team_b)
-    assert [(x.id, x.team) for x in store.alerts.list_all_for_scheduler()] == [
+async def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team) -> None:
+    a, b = await _add(store, team_a), await _add(store, team_b)
+    assert [(x.id, x.team) for x in await store.alerts.list_all_for_scheduler()] == [
         (a.id, team_a),
         (b.id, team_b),
     ]
 
 
-def test_update_of_missing_alert(store: Store) -> None:
-    assert store.alerts.update_alert_state(404, state="ok") is None
+async def test_update_of_missing_alert(store: Store) -> None:
+    assert await store.alerts.update_alert_state(404, state="ok") is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,12 +9,13 @@ import pytest
 from bot.store import Store
 from bot.team import Team
 from tests.fakes.clock import FakeClock
+from tests.store.support import OpenStore
 
 SLOT = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 
-def _daily(store: Store, team: Team) -> int:
-    digest = store.digests.add(
+async def _daily(store: Store, team: Team) -> int:
+    digest = await store.digests.add(
         team,
         channel_id="C1",
         schedule_kind="daily",
@@ -29,8 +29,8 @@ def _daily(store: Store, team: Team) -> int:
     return digest.id
 
 
-def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
-    digest = store.digests.add(
+async def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest = await store.digests.add(
         team_a,
         channel_id="C1",
         schedule_kind="weekly",
@@ -50,12 +50,12 @@ def test_add_and_get(store: Store, team_a: Team, clock: FakeClock) -> None:
     assert digest.created_at == clock.now()
     assert not digest.paused and digest.last_run_at is None
     assert digest.next_run_at == SLOT
-    assert store.digests.get(team_a, digest.id) == digest
-    assert store.digests.list(team_a) == [digest]
+    assert await store.digests.get(team_a, digest.id) == digest
+    assert await store.digests.list(team_a) == [digest]
 
 
-def test_hourly_has_no_hour(store: Store, team_a: Team) -> None:
-    digest = store.digests.add(
+async def test_hourly_has_no_hour(store: Store, team_a: Team) -> None:
+    digest = await store.digests.add(
         team_a,
         channel_id="C1",
         schedule_kind="hourly",
@@ -81,11 +81,11 @@ def test_hourly_has_no_hour(store: Store, team_a: Team) -> None:
         pytest.param("hourly", None, 9, 0, id="hourly-with-hour"),
     ],
 )
-def test_invalid_schedules_are_refused(
+async def test_invalid_schedules_are_refused(
     store: Store, team_a: Team, kind: str, weekday: int | None, hour: int | None, minute: int
 ) -> None:
     with pytest.raises(ValueError):
-        store.digests.add(
+        await store.digests.add(
             team_a,
             channel_id="C1",
             schedule_kind=kind,  # type: ignore[arg-type]
@@ -98,81 +98,88 @@ def test_invalid_schedules_are_refused(
         )
 
 
-def test_pause_resume_remove(store: Store, team_a: Team) -> None:
-    digest_id = _daily(store, team_a)
-    assert store.digests.set_paused(team_a, digest_id, True, "channel archived")
-    paused = store.digests.get(team_a, digest_id)
+async def test_pause_resume_remove(store: Store, team_a: Team) -> None:
+    digest_id = await _daily(store, team_a)
+    assert await store.digests.set_paused(team_a, digest_id, True, "channel archived")
+    paused = await store.digests.get(team_a, digest_id)
     assert paused is not None and paused.paused and paused.paused_reason == "channel archived"
-    assert store.digests.list_all_for_scheduler() == []
-    assert [d.id for d in store.digests.list_all_for_scheduler(include_paused=True)] == [digest_id]
-    assert store.digests.set_paused(team_a, digest_id, False)
-    resumed = store.digests.get(team_a, digest_id)
+    assert await store.digests.list_all_for_scheduler() == []
+    assert [d.id for d in await store.digests.list_all_for_scheduler(include_paused=True)] == [
+        digest_id
+    ]
+    assert await store.digests.set_paused(team_a, digest_id, False)
+    resumed = await store.digests.get(team_a, digest_id)
     assert resumed is not None and not resumed.paused and resumed.paused_reason is None
-    assert store.digests.remove(team_a, digest_id)
-    assert store.digests.get(team_a, digest_id) is None
-    assert not store.digests.remove(team_a, digest_id)
+    assert await store.digests.remove(team_a, digest_id)
+    assert await store.digests.get(team_a, digest_id) is None
+    assert not await store.digests.remove(team_a, digest_id)
 
 
-def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
-    digest_id = _daily(store, team_a)
-    assert store.digests.get(team_b, digest_id) is None
-    assert store.digests.list(team_b) == []
-    assert not store.digests.remove(team_b, digest_id)
-    assert not store.digests.set_paused(team_b, digest_id, True)
-    digest = store.digests.get(team_a, digest_id)
+async def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
+    digest_id = await _daily(store, team_a)
+    assert await store.digests.get(team_b, digest_id) is None
+    assert await store.digests.list(team_b) == []
+    assert not await store.digests.remove(team_b, digest_id)
+    assert not await store.digests.set_paused(team_b, digest_id, True)
+    digest = await store.digests.get(team_a, digest_id)
     assert digest is not None and not digest.paused
 
 
-def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team) -> None:
-    a, b = _daily(store, team_a), _daily(store, team_b)
-    listed = store.digests.list_all_for_scheduler()
+async def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b: Team) -> None:
+    a, b = await _daily(store, team_a), await _daily(store, team_b)
+    listed = await store.digests.list_all_for_scheduler()
     assert [(d.id, d.team) for d in listed] == [(a, team_a), (b, team_b)]
-    found = store.digests.get_for_scheduler(b)
+    found = await store.digests.get_for_scheduler(b)
     assert found is not None and found.team == team_b
 
 
-def test_due_is_active_digests_whose_next_run_has_come_the_most_overdue_first(
+async def test_due_is_active_digests_whose_next_run_has_come_the_most_overdue_first(
     store: Store, team_a: Team, team_b: Team
 ) -> None:
-    later, paused, future = (_daily(store, team_a) for _ in range(3))
-    unknown, earlier = (_daily(store, team_b) for _ in range(2))
-    store.digests.set_next_run(later, SLOT)
-    store.digests.set_next_run(earlier, SLOT - timedelta(hours=1))
-    store.digests.set_next_run(future, SLOT + timedelta(seconds=1))
-    store.db.execute("UPDATE digests SET next_run_at = NULL WHERE id = ?", [unknown])
-    store.digests.set_paused(team_a, paused, True)
+    later, paused, future = [await _daily(store, team_a) for _ in range(3)]
+    unknown, earlier = [await _daily(store, team_b) for _ in range(2)]
+    await store.digests.set_next_run(later, SLOT)
+    await store.digests.set_next_run(earlier, SLOT - timedelta(hours=1))
+    await store.digests.set_next_run(future, SLOT + timedelta(seconds=1))
+    await store.db.run(
+        lambda: store.db.execute("UPDATE digests SET next_run_at = NULL WHERE id = ?", [unknown])
+    )
+    await store.digests.set_paused(team_a, paused, True)
 
-    due = store.digests.due(SLOT, limit=10)
+    due = await store.digests.due(SLOT, limit=10)
 
     # never worked out (e.g. stored before next_run_at existed) comes first, then by time
     assert [d.id for d in due] == [unknown, earlier, later]
     assert [d.team for d in due] == [team_b, team_b, team_a]
     assert due[0].next_run_at is None and due[2].next_run_at == SLOT
-    assert [d.id for d in store.digests.due(SLOT, limit=2)] == [unknown, earlier]
-    assert store.digests.due(SLOT - timedelta(days=1), limit=10)[0].id == unknown
+    assert [d.id for d in await store.digests.due(SLOT, limit=2)] == [unknown, earlier]
+    assert (await store.digests.due(SLOT - timedelta(days=1), limit=10))[0].id == unknown
 
 
-def test_set_next_run(store: Store, team_a: Team) -> None:
-    digest_id = _daily(store, team_a)
+async def test_set_next_run(store: Store, team_a: Team) -> None:
+    digest_id = await _daily(store, team_a)
     # written in another zone, it is the same instant
-    assert store.digests.set_next_run(digest_id, SLOT.astimezone(timezone(timedelta(hours=9))))
-    digest = store.digests.get(team_a, digest_id)
+    assert await store.digests.set_next_run(
+        digest_id, SLOT.astimezone(timezone(timedelta(hours=9)))
+    )
+    digest = await store.digests.get(team_a, digest_id)
     assert digest is not None and digest.next_run_at == SLOT
-    assert [d.id for d in store.digests.due(SLOT, limit=1)] == [digest_id]
-    assert store.digests.due(SLOT - timedelta(seconds=1), limit=1) == []
-    assert not store.digests.set_next_run(999, SLOT)
+    assert [d.id for d in await store.digests.due(SLOT, limit=1)] == [digest_id]
+    assert await store.digests.due(SLOT - timedelta(seconds=1), limit=1) == []
+    assert not await store.digests.set_next_run(999, SLOT)
 
 
-def test_a_run_is_claimed_once(store: Store, team_a: Team, clock: FakeClock) -> None:
-    digest_id = _daily(store, team_a)
-    assert store.digests.claim_run(digest_id, SLOT) is True
-    assert store.digests.claim_run(digest_id, SLOT) is False
+async def test_a_run_is_claimed_once(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest_id = await _daily(store, team_a)
+    assert await store.digests.claim_run(digest_id, SLOT) is True
+    assert await store.digests.claim_run(digest_id, SLOT) is False
     # The same instant written in another zone is the same run.
     assert (
-        store.digests.claim_run(digest_id, SLOT.astimezone(timezone(timedelta(hours=1)))) is False
+        await store.digests.claim_run(digest_id, SLOT.astimezone(timezone(timedelta(hours=1))))
+        is False
     )
-    assert store.digests.claim_run(digest_id, SLOT + timedelta(days=1)) is True
-    run = store.digests.get_run(digest_id, SLOT)
+    assert await store.digests.claim_run(digest_id, SLOT + timedelta(days=1)) is True
+    run = await store.digests.get_run(digest_id, SLOT)
     assert run is not None
     assert (run.status, run.team, run.claimed_at, run.finished_at) == (
         "claimed",
@@ -182,62 +189,62 @@ def test_a_run_is_claimed_once(store: Store, team_a: Team, clock: FakeClock) -> 
     )
 
 
-def test_claims_hold_across_restarts_and_processes(
-    store: Store, team_a: Team, open_store: Callable[[], Store]
+async def test_claims_hold_across_restarts_and_processes(
+    store: Store, team_a: Team, open_store: OpenStore
 ) -> None:
-    digest_id = _daily(store, team_a)
+    digest_id = await _daily(store, team_a)
     other = open_store()
-    assert other.digests.claim_run(digest_id, SLOT) is True
-    assert store.digests.claim_run(digest_id, SLOT) is False
+    assert await other.digests.claim_run(digest_id, SLOT) is True
+    assert await store.digests.claim_run(digest_id, SLOT) is False
     restarted = open_store()
-    assert restarted.digests.claim_run(digest_id, SLOT) is False
+    assert await restarted.digests.claim_run(digest_id, SLOT) is False
 
 
-def test_no_claim_for_a_missing_digest(store: Store) -> None:
-    assert store.digests.claim_run(999, SLOT) is False
+async def test_no_claim_for_a_missing_digest(store: Store) -> None:
+    assert await store.digests.claim_run(999, SLOT) is False
 
 
-def test_naive_times_are_refused(store: Store, team_a: Team) -> None:
-    digest_id = _daily(store, team_a)
+async def test_naive_times_are_refused(store: Store, team_a: Team) -> None:
+    digest_id = await _daily(store, team_a)
     with pytest.raises(ValueError):
-        store.digests.claim_run(digest_id, datetime(2026, 11, 24, 8, 0))
+        await store.digests.claim_run(digest_id, datetime(2026, 11, 24, 8, 0))
 
 
-def test_finish_run(store: Store, team_a: Team, clock: FakeClock) -> None:
-    digest_id = _daily(store, team_a)
-    store.digests.claim_run(digest_id, SLOT)
+async def test_finish_run(store: Store, team_a: Team, clock: FakeClock) -> None:
+    digest_id = await _daily(store, team_a)
+    await store.digests.claim_run(digest_id, SLOT)
     clock.advance(3)
-    assert store.digests.finish_run(digest_id, SLOT, "posted", posted_ts="1700000000.0001")
-    run = store.digests.get_run(digest_id, SLOT)
+    assert await store.digests.finish_run(digest_id, SLOT, "posted", posted_ts="1700000000.0001")
+    run = await store.digests.get_run(digest_id, SLOT)
     assert run is not None
     assert (run.status, run.posted_ts, run.finished_at) == (
         "posted",
         "1700000000.0001",
         clock.now(),
     )
-    digest = store.digests.get(team_a, digest_id)
+    digest = await store.digests.get(team_a, digest_id)
     assert digest is not None and digest.last_run_at == SLOT
 
     # An older run finishing late does not move last_run_at backwards.
     earlier = SLOT - timedelta(days=1)
-    store.digests.claim_run(digest_id, earlier)
-    store.digests.finish_run(digest_id, earlier, "skipped", detail="missed by 3h")
-    digest = store.digests.get(team_a, digest_id)
+    await store.digests.claim_run(digest_id, earlier)
+    await store.digests.finish_run(digest_id, earlier, "skipped", detail="missed by 3h")
+    digest = await store.digests.get(team_a, digest_id)
     assert digest is not None and digest.last_run_at == SLOT
-    skipped = store.digests.get_run(digest_id, earlier)
+    skipped = await store.digests.get_run(digest_id, earlier)
     assert skipped is not None and skipped.detail == "missed by 3h"
 
 
-def test_finish_needs_a_claim_and_a_final_status(store: Store, team_a: Team) -> None:
-    digest_id = _daily(store, team_a)
-    assert store.digests.finish_run(digest_id, SLOT, "failed") is False
-    store.digests.claim_run(digest_id, SLOT)
+async def test_finish_needs_a_claim_and_a_final_status(store: Store, team_a: Team) -> None:
+    digest_id = await _daily(store, team_a)
+    assert await store.digests.finish_run(digest_id, SLOT, "failed") is False
+    await store.digests.claim_run(digest_id, SLOT)
     with pytest.raises(ValueError):
-        store.digests.finish_run(digest_id, SLOT, "claimed")
+        await store.digests.finish_run(digest_id, SLOT, "claimed")
 
 
-def test_removing_a_digest_removes_its_runs(store: Store, team_a: Team) -> None:
-    digest_id = _daily(store, team_a)
-    store.digests.claim_run(digest_id, SLOT)
-    store.digests.remove(team_a, digest_id)
-    assert store.digests.get_run(digest_id, SLOT) is None
+async def test_removing_a_digest_removes_its_runs(store: Store, team_a: Team) -> None:
+    digest_id = await _daily(store, team_a)
+    await store.digests.claim_run(digest_id, SLOT)
+    await store.digests.remove(team_a, digest_id)
+    assert await store.digests.get_run(digest_id, SLOT) is None

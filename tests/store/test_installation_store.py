@@ -1,4 +1,4 @@
-"""SqliteInstallationStore: slack_sdk's AsyncInstallationStore over the store."""
+"""StoreInstallationStore: slack_sdk's AsyncInstallationStore over the store."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.store import Store
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
+from tests.store.support import OpenStore, count
 
 INSTALLED_AT = datetime(2026, 11, 1, 10, 0, 0, 123456, tzinfo=UTC).timestamp()
 BOT_TOKEN = "xoxb-1111-2222-BOTSECRETbotsecret"
@@ -56,7 +57,7 @@ def _comparable(i: Installation) -> dict[str, object]:
 
 
 async def test_round_trip_with_rotation_fields(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     original = _installation()
     await slack.async_save(original)
     found = await slack.async_find_installation(enterprise_id=None, team_id="T1")
@@ -78,8 +79,10 @@ async def test_round_trip_with_rotation_fields(store: Store) -> None:
     assert (bot.team_id, bot.enterprise_id, bot.is_enterprise_install) == ("T1", None, False)
 
 
-async def test_tokens_are_not_in_the_file(store: Store, file_bytes: Callable[[], bytes]) -> None:
-    slack = SqliteInstallationStore(store)
+async def test_tokens_are_not_in_the_file(
+    sqlite_store: Store, file_bytes: Callable[[], bytes]
+) -> None:
+    slack = StoreInstallationStore(sqlite_store)
     await slack.async_save(_installation())
     data = file_bytes()
     for secret in (BOT_TOKEN, BOT_REFRESH, USER_TOKEN, USER_REFRESH, WEBHOOK):
@@ -88,13 +91,13 @@ async def test_tokens_are_not_in_the_file(store: Store, file_bytes: Callable[[],
 
 
 async def test_save_records_the_workspace(store: Store) -> None:
-    await SqliteInstallationStore(store).async_save(_installation())
-    workspace = store.workspaces.get(Team("T1"))
+    await StoreInstallationStore(store).async_save(_installation())
+    workspace = await store.workspaces.get(Team("T1"))
     assert workspace is not None and workspace.team_name == "Acme" and workspace.active
 
 
 async def test_latest_save_wins_and_rotated_tokens_are_found(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation())
     rotated = _installation(bot_token="xoxb-rotated", bot_refresh_token="xoxe-rotated")
     await slack.async_save(rotated)
@@ -103,11 +106,11 @@ async def test_latest_save_wins_and_rotated_tokens_are_found(store: Store) -> No
     assert found.bot_refresh_token == "xoxe-rotated"
     bot = await slack.async_find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None and bot.bot_token == "xoxb-rotated"
-    assert store.db.execute("SELECT count(*) FROM installations").fetchone()[0] == 1
+    assert await count(store, "installations") == 1
 
 
 async def test_save_bot_rotation(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation())
     bot = await slack.async_find_bot(enterprise_id=None, team_id="T1")
     assert bot is not None
@@ -122,7 +125,7 @@ async def test_save_bot_rotation(store: Store) -> None:
 
 
 async def test_per_user_lookup_takes_the_latest_bot_token(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation(user_id="U1", user_token="xoxp-u1"))
     await slack.async_save(
         _installation(user_id="U2", user_token="xoxp-u2", bot_token="xoxb-newer")
@@ -138,7 +141,7 @@ async def test_per_user_lookup_takes_the_latest_bot_token(store: Store) -> None:
 
 
 async def test_user_only_installation_borrows_the_bot_token(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation(user_id="U1"))
     await slack.async_save(
         _installation(user_id="U2", bot_token=None, bot_id=None, bot_user_id=None, bot_scopes="")
@@ -148,7 +151,7 @@ async def test_user_only_installation_borrows_the_bot_token(store: Store) -> Non
 
 
 async def test_enterprise_wide_install(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     org = _installation(
         enterprise_id="E1",
         enterprise_name="Acme Org",
@@ -173,16 +176,16 @@ async def test_enterprise_wide_install(store: Store) -> None:
 
 
 async def test_enterprise_workspace_install_is_scoped(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation(enterprise_id="E1", team_id="T1"))
     assert await slack.async_find_installation(enterprise_id=None, team_id="T1") is None
     found = await slack.async_find_installation(enterprise_id="E1", team_id="T1")
     assert found is not None and found.enterprise_id == "E1"
-    assert store.workspaces.get(Team("T1", "E1")) is not None
+    assert await store.workspaces.get(Team("T1", "E1")) is not None
 
 
 async def test_delete_installation_and_bot(store: Store) -> None:
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     await slack.async_save(_installation(user_id="U1"))
     await slack.async_save(_installation(user_id="U2"))
     await slack.async_save(_installation(team_id="T2"))
@@ -199,13 +202,13 @@ async def test_delete_installation_and_bot(store: Store) -> None:
     assert await slack.async_find_bot(enterprise_id=None, team_id="T2") is not None
 
 
-async def test_survives_restart(store: Store, open_store: Callable[[], Store]) -> None:
-    await SqliteInstallationStore(store).async_save(_installation())
-    found = await SqliteInstallationStore(open_store()).async_find_bot(
+async def test_survives_restart(store: Store, open_store: OpenStore) -> None:
+    await StoreInstallationStore(store).async_save(_installation())
+    found = await StoreInstallationStore(open_store()).async_find_bot(
         enterprise_id=None, team_id="T1"
     )
     assert found is not None and found.bot_token == BOT_TOKEN
 
 
 def test_logger(store: Store) -> None:
-    assert SqliteInstallationStore(store).logger.name == "bot.store.slack_stores"
+    assert StoreInstallationStore(store).logger.name == "bot.store.slack_stores"

@@ -1,22 +1,25 @@
-"""Opening the database: pragmas, migrations applied once, failing migrations roll back."""
+"""Opening the database: pragmas, migrations applied once, failing migrations roll back —
+on SQLite and on PostgreSQL (`empty_database_url`), but for SQLite's own pragmas."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 from cryptography.fernet import Fernet
 
 from bot.store import Secrets, Store
-from bot.store.db import connect, open_database
-from bot.store.migrations import (
-    MigrationRegistry,
-    applied_migrations,
-    apply_migrations,
-    registry,
+from bot.store.db import (
+    Database,
+    PostgresDatabase,
+    SQLiteDatabase,
+    is_postgres_url,
+    open_database,
+    sqlite_path,
 )
+from bot.store.migrations import MigrationRegistry, apply_migrations, registry
 from tests.fakes.clock import FakeClock
 
 EXPECTED_TABLES = {
@@ -37,128 +40,186 @@ EXPECTED_TABLES = {
 }
 
 
-def test_open_creates_every_table(db_path: Path) -> None:
-    db = open_database(db_path)
+def applied(db: Database) -> list[str]:
+    """The migrations recorded as applied, in the order they were."""
+    return db.run_sync(
+        lambda: [
+            r["name"] for r in db.query("SELECT name FROM _migrations ORDER BY applied_at, name")
+        ]
+    )
+
+
+def tables(db: Database) -> set[str]:
+    if db.dialect.name == "postgresql":
+        sql = (
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table'"
+    return db.run_sync(lambda: {str(r["name"]) for r in db.query(sql)})
+
+
+def columns(db: Database, table: str) -> dict[str, str]:
+    """Column name -> its type, lower case."""
+    if db.dialect.name == "postgresql":
+        sql = (
+            "SELECT column_name AS name, data_type AS type FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name = ?"
+        )
+        params: list[object] = [table]
+    else:
+        sql, params = f"SELECT name, type FROM pragma_table_info('{table}')", []
+    return db.run_sync(
+        lambda: {str(r["name"]): str(r["type"]).lower() for r in db.query(sql, params)}
+    )
+
+
+@pytest.fixture
+def bare(empty_database_url: str) -> Iterator[Database]:
+    """The test's database, opened without applying the app's migrations."""
+    db: Database
+    if is_postgres_url(empty_database_url):
+        db = PostgresDatabase(empty_database_url)
+    else:
+        db = SQLiteDatabase(sqlite_path(empty_database_url))
+    yield db
+    db.close()
+
+
+def test_open_creates_every_table(empty_database_url: str) -> None:
+    db = open_database(empty_database_url)
     try:
-        assert set(db.table_names()) >= EXPECTED_TABLES
-        assert applied_migrations(db) == registry.names
+        assert tables(db) >= EXPECTED_TABLES
+        assert applied(db) == registry.names
     finally:
         db.close()
 
 
 def test_pragmas(db_path: Path) -> None:
     db = open_database(db_path)
+
+    def pragmas() -> tuple[object, ...]:
+        return tuple(
+            db.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in ("journal_mode", "busy_timeout", "foreign_keys")
+        )
+
     try:
-        assert db.journal_mode == "wal"
-        assert db.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.run_sync(pragmas) == ("wal", 5000, 1)
     finally:
         db.close()
 
 
-def test_reopen_applies_nothing_again(db_path: Path) -> None:
-    first = open_database(db_path)
-    applied_at = list(first.query("SELECT name, applied_at FROM _migrations"))
+def test_reopen_applies_nothing_again(empty_database_url: str) -> None:
+    first = open_database(empty_database_url)
+
+    def ledger(db: Database) -> list[dict[str, object]]:
+        return db.run_sync(
+            lambda: db.query("SELECT name, applied_at FROM _migrations ORDER BY name")
+        )
+
+    applied_at = ledger(first)
     first.close()
-    second = open_database(db_path)
+    second = open_database(empty_database_url)
     try:
         assert apply_migrations(second) == []
-        assert list(second.query("SELECT name, applied_at FROM _migrations")) == applied_at
+        assert ledger(second) == applied_at
     finally:
         second.close()
 
 
-def test_new_migrations_run_in_order_once(db_path: Path) -> None:
+def test_new_migrations_run_in_order_once(bare: Database) -> None:
     calls: list[str] = []
     steps = MigrationRegistry()
 
     @steps.migration
-    def m1(db: sqlite_utils.Database) -> None:
+    def m1(db: Database) -> None:
         calls.append("m1")
-        db.execute("CREATE TABLE t (a INTEGER)")
+        db.script("CREATE TABLE t (a INTEGER)")
 
     @steps.migration
-    def m2(db: sqlite_utils.Database) -> None:
+    def m2(db: Database) -> None:
         calls.append("m2")
-        db.execute("ALTER TABLE t ADD COLUMN b TEXT")
+        db.script("ALTER TABLE t ADD COLUMN b TEXT")
 
-    db = connect(db_path)
-    try:
-        assert apply_migrations(db, steps) == ["m1", "m2"]
-        assert apply_migrations(db, steps) == []
-        assert calls == ["m1", "m2"]
-        assert db.table("t").columns_dict == {"a": int, "b": str}
-    finally:
-        db.close()
+    assert apply_migrations(bare, steps) == ["m1", "m2"]
+    assert apply_migrations(bare, steps) == []
+    assert calls == ["m1", "m2"]
+    assert columns(bare, "t") == {"a": "integer", "b": "text"}
 
 
-def test_failing_migration_leaves_nothing_half_applied(db_path: Path) -> None:
+def test_failing_migration_leaves_nothing_half_applied(
+    empty_database_url: str, bare: Database
+) -> None:
     steps = MigrationRegistry()
 
     @steps.migration
-    def good(db: sqlite_utils.Database) -> None:
-        db.execute("CREATE TABLE kept (a INTEGER)")
+    def good(db: Database) -> None:
+        db.script("CREATE TABLE kept (a INTEGER)")
 
     @steps.migration
-    def bad(db: sqlite_utils.Database) -> None:
-        db.execute("CREATE TABLE half (a INTEGER)")
+    def bad(db: Database) -> None:
+        db.script("CREATE TABLE half (a INTEGER)")
         db.execute("INSERT INTO kept (a) VALUES (1)")
         raise RuntimeError("boom")
 
-    db = connect(db_path)
+    with pytest.raises(RuntimeError, match="boom"):
+        apply_migrations(bare, steps)
+    assert "half" not in tables(bare)
+    assert bare.run_sync(lambda: bare.query("SELECT count(*) AS n FROM kept")) == [{"n": 0}]
+    assert applied(bare) == ["good"]
+    # No transaction was left open holding the migrations lock: another process migrates.
+    later = MigrationRegistry()
+
+    @later.migration
+    def after(db: Database) -> None:
+        db.script("CREATE TABLE later (a INTEGER)")
+
+    other = open_database(empty_database_url)  # the app's migrations take the same lock
     try:
-        with pytest.raises(RuntimeError, match="boom"):
-            apply_migrations(db, steps)
-        assert not db.conn.in_transaction
-        assert "half" not in db.table_names()
-        assert db.execute("SELECT count(*) FROM kept").fetchone()[0] == 0
-        assert applied_migrations(db) == ["good"]
+        assert apply_migrations(other, later) == ["after"]
     finally:
-        db.close()
+        other.close()
 
 
-def test_failed_migration_is_retried_next_time(db_path: Path) -> None:
+def test_failed_migration_is_retried_next_time(bare: Database) -> None:
     attempts: list[int] = []
     steps = MigrationRegistry()
 
     @steps.migration
-    def flaky(db: sqlite_utils.Database) -> None:
+    def flaky(db: Database) -> None:
         attempts.append(1)
         if len(attempts) == 1:
             raise RuntimeError("first time fails")
-        db.execute("CREATE TABLE done (a INTEGER)")
+        db.script("CREATE TABLE done (a INTEGER)")
 
-    db = connect(db_path)
-    try:
-        with pytest.raises(RuntimeError):
-            apply_migrations(db, steps)
-        assert apply_migrations(db, steps) == ["flaky"]
-        assert "done" in db.table_names()
-    finally:
-        db.close()
+    with pytest.raises(RuntimeError):
+        apply_migrations(bare, steps)
+    assert apply_migrations(bare, steps) == ["flaky"]
+    assert "done" in tables(bare)
 
 
-def test_digests_stored_before_next_run_at_existed_are_due(db_path: Path) -> None:
+async def test_digests_stored_before_next_run_at_existed_are_due(
+    empty_database_url: str, bare: Database
+) -> None:
     """m004 leaves their next run unknown (NULL), and the scheduler's sweep works it out."""
     before = MigrationRegistry()
     for name, fn in registry:
         if name == "m004_digest_next_run":
             break
         before.migration(fn)
-    db = connect(db_path)
-    try:
-        apply_migrations(db, before)
-        db.execute(
+    apply_migrations(bare, before)
+    bare.run_sync(
+        lambda: bare.execute(
             """INSERT INTO digests (team_key, channel_id, schedule_kind, hour, minute, tz,
                    created_by, created_at) VALUES ('-:T0OLD', 'C1', 'daily', 9, 0, 'UTC', 'U1',
                    '2026-01-01T00:00:00+00:00')"""
         )
-        db.conn.commit()
-    finally:
-        db.close()
-    store = Store.open(db_path, Secrets([Fernet.generate_key()]), FakeClock())
+    )
+    bare.close()
+    store = Store(open_database(empty_database_url), Secrets([Fernet.generate_key()]), FakeClock())
     try:
-        [digest] = store.digests.due(datetime(2026, 1, 1, tzinfo=UTC), limit=10)
+        [digest] = await store.digests.due(datetime(2026, 1, 1, tzinfo=UTC), limit=10)
         assert digest.next_run_at is None
     finally:
         store.close()
@@ -167,7 +228,7 @@ def test_digests_stored_before_next_run_at_existed_are_due(db_path: Path) -> Non
 def test_duplicate_names_are_refused() -> None:
     steps = MigrationRegistry()
 
-    def same(db: sqlite_utils.Database) -> None:
+    def same(db: Database) -> None:
         pass
 
     steps.migration(same)
@@ -175,8 +236,8 @@ def test_duplicate_names_are_refused() -> None:
         steps.migration(same)
 
 
-def test_store_ping(db_path: Path) -> None:
-    store = Store.open(db_path, Secrets([Fernet.generate_key()]), FakeClock())
-    assert store.ping()
+async def test_store_ping(empty_database_url: str) -> None:
+    store = Store(open_database(empty_database_url), Secrets([Fernet.generate_key()]), FakeClock())
+    assert await store.ping()
     store.close()
-    assert not store.ping()
+    assert not await store.ping()

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.errors import ConfigError
-from bot.store import Secrets, Store, rotate_keys
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store import Secrets, rotate_keys
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
-from tests.fakes.clock import FakeClock
+from tests.store.support import OpenStore
 
 TEAM = Team("T1")
 
 
-async def test_rotate_then_drop_the_old_key(db_path: Path, clock: FakeClock) -> None:
+async def test_rotate_then_drop_the_old_key(open_store: OpenStore) -> None:
     old, new = Fernet.generate_key(), Fernet.generate_key()
 
-    before = Store.open(db_path, Secrets([old]), clock)
-    before.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_0123456789abc"}, "U1")
-    await SqliteInstallationStore(before).async_save(
+    before = open_store(Secrets([old]))
+    await before.credentials.save(TEAM, "weldpulse", {"api_key": "ak_live_0123456789abc"}, "U1")
+    await StoreInstallationStore(before).async_save(
         Installation(
             team_id="T1",
             user_id="U1",
@@ -36,20 +34,22 @@ async def test_rotate_then_drop_the_old_key(db_path: Path, clock: FakeClock) -> 
     )
     before.close()
 
-    only_new = Store.open(db_path, Secrets([new]), clock)
+    only_new = open_store(Secrets([new]))
     with pytest.raises(ConfigError):
-        only_new.credentials.get(TEAM, "weldpulse")
+        await only_new.credentials.get(TEAM, "weldpulse")
     only_new.close()
 
-    both = Store.open(db_path, Secrets([new, old]), clock)
+    both = open_store(Secrets([new, old]))
     # credential 1; installation: bot, bot refresh, user token, custom values 4; bot row: 3
     assert rotate_keys(both) == 8
     both.close()
 
-    after = Store.open(db_path, Secrets([new]), clock)
+    after = open_store(Secrets([new]))
     try:
-        assert after.credentials.get(TEAM, "weldpulse") == {"api_key": "ak_live_0123456789abc"}
-        slack = SqliteInstallationStore(after)
+        assert await after.credentials.get(TEAM, "weldpulse") == {
+            "api_key": "ak_live_0123456789abc"
+        }
+        slack = StoreInstallationStore(after)
         found = await slack.async_find_installation(enterprise_id=None, team_id="T1")
         assert found is not None
         assert (found.bot_token, found.bot_refresh_token, found.user_token) == (
@@ -64,25 +64,21 @@ async def test_rotate_then_drop_the_old_key(db_path: Path, clock: FakeClock) -> 
         after.close()
 
 
-def test_rotation_is_all_or_nothing(db_path: Path, clock: FakeClock) -> None:
+async def test_rotation_is_all_or_nothing(open_store: OpenStore) -> None:
     old, new, stray = (Fernet.generate_key() for _ in range(3))
-    first = Store.open(db_path, Secrets([old]), clock)
-    first.credentials.save(TEAM, "a", {"k": "value-aaaaaaaaaaaa"}, "U1")
+    first = open_store(Secrets([old]))
+    await first.credentials.save(TEAM, "a", {"k": "value-aaaaaaaaaaaa"}, "U1")
     first.close()
-    second = Store.open(db_path, Secrets([stray]), clock)
-    second.credentials.save(TEAM, "b", {"k": "value-bbbbbbbbbbbb"}, "U1")
+    second = open_store(Secrets([stray]))
+    await second.credentials.save(TEAM, "b", {"k": "value-bbbbbbbbbbbb"}, "U1")
     second.close()
 
-    rotating = Store.open(db_path, Secrets([new, old]), clock)  # cannot read "b"
-    try:
-        with pytest.raises(ConfigError):
-            rotate_keys(rotating)
-        assert not rotating.db.conn.in_transaction
-        # "a" was not rewritten: the old key alone still reads it.
-    finally:
-        rotating.close()
-    check = Store.open(db_path, Secrets([old]), clock)
-    try:
-        assert check.credentials.get(TEAM, "a") == {"k": "value-aaaaaaaaaaaa"}
-    finally:
-        check.close()
+    rotating = open_store(Secrets([new, old]))  # cannot read "b"
+    with pytest.raises(ConfigError):
+        rotate_keys(rotating)
+    # Nothing is left locked: the store that failed and another one both write at once.
+    await rotating.credentials.save(TEAM, "c", {"k": "value-cccccccccccc"}, "U1")
+    check = open_store(Secrets([old]))
+    await check.credentials.save(TEAM, "d", {"k": "value-dddddddddddd"}, "U1")
+    # "a" was not rewritten: the old key alone still reads it.
+    assert await check.credentials.get(TEAM, "a") == {"k": "value-aaaaaaaaaaaa"}

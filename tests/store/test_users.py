@@ -7,10 +7,10 @@ from bot.team import Team
 from tests.fakes.clock import FakeClock
 
 
-def test_put_get_expire(store: Store, team_a: Team, clock: FakeClock) -> None:
-    assert store.users.get(team_a, "U1", max_age_seconds=300) is None
-    store.users.put(team_a, "U1", tz="Pacific/Auckland", is_admin=True)
-    cached = store.users.get(team_a, "U1", max_age_seconds=300)
+async def test_put_get_expire(store: Store, team_a: Team, clock: FakeClock) -> None:
+    assert await store.users.get(team_a, "U1", max_age_seconds=300) is None
+    await store.users.put(team_a, "U1", tz="Pacific/Auckland", is_admin=True)
+    cached = await store.users.get(team_a, "U1", max_age_seconds=300)
     assert cached is not None
     assert (cached.tz, cached.is_admin, cached.fetched_at) == (
         "Pacific/Auckland",
@@ -18,14 +18,14 @@ def test_put_get_expire(store: Store, team_a: Team, clock: FakeClock) -> None:
         clock.now(),
     )
     clock.advance(301)
-    assert store.users.get(team_a, "U1", max_age_seconds=300) is None
-    store.users.put(team_a, "U1", tz=None, is_admin=False)
-    refreshed = store.users.get(team_a, "U1", max_age_seconds=300)
+    assert await store.users.get(team_a, "U1", max_age_seconds=300) is None
+    await store.users.put(team_a, "U1", tz=None, is_admin=False)
+    refreshed = await store.users.get(team_a, "U1", max_age_seconds=300)
     assert refreshed is not None and (refreshed.tz, refreshed.is_admin) == (None, False)
-    store.users.forget(team_a, "U1")
-    assert store.users.get(team_a, "U1", max_age_seconds=300) is None
+    await store.users.forget(team_a, "U1")
+    assert await store.users.get(team_a, "U1", max_age_seconds=300) is None
 
 
-def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
-    store.users.put(team_a, "U1", tz="UTC", is_admin=True)
-    assert store.users.get(team_b, "U1", max_age_seconds=300) is None
+async def test_workspaces_are_isolated(store: Store, team_a: Team, team_b: Team) -> None:
+    await store.users.put(team_a, "U1", tz="UTC", is_admin=True)
+    assert await store.users.get(team_b, "U1", max_age_seconds=300) is None

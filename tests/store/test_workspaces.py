@@ -7,31 +7,31 @@ from datetime import UTC, datetime
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.store import Store
-from bot.store.slack_stores import SqliteInstallationStore
+from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.fakes.clock import FakeClock
 
 
-def test_upsert_and_reinstall(store: Store, team_a: Team, clock: FakeClock) -> None:
-    store.workspaces.upsert(team_a, "Acme")
+async def test_upsert_and_reinstall(store: Store, team_a: Team, clock: FakeClock) -> None:
+    await store.workspaces.upsert(team_a, "Acme")
     first = clock.now()
     clock.advance(60)
-    store.workspaces.upsert(team_a, None)  # e.g. a token rotation save: nothing changes
-    ws = store.workspaces.get(team_a)
+    await store.workspaces.upsert(team_a, None)  # e.g. a token rotation save: nothing changes
+    ws = await store.workspaces.get(team_a)
     assert ws is not None and (ws.team_name, ws.installed_at, ws.active) == ("Acme", first, True)
 
-    store.workspaces.delete_everything(team_a)
-    ws = store.workspaces.get(team_a)
+    await store.workspaces.delete_everything(team_a)
+    ws = await store.workspaces.get(team_a)
     assert ws is not None and not ws.active and ws.uninstalled_at == clock.now()
 
     clock.advance(60)
-    store.workspaces.upsert(team_a, "Acme Inc")
-    ws = store.workspaces.get(team_a)
+    await store.workspaces.upsert(team_a, "Acme Inc")
+    ws = await store.workspaces.get(team_a)
     assert ws is not None and ws.active and ws.installed_at == clock.now()
 
 
 async def _fill(store: Store, team: Team) -> None:
-    await SqliteInstallationStore(store).async_save(
+    await StoreInstallationStore(store).async_save(
         Installation(
             app_id="A1",
             enterprise_id=team.enterprise_id,
@@ -43,9 +43,9 @@ async def _fill(store: Store, team: Team) -> None:
             installed_at=datetime(2026, 1, 1, tzinfo=UTC),
         )
     )
-    store.credentials.save(team, "raygun", {"api_key": "rg-0123456789abcdef"}, "U1")
-    store.admins.add(team, "U2", added_by="U1")
-    digest = store.digests.add(
+    await store.credentials.save(team, "raygun", {"api_key": "rg-0123456789abcdef"}, "U1")
+    await store.admins.add(team, "U2", added_by="U1")
+    digest = await store.digests.add(
         team,
         channel_id="C1",
         schedule_kind="hourly",
@@ -54,8 +54,8 @@ async def _fill(store: Store, team: Team) -> None:
         created_by="U1",
         next_run_at=None,
     )
-    store.digests.claim_run(digest.id, datetime(2026, 1, 1, tzinfo=UTC))
-    store.alerts.add(
+    await store.digests.claim_run(digest.id, datetime(2026, 1, 1, tzinfo=UTC))
+    await store.alerts.add(
         team,
         metric="weldpulse.realtime",
         op=">",
@@ -64,17 +64,17 @@ async def _fill(store: Store, team: Team) -> None:
         channel_id="C1",
         created_by="U1",
     )
-    store.audit.record(team, "U1", "connect", {"service": "raygun"})
-    store.users.put(team, "U1", tz="UTC", is_admin=True)
-    store.answers.remember(team, {"text": "an answer to share"})
+    await store.audit.record(team, "U1", "connect", {"service": "raygun"})
+    await store.users.put(team, "U1", tz="UTC", is_admin=True)
+    await store.answers.remember(team, {"text": "an answer to share"})
 
 
 async def test_delete_everything(store: Store, team_a: Team, team_b: Team) -> None:
     await _fill(store, team_a)
     await _fill(store, team_b)
-    store.budgets.try_spend("raygun:app", 50, datetime(2026, 1, 1, tzinfo=UTC))
+    await store.budgets.try_spend("raygun:app", 50, datetime(2026, 1, 1, tzinfo=UTC))
 
-    deleted = store.workspaces.delete_everything(team_a, reason="tokens_revoked")
+    deleted = await store.workspaces.delete_everything(team_a, reason="tokens_revoked")
     assert deleted == {
         "installations": 1,
         "bots": 1,
@@ -87,26 +87,26 @@ async def test_delete_everything(store: Store, team_a: Team, team_b: Team) -> No
         "answers": 1,
         "audit": 1,
     }
-    slack = SqliteInstallationStore(store)
+    slack = StoreInstallationStore(store)
     assert await slack.async_find_installation(enterprise_id=None, team_id=team_a.team_id) is None
     assert await slack.async_find_bot(enterprise_id=None, team_id=team_a.team_id) is None
-    assert store.credentials.list(team_a) == []
-    assert store.admins.list(team_a) == []
-    assert store.digests.list(team_a) == []
-    assert store.alerts.list(team_a) == []
-    assert store.users.get(team_a, "U1", max_age_seconds=3600) is None
-    [entry] = store.audit.list(team_a)
+    assert await store.credentials.list(team_a) == []
+    assert await store.admins.list(team_a) == []
+    assert await store.digests.list(team_a) == []
+    assert await store.alerts.list(team_a) == []
+    assert await store.users.get(team_a, "U1", max_age_seconds=3600) is None
+    [entry] = await store.audit.list(team_a)
     assert (entry.action, entry.user_id) == ("uninstalled", None)
     assert entry.detail["reason"] == "tokens_revoked"
     assert entry.detail["deleted"]["credentials"] == 1
 
     # The other workspace keeps everything; budgets are not per workspace.
-    assert len(store.credentials.list(team_b)) == 1
-    assert len(store.digests.list(team_b)) == 1
-    assert len(store.alerts.list(team_b)) == 1
-    assert len(store.audit.list(team_b)) == 1
+    assert len(await store.credentials.list(team_b)) == 1
+    assert len(await store.digests.list(team_b)) == 1
+    assert len(await store.alerts.list(team_b)) == 1
+    assert len(await store.audit.list(team_b)) == 1
     assert (
         await slack.async_find_bot(enterprise_id=team_b.enterprise_id, team_id=team_b.team_id)
         is not None
     )
-    assert store.budgets.used("raygun:app", datetime(2026, 1, 1, tzinfo=UTC)) == 1
+    assert await store.budgets.used("raygun:app", datetime(2026, 1, 1, tzinfo=UTC)) == 1

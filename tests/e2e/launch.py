@@ -1,0 +1,61 @@
+"""One Pulse Bot process as the Procfile runs it, for the multi-process tests and bench:
+
+    python -m tests.e2e.launch web|clock --shift SECONDS [--lease S] [--sweep S]
+
+`web` is `python -m bot serve` (HTTP on PORT), `clock` is `python -m bot clock`; the
+settings come from the environment as always. Two things are injected, as far as a test
+can reach into another process: the clock is shifted by `--shift` seconds (so a digest
+"due in the next minute" is due in a second or two), and the scheduler's lease and sweep
+are short (so a take-over is seen in seconds rather than in a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from datetime import datetime, timedelta
+
+from bot.app import Runtime, configure_logging
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.features.scheduler import Timing
+from bot.runner import start_http, wait_for_stop
+
+
+class ShiftedClock(SystemClock):
+    def __init__(self, shift: float) -> None:
+        self.shift = timedelta(seconds=shift)
+
+    def now(self) -> datetime:
+        return super().now() + self.shift
+
+
+async def run(mode: str, shift: float, timing: Timing) -> int:
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    runtime = Runtime.build(settings, clock=ShiftedClock(shift))
+    try:
+        await runtime.start_background(force_scheduler=mode == "clock", timing=timing)
+        runner = await start_http(runtime, "127.0.0.1", settings.port) if mode == "web" else None
+        print("ready", flush=True)
+        await wait_for_stop()
+        if runner is not None:
+            await runner.cleanup()
+    finally:
+        await runtime.stop_background()
+        await runtime.close()
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e.launch")
+    parser.add_argument("mode", choices=("web", "clock"))
+    parser.add_argument("--shift", type=float, default=0.0)
+    parser.add_argument("--lease", type=float, default=45.0)
+    parser.add_argument("--sweep", type=float, default=5.0)
+    args = parser.parse_args()
+    return asyncio.run(run(args.mode, args.shift, Timing(args.sweep, args.lease)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
