@@ -12,7 +12,6 @@ import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -123,12 +122,19 @@ class PulseHarness:
         return await self.post(body, content_type="application/json", extra=extra)
 
 
-def e2e_settings(tmp_path: Path, slack: FakeSlackServer, **env: str) -> Settings:
+def e2e_settings(database_url: str, slack: FakeSlackServer, **env: str) -> Settings:
+    """The app's settings for a test: fake Slack, the test's database (SQLite or PostgreSQL:
+    `database_url` runs each end-to-end test on both)."""
+    where = (
+        {"DATABASE_PATH": database_url.removeprefix("sqlite:///")}
+        if database_url.startswith("sqlite:///")
+        else {"DATABASE_URL": database_url}
+    )
     base = {
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
-        "DATABASE_PATH": str(tmp_path / "pulse.db"),
         "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        **where,
     }
     base.update(env)
     return Settings.from_env(base)
@@ -152,8 +158,8 @@ async def slack() -> AsyncIterator[FakeSlackServer]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path, slack: FakeSlackServer) -> AsyncIterator[PulseHarness]:
-    settings = e2e_settings(tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token")
+async def harness(database_url: str, slack: FakeSlackServer) -> AsyncIterator[PulseHarness]:
+    settings = e2e_settings(database_url, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token")
     h, runner = await start_harness(settings, slack)
     try:
         yield h
@@ -172,11 +178,13 @@ async def sim() -> AsyncIterator[SimServer]:
 
 @pytest.fixture
 async def sim_harness(
-    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+    database_url: str, slack: FakeSlackServer, sim: SimServer
 ) -> AsyncIterator[PulseHarness]:
     """Single-workspace mode with every service pointed at the simulator."""
     urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
-    settings = e2e_settings(tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls)
+    settings = e2e_settings(
+        database_url, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls
+    )
     h, runner = await start_harness(settings, slack)
     h.sim = sim
     try:
@@ -189,9 +197,9 @@ async def sim_harness(
 
 
 @pytest.fixture
-async def oauth_harness(tmp_path: Path, slack: FakeSlackServer) -> AsyncIterator[PulseHarness]:
+async def oauth_harness(database_url: str, slack: FakeSlackServer) -> AsyncIterator[PulseHarness]:
     settings = e2e_settings(
-        tmp_path, slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="oauth-client-secret"
+        database_url, slack, SLACK_CLIENT_ID="111.222", SLACK_CLIENT_SECRET="oauth-client-secret"
     )
     h, runner = await start_harness(settings, slack)
     try:

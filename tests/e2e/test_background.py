@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -33,7 +32,7 @@ KEY = DEMO_CREDENTIALS["weldpulse"]
 
 
 async def _start(
-    tmp_path: Path,
+    database_url: str,
     slack: FakeSlackServer,
     sim: SimServer,
     clock: FakeClock | None = None,
@@ -41,7 +40,7 @@ async def _start(
 ) -> tuple[PulseHarness, object]:
     urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
     settings = e2e_settings(
-        tmp_path, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls, **env
+        database_url, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls, **env
     )
     h, runner = await start_harness(settings, slack, clock)
     h.sim = sim
@@ -66,9 +65,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def running(
-    tmp_path: Path, slack: FakeSlackServer, sim: SimServer, clock: FakeClock
+    database_url: str, slack: FakeSlackServer, sim: SimServer, clock: FakeClock
 ) -> AsyncIterator[PulseHarness]:
-    h, runner = await _start(tmp_path, slack, sim, clock)
+    h, runner = await _start(database_url, slack, sim, clock)
     try:
         yield h
     finally:
@@ -114,10 +113,10 @@ async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
 
 
 async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
-    tmp_path: Path, slack: FakeSlackServer, sim: SimServer
+    database_url: str, slack: FakeSlackServer, sim: SimServer
 ) -> None:
     clock = FakeClock(datetime.now(UTC))
-    h, runner = await _start(tmp_path, slack, sim, clock, PULSEBOT_ALERT_INTERVAL="1")
+    h, runner = await _start(database_url, slack, sim, clock, PULSEBOT_ALERT_INTERVAL="1")
     try:
         sim.control.set_traffic(0.0001)
         _, rid = await h.command("alert add weldpulse.realtime > 40 --in <#C0ALERTS|alerts>")
