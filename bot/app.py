@@ -33,7 +33,7 @@ from bot.slack.bolt import build_bolt_app, web_app
 from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
-from bot.store.db import open_database
+from bot.store.opening import open_database
 from bot.team import Team
 from commands import build_router
 from commands.context import Access, Context, SlackSurface

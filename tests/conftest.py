@@ -71,7 +71,7 @@ def postgres() -> Iterator[Cluster]:
 @pytest.fixture(scope="session")
 def migrated_template(postgres: Cluster) -> str:
     """A PostgreSQL database with every migration applied, copied by `database_url`."""
-    from bot.store.db import open_database
+    from bot.store.opening import open_database
 
     return postgres.template(lambda url: open_database(url).close())
 

@@ -32,7 +32,7 @@ from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
 from bot.store import Secrets, Store
 from bot.store.alerts import Alert, Op
-from bot.store.db import open_database
+from bot.store.opening import open_database
 from bot.team import Team
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import Call, FakeSlack, FakeSlackServer

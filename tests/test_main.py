@@ -122,3 +122,32 @@ def test_rotate_keys_reencrypts_with_the_newest_key(
         }
     finally:
         only_new.close()
+
+
+def test_migrate_applies_the_schema_and_exits(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m bot migrate` on the configured database (a second run changes nothing)."""
+    env = (
+        {"DATABASE_PATH": database_url.removeprefix("sqlite:///")}
+        if database_url.startswith("sqlite:///")
+        else {"DATABASE_URL": database_url}
+    )
+    assert main(["migrate"], env) == 0
+    assert main(["migrate"], env) == 0
+    assert capsys.readouterr().out.count("is up to date") == 2
+    from bot.store.opening import open_database
+
+    db = open_database(database_url)
+    try:
+        names = db.run_sync(lambda: [r["name"] for r in db.query("SELECT name FROM _migrations")])
+    finally:
+        db.close()
+    assert "m005_rate_windows" in names
+
+
+def test_a_database_url_that_is_not_postgresql_is_one_sentence(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["migrate"], {"DATABASE_URL": "mysql://x/y"}) == 2
+    assert "DATABASE_URL must be a PostgreSQL URL" in capsys.readouterr().err

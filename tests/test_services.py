@@ -18,7 +18,7 @@ from bot.clients.raygun import RaygunClient
 from bot.clients.spec import ServiceClient, ServiceSpec
 from bot.errors import BudgetExhausted, NotConnected
 from bot.store import Secrets, Store
-from bot.store.db import open_database
+from bot.store.opening import open_database
 from bot.team import Team
 from tests.fakes.clock import FakeClock
 

@@ -14,7 +14,7 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.config import Settings
 from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Secrets, Store
-from bot.store.db import open_database
+from bot.store.opening import open_database
 from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.fakes.clock import FakeClock

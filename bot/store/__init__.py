@@ -31,12 +31,13 @@ from bot.store.audit import AuditEntry, AuditRepository
 from bot.store.budgets import BudgetsRepository
 from bot.store.credentials import CredentialInfo, CredentialsRepository
 from bot.store.crypto import Secrets
-from bot.store.db import Database, open_database
+from bot.store.db import Database
 from bot.store.deliveries import DeliveriesRepository
 from bot.store.digests import Digest, DigestRun, DigestsRepository
 from bot.store.installations import InstallationsRepository
 from bot.store.leases import LeasesRepository
 from bot.store.oauth_states import OAuthStatesRepository
+from bot.store.opening import open_database
 from bot.store.rate_windows import RateWindowsRepository
 from bot.store.rotation import rotate_keys
 from bot.store.users import CachedUser, UsersRepository

@@ -12,7 +12,8 @@ plain functions over `execute`/`query`/`transaction` and made awaitable with `@u
   transaction (committed when it returns, rolled back when it raises), and
   `transaction(lock=…)` also holds a transaction-scoped advisory lock.
 
-The dialect differences live in `bot.store.dialect`; the schema in `bot.store.migrations`.
+The dialect differences live in `bot.store.dialect`; the schema in `bot.store.migrations`;
+`bot.store.open_database` opens one and brings its schema up to date.
 """
 
 from __future__ import annotations
@@ -265,27 +266,7 @@ def _redacted(url: str) -> str:
     return _PASSWORD.sub(r"\1***@", url)
 
 
-def open_database(url: str | Path, *, workers: int | None = None) -> Database:
-    """The database at `url` (PostgreSQL URL, `sqlite:///…` or a path), schema up to date."""
-    from bot.store.migrations import apply_migrations
-
-    text = str(url)
-    db: Database
-    if is_postgres_url(text):
-        db = PostgresDatabase(text, workers or POSTGRES_POOL)
-    else:
-        path = sqlite_path(text)
-        _private(path)
-        db = SQLiteDatabase(path, workers or SQLITE_WORKERS)
-    try:
-        db.run_sync(lambda: apply_migrations(db))
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _private(path: Path) -> None:
+def private_file(path: Path) -> None:
     """The database file readable by this user only (it holds secrets); SQLite gives its
     WAL and shared-memory files the database file's own mode."""
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))

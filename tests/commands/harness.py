@@ -26,7 +26,7 @@ from bot.features.poster import Poster
 from bot.render.blocks import Message
 from bot.render.text import render
 from bot.store import Secrets, Store
-from bot.store.db import open_database
+from bot.store.opening import open_database
 from bot.team import Team
 from commands import build_router, dispatch
 from commands.context import Access, Context

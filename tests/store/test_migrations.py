@@ -16,10 +16,10 @@ from bot.store.db import (
     PostgresDatabase,
     SQLiteDatabase,
     is_postgres_url,
-    open_database,
     sqlite_path,
 )
 from bot.store.migrations import MigrationRegistry, apply_migrations, registry
+from bot.store.opening import open_database
 from tests.fakes.clock import FakeClock
 
 EXPECTED_TABLES = {
