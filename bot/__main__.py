@@ -23,6 +23,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("socket", help="Socket Mode with SLACK_APP_TOKEN")
     console = sub.add_parser("console", help="local console against simulated services")
     console.add_argument("--once", metavar="LINE", help='answer one line, e.g. "/pulse help"')
+    console.add_argument(
+        "--json", action="store_true", help="with --once: print the Block Kit payload"
+    )
     simulate = sub.add_parser("simulate", help="serve the simulated services on loopback")
     simulate.add_argument("--port", type=int, default=9000)
     simulate.add_argument("--seed", type=int, default=42)
@@ -43,12 +46,19 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None) -
         if mode == "simulate":
             from bot.sim.server import serve_forever
 
-            asyncio.run(serve_forever("127.0.0.1", args.port, args.seed))
+            try:
+                asyncio.run(serve_forever("127.0.0.1", args.port, args.seed))
+            except OSError as exc:
+                raise ConfigError(
+                    f"The simulator cannot listen on port {args.port} ({exc.strerror}): "
+                    "choose another with --port."
+                ) from None
             return 0
         if mode == "console":
             from bot import console
 
-            return asyncio.run(console.run(settings, once=getattr(args, "once", None)))
+            once, as_json = getattr(args, "once", None), getattr(args, "json", False)
+            return asyncio.run(console.run(settings, once=once, as_json=as_json))
         from bot import runner
 
         if mode in (Mode.HTTP.value, Mode.SOCKET.value):

@@ -30,10 +30,12 @@ from bot.features.scheduler import LEASE_NAME, Scheduler, Timing
 from bot.listeners import register
 from bot.listeners.deps import Deps
 from bot.slack.bolt import build_bolt_app, web_app
+from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens, Outbound
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
 from bot.store.opening import open_database
+from bot.store.rotation import readable_secrets
 from bot.team import Team
 from commands import build_router
 from commands.context import Access, Context, SlackSurface
@@ -110,6 +112,7 @@ class Runtime:
     digests: Digests
     alerts: Alerts
     health_checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
+    inflight: InFlight = field(default_factory=InFlight)
     apscheduler: AsyncIOScheduler | None = None
     scheduler: Scheduler | None = None
 
@@ -124,6 +127,14 @@ class Runtime:
     ) -> Runtime:
         clock = clock or SystemClock()
         store = open_store(settings, clock, announce)
+        readable, unreadable = readable_secrets(store)
+        if unreadable and not readable:
+            store.close()
+            raise ConfigError(
+                "PULSEBOT_SECRET_KEY cannot decrypt any of the secrets stored in the database: "
+                "add the key they were written with (keys are comma-separated, newest first), "
+                "or point DATABASE_URL / DATABASE_PATH at the database these keys belong to."
+            )
         http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
         pool = ClientPool(
             http,
@@ -150,6 +161,14 @@ class Runtime:
             alerts,
         )
         runtime.health_checks["database"] = store.ping
+        if unreadable:
+            total = readable + unreadable
+            log.error("%d of %d stored secrets cannot be decrypted", unreadable, total)
+
+            async def secrets_readable() -> bool:
+                return False
+
+            runtime.health_checks["secrets"] = secrets_readable
         return runtime
 
     # ---- background work: the scheduler runs in exactly one process --------------------
@@ -168,7 +187,10 @@ class Runtime:
         apscheduler = self.apscheduler
 
         async def running() -> bool:
-            return bool(apscheduler.running)
+            """APScheduler runs, and the sweep is not overdue (a stuck scheduler)."""
+            return bool(apscheduler.running) and not (
+                self.scheduler is not None and self.scheduler.overdue()
+            )
 
         self.health_checks["scheduler"] = running
         self.scheduler = Scheduler(
@@ -182,10 +204,12 @@ class Runtime:
         await self.scheduler.start(apscheduler)
 
     async def stop_background(self) -> None:
+        """Stop the scheduler: no new jobs; the run under way finishes; the lease is given up."""
         if self.apscheduler is not None and self.apscheduler.running:
             self.apscheduler.shutdown(wait=False)
         if self.scheduler is not None:
-            await self.scheduler.stop()
+            scheduler, self.scheduler = self.scheduler, None
+            await scheduler.stop()
 
     # ---- Slack ----------------------------------------------------------------------------
 

@@ -2,16 +2,21 @@
 
 It runs the same router and handlers as Slack, against the simulated services started
 in-process on loopback with demo credentials connected to a console workspace, so a
-newcomer sees real answers from `make run` alone.
+newcomer sees real answers from `make run` alone. Answers are the same Block Kit as in
+Slack, rendered as text (`bot.render.text`: tables aligned, charts as labelled
+sparklines with their values); `console --once LINE --json` prints the payload itself,
+for Slack's Block Kit Builder.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -19,6 +24,7 @@ from bot.app import Runtime
 from bot.clients.registry import KEYS
 from bot.config import Settings
 from bot.features.poster import Posted
+from bot.render.message import Message
 from bot.render.text import render
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
@@ -50,7 +56,14 @@ class ConsolePoster:
         self.posted: list[tuple[str, dict[str, Any]]] = []
 
     async def post(
-        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+        self,
+        team: Team,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        attempted_since: datetime | None = None,
     ) -> Posted:
         self.posted.append((channel, payload))
         where = f"#{channel.lstrip('#')}" + (" (in thread)" if thread_ts else "")
@@ -91,7 +104,7 @@ async def console_runtime(
             await runtime.close()
 
 
-async def answer_line(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -> str:
+async def answer(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -> Message:
     text = line.strip()
     if text.startswith("/pulse"):
         text = text[len("/pulse") :].strip()
@@ -103,17 +116,27 @@ async def answer_line(runtime: Runtime, line: str, tz: ZoneInfo | None = None) -
         workspace_admin=True,
         slack=NoSlack(),
     )
-    message = await dispatch.answer(runtime.router, text, ctx)
-    rendered = render(message.to_slack())
+    return await dispatch.answer(runtime.router, text, ctx)
+
+
+async def answer_line(
+    runtime: Runtime, line: str, tz: ZoneInfo | None = None, *, as_json: bool = False
+) -> str:
+    """The answer as the console shows it: tables aligned, charts as labelled sparklines;
+    with `as_json`, the Block Kit payload Slack would get (for the Block Kit Builder)."""
+    message = await answer(runtime, line, tz)
+    payload = message.to_slack()
+    if as_json:
+        return json.dumps(payload, indent=2, ensure_ascii=False)
     where = "(visible to the channel)" if message.public else "(only you can see this)"
-    charts = "".join(f"\n[chart: {c.title}]" for c in message.charts)
-    return f"{rendered}{charts}\n  {where}"
+    return f"{render(payload)}\n  {where}"
 
 
 async def run(
     settings: Settings,
     *,
     once: str | None = None,
+    as_json: bool = False,
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
 ) -> int:
@@ -122,7 +145,7 @@ async def run(
 
     async with console_runtime(settings, announce=announce, out=stdout) as runtime:
         if once is not None:
-            print(await answer_line(runtime, once), file=stdout)
+            print(await answer_line(runtime, once, as_json=as_json), file=stdout)
             return 0
         print(BANNER, file=stdout)
         loop = asyncio.get_running_loop()

@@ -10,6 +10,7 @@ the log gets the traceback.
     ├── NotConnected(service)               the workspace has no credential for it
     ├── PermissionDenied(action)            only admins may do this
     ├── ConfigError                         start-up configuration is wrong
+    ├── StorageError                        the database cannot be read or written
     └── ServiceError(service)               an upstream service said no
         ├── AuthFailed                      401/403: the credential is rejected
         ├── RateLimited(retry_after)        429, or our own limiter refused locally
@@ -17,7 +18,8 @@ the log gets the traceback.
         ├── QuotaExceeded(detail)           the account's plan quota is used up
         ├── NotFound(what)                  404: no such ID/key/user
         ├── InvalidRequest(field_errors)    400/422: the service rejected our input
-        ├── Unavailable(detail, advice)     5xx, timeout, connection failure
+        ├── Unavailable(detail, advice)     5xx, connection failure
+        │   └── TimedOut(seconds)           no whole answer within the deadline
         └── BadResponse(detail)             the body is not what the docs promise
 
 Service errors never carry secrets: they hold the service key and short, safe details
@@ -134,6 +136,18 @@ class Unavailable(ServiceError):
     ):
         super().__init__(service, detail, status=status)
         self.advice = advice
+
+
+class TimedOut(Unavailable):
+    """No whole answer within the request's deadline (a silent or trickling service)."""
+
+    def __init__(self, service: str, seconds: float):
+        super().__init__(service, f"no answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class StorageError(PulseError):
+    """The database could not be read or written (locked, read-only, full, unreachable)."""
 
 
 class BadResponse(ServiceError):

@@ -54,7 +54,11 @@ def permission_denied(err: e.PermissionDenied) -> str:
 
 
 def config_error(err: e.ConfigError) -> str:
-    return f"Pulse Bot is misconfigured: {err}"
+    # The details name settings only the operator can change: they are logged, not said.
+    return (
+        "Pulse Bot is not set up right, so it cannot do that now; its operator can see why "
+        "in the log."
+    )
 
 
 def auth_failed(err: e.AuthFailed) -> str:
@@ -104,6 +108,18 @@ def unavailable(err: e.Unavailable) -> str:
     return f"{name} is not answering right now ({err.detail}); {advice}."
 
 
+def timed_out(err: e.TimedOut) -> str:
+    name = service_name(err.service)
+    return f"{name} did not answer within {err.seconds:g} s; try again in a few minutes."
+
+
+def storage_error(err: e.StorageError) -> str:
+    return (
+        "Pulse Bot cannot reach its database right now, so nothing was read or changed; "
+        "try again in a minute."
+    )
+
+
 def bad_response(err: e.BadResponse) -> str:
     name = service_name(err.service)
     return (
@@ -129,12 +145,14 @@ _TABLE: tuple[tuple[type[e.PulseError], Callable[[Any], str]], ...] = (
     (e.NotConnected, not_connected),
     (e.PermissionDenied, permission_denied),
     (e.ConfigError, config_error),
+    (e.StorageError, storage_error),
     (e.AuthFailed, auth_failed),
     (e.BudgetExhausted, budget_exhausted),
     (e.RateLimited, rate_limited),
     (e.QuotaExceeded, quota_exceeded),
     (e.NotFound, not_found),
     (e.InvalidRequest, invalid_request),
+    (e.TimedOut, timed_out),
     (e.Unavailable, unavailable),
     (e.BadResponse, bad_response),
     (e.ServiceError, service_error),

@@ -11,8 +11,11 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.app import Runtime, configure_logging
 from bot.config import Mode, Settings
+from bot.errors import ConfigError
 
 log = logging.getLogger("bot")
+
+GRACE = 20.0  # seconds a deploy waits for work under way
 
 
 async def wait_for_stop() -> None:
@@ -26,10 +29,31 @@ async def wait_for_stop() -> None:
 async def start_http(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     """Start the aiohttp server for the Slack endpoints; returns its runner (port 0 = any)."""
     wiring = runtime.slack()
-    runner = web.AppRunner(wiring.web, access_log=None)
+    runner = web.AppRunner(wiring.web, access_log=None, shutdown_timeout=GRACE)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise ConfigError(
+            f"Pulse Bot cannot listen on port {port} ({exc.strerror}): set PORT to a free port "
+            "or stop what is using it."
+        ) from None
     return runner
+
+
+async def stop(runtime: Runtime, runner: web.AppRunner | None = None) -> None:
+    """A deploy (SIGTERM): take no new requests, finish the answers under way, the posts
+    and the scheduler's current run (up to GRACE seconds), give up the scheduler lease."""
+    if runner is not None:
+        for site in list(runner.sites):
+            await site.stop()  # the listening socket closes; requests under way go on
+    left = await runtime.inflight.drain(GRACE)
+    if left:
+        log.warning("stopping with %d answers unfinished after %.0f s", left, GRACE)
+    await runtime.stop_background()
+    if runner is not None:
+        await runner.cleanup()
 
 
 async def start_socket(runtime: Runtime) -> AsyncSocketModeHandler:
@@ -53,7 +77,8 @@ async def run(settings: Settings, mode: Mode) -> int:
             runner = await start_http(runtime, "0.0.0.0", settings.port)
             log.info("Pulse Bot listening on port %d (POST /slack/events)", settings.port)
             await wait_for_stop()
-            await runner.cleanup()
+            log.info("stopping: finishing the answers and posts under way")
+            await stop(runtime, runner)
     finally:
         await runtime.stop_background()
         await runtime.close()

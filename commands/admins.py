@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.errors import UsageError
-from bot.render.blocks import Message, context, section
+from bot.render.blocks import context, section
+from bot.render.message import Message
 from commands.context import Context
 from commands.parsing import Args, user_id
 from commands.router import Router

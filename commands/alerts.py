@@ -20,7 +20,9 @@ from bot.features.alert_metrics import (
     parse_metric,
     parse_over,
 )
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import context, header, section
+from bot.render.message import Message
+from bot.render.table import Cell, Column, Mention, channel_cell, table_blocks
 from bot.store.alerts import OPS, Alert, Op
 from commands.context import Context
 from commands.options import channel_arg, channel_ref, reject_unknown
@@ -69,19 +71,53 @@ async def may_change(ctx: Context, alert: Alert, action: str) -> None:
         await ctx.require_admin(f"{action} other people's alerts")
 
 
-def describe_alert(ctx: Context, alert: Alert) -> str:
-    metric = CATALOGUE.get(alert.metric)
-    line = f"*#{alert.id}* {condition(alert)} → {channel_ref(alert.channel_id)} · *{alert.state}*"
-    if alert.for_seconds:
-        line += f" · for {format_duration(alert.for_seconds)}"
-    if alert.last_value is not None:
-        line += f" · last {show_value(metric, alert.last_value)}"
-    now = ctx.now()
+QUIETING = {"alert.snooze": "snoozed", "alert.mute": "muted"}
+ALERT_COLUMNS = [
+    Column("#"),
+    Column("Condition", wrap=True),
+    Column("Channel"),
+    Column("State"),
+    Column("Last value"),
+    Column("Notes", wrap=True),
+    Column("By"),
+]
+
+
+async def quieted_by(ctx: Context) -> dict[tuple[int, str], str]:
+    """Who last snoozed or muted each alert, from the audit trail: (alert, how) → user."""
+    found: dict[tuple[int, str], str] = {}
+    for entry in await ctx.store.audit.list(ctx.team, limit=1000):  # newest first
+        how = QUIETING.get(entry.action)
+        alert_id = entry.detail.get("alert")
+        if how and entry.user_id and isinstance(alert_id, int):
+            found.setdefault((alert_id, how), entry.user_id)
+    return found
+
+
+def quiet_of(ctx: Context, alert: Alert, by: dict[tuple[int, str], str]) -> tuple[str, str]:
+    """(`snoozed until 23 Nov 17:30` or `muted`, who did it) — empty when neither."""
     if alert.muted:
-        line += " · muted"
-    elif alert.snoozed_until is not None and alert.snoozed_until > now:
-        line += f" · snoozed until {alert.snoozed_until.astimezone(ctx.tz).strftime('%d %b %H:%M')}"
-    return line
+        return "muted", by.get((alert.id, "muted"), "")
+    if alert.snoozed_until is not None and alert.snoozed_until > ctx.now():
+        until = alert.snoozed_until.astimezone(ctx.tz).strftime("%d %b %H:%M")
+        return f"snoozed until {until}", by.get((alert.id, "snoozed"), "")
+    return "", ""
+
+
+def alert_row(ctx: Context, alert: Alert, by: dict[tuple[int, str], str]) -> list[Cell]:
+    metric = CATALOGUE.get(alert.metric)
+    last = show_value(metric, alert.last_value) if alert.last_value is not None else "—"
+    quiet, who = quiet_of(ctx, alert, by)
+    held = f"for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
+    return [
+        f"#{alert.id}",
+        condition(alert),
+        channel_cell(alert.channel_id),
+        alert.state,
+        last,
+        " · ".join(n for n in (held, quiet) if n) or "—",
+        Mention("user", who) if who else "—",
+    ]
 
 
 def catalogue_text() -> str:
@@ -145,14 +181,18 @@ async def alert_list(ctx: Context, args: Args) -> Message:
     alerts = await ctx.store.alerts.list(ctx.team)
     blocks = [header("Alerts")]
     if alerts:
-        blocks += [section(describe_alert(ctx, a)) for a in alerts[:40]]
+        by = await quieted_by(ctx)
+        rows = [alert_row(ctx, a, by) for a in alerts]
+        blocks += table_blocks(ALERT_COLUMNS, rows, noun="alerts")
     else:
         blocks.append(section("No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`."))
     blocks += [
         section("*Metrics*\n" + catalogue_text()),
         context("Windows and durations look like 30m, 1h, 6h, 1d."),
     ]
-    return Message(f"{len(alerts)} alerts", tuple(blocks))
+    firing = sum(1 for a in alerts if a.state == "firing")
+    count = f"{len(alerts)} alert{'' if len(alerts) == 1 else 's'}"
+    return Message(f"{count}, {firing} firing", tuple(blocks))
 
 
 @router.command("alert remove")
@@ -189,3 +229,39 @@ async def alert_snooze(ctx: Context, args: Args) -> Message:
         return _reply(f"Alert #{alert.id} is no longer snoozed.")
     until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
     return _reply(f"Alert #{alert.id} is snoozed until {until.strftime('%a %d %b %H:%M')}.")
+
+
+@router.command("alert mute")
+async def alert_mute(ctx: Context, args: Args) -> Message:
+    """alert mute ID
+
+    Keep an alert from posting until it is unmuted (it is still checked).
+
+    /pulse alert mute 4
+    """
+    private_only(args)
+    alert = await alert_arg(ctx, args)
+    await may_change(ctx, alert, "mute")
+    await ctx.alerts.mute(ctx.team, alert.id, ctx.user_id)
+    return _reply(
+        f"Alert #{alert.id} is muted: it keeps being checked but posts nothing. "
+        f"`/pulse alert unmute {alert.id}` undoes it."
+    )
+
+
+@router.command("alert unmute")
+async def alert_unmute(ctx: Context, args: Args) -> Message:
+    """alert unmute ID
+
+    Let a muted alert post again.
+
+    /pulse alert unmute 4
+    """
+    private_only(args)
+    alert = await alert_arg(ctx, args)
+    await may_change(ctx, alert, "unmute")
+    if not alert.muted:
+        return _reply(f"Alert #{alert.id} is not muted.")
+    await ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, muted=False)
+    await ctx.audit("alert.unmute", alert=alert.id)
+    return _reply(f"Alert #{alert.id} is no longer muted.")

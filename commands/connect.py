@@ -19,7 +19,9 @@ from typing import Any
 from bot import messages
 from bot.clients import registry
 from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import context, header, section
+from bot.render.message import Message
+from bot.store.credentials import CredentialInfo
 from commands.context import Context
 from commands.parsing import Args
 from commands.router import Router
@@ -187,6 +189,37 @@ async def disconnect(ctx: Context, args: Args) -> Message:
     return Message(text, (section(text),), shareable=False)
 
 
+async def headroom_of(ctx: Context, service: str) -> str:
+    """How many calls the service has left: a daily budget (Raygun's 50) as counted in the
+    database for today, whichever process spent it; else this process's window."""
+    spec = registry.spec(service)
+    per_day = spec.limits.per_day
+    if per_day is not None:
+        credential = await ctx.store.credentials.get(ctx.team, service)
+        if credential is not None:
+            used = await ctx.store.budgets.used(spec.budget_key(credential), ctx.now())
+            return f"{max(0, per_day - used)}/{per_day} calls left today (UTC)"
+    room = ctx.directory.headroom(service)
+    if room is None:
+        return spec.limits.describe()
+    return f"{room.remaining}/{room.limit} calls left this {room.per}"
+
+
+def service_line(ctx: Context, service: str, info: CredentialInfo | None, headroom: str) -> str:
+    """A service's state in mrkdwn: connected or not, by whom, last success and error,
+    and how many calls it has left (`headroom_of`)."""
+    name = messages.service_name(service)
+    if info is None:
+        return f"*{name}* — not connected · `/pulse connect {service}`"
+    tail = f"…{info.last4}" if info.last4 else "(hidden)"
+    error = f"{info.last_error} ({_when(info.last_error_at, ctx)})" if info.last_error else "none"
+    return (
+        f"*{name}* — connected {tail} by <@{info.created_by}>\n"
+        f"last success: {_when(info.last_success_at, ctx)} · last error: {error}\n"
+        f"headroom: {headroom}"
+    )
+
+
 @router.command("services")
 async def services(ctx: Context, args: Args) -> Message:
     """services
@@ -197,29 +230,10 @@ async def services(ctx: Context, args: Args) -> Message:
         raise UsageError(f"I don't know what `{args.words[0]}` means here.")
     infos = {i.service: i for i in await ctx.store.credentials.list(ctx.team)}
     blocks: list[dict[str, Any]] = [header("Connected services")]
-    lines = []
     for service in registry.KEYS:
-        name = messages.service_name(service)
         info = infos.get(service)
-        if info is None:
-            line = f"*{name}* — not connected · `/pulse connect {service}`"
-        else:
-            room = ctx.directory.headroom(service)
-            headroom = (
-                f"{room.remaining}/{room.limit} calls left this {room.per}"
-                if room
-                else registry.spec(service).limits.describe()
-            )
-            tail = f"…{info.last4}" if info.last4 else "(hidden)"
-            line = (
-                f"*{name}* — connected {tail} by <@{info.created_by}>\n"
-                f"last success: {_when(info.last_success_at, ctx)} · "
-                f"last error: {info.last_error or 'none'}"
-                + (f" ({_when(info.last_error_at, ctx)})" if info.last_error else "")
-                + f"\nheadroom: {headroom}"
-            )
-        lines.append(line)
-        blocks.append(section(line))
+        headroom = await headroom_of(ctx, service) if info else ""
+        blocks.append(section(service_line(ctx, service, info, headroom)))
     blocks.append(context("Only admins can connect or disconnect services."))
     connected = len(infos)
     return Message(f"{connected} of {len(registry.KEYS)} services connected", tuple(blocks))

@@ -13,7 +13,9 @@ from bot.domain.periods import parse_range
 from bot.errors import UsageError
 from bot.features.recurrence import default_range, describe, parse_schedule, schedule_of
 from bot.messages import service_name
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import context, header, section
+from bot.render.message import Message
+from bot.render.table import Cell, Column, channel_cell, table_blocks
 from bot.store.digests import Digest
 from commands.context import Context
 from commands.options import channel_arg, channel_ref, reject_unknown
@@ -68,23 +70,53 @@ async def may_change(ctx: Context, digest: Digest, action: str) -> None:
         await ctx.require_admin(f"{action} other people's digests")
 
 
+def services_of(digest: Digest) -> str:
+    if not digest.services:
+        return "all connected services"
+    return ", ".join(service_name(s) for s in digest.services)
+
+
+def next_of(ctx: Context, digest: Digest) -> str:
+    """`Tue 24 Nov 08:30 EST` in the digest's zone, or why it does not run."""
+    if digest.paused:
+        return "paused" + (f": {digest.paused_reason}" if digest.paused_reason else "")
+    nxt = ctx.digests.next_run(digest).astimezone(ZoneInfo(digest.tz))
+    return nxt.strftime("%a %d %b %H:%M %Z")
+
+
 def summary(ctx: Context, digest: Digest) -> str:
-    services = (
-        ", ".join(service_name(s) for s in digest.services)
-        if digest.services
-        else "all connected services"
-    )
     chosen = digest.range or default_range(digest.schedule_kind)
     line = (
         f"*#{digest.id}* → {channel_ref(digest.channel_id)} · "
-        f"{describe(schedule_of(digest))} · {services} · range {chosen}"
+        f"{describe(schedule_of(digest))} · {services_of(digest)} · range {chosen}"
     )
     if digest.paused:
         line += f"\n_paused_{': ' + digest.paused_reason if digest.paused_reason else ''}"
     else:
-        nxt = ctx.digests.next_run(digest).astimezone(ZoneInfo(digest.tz))
-        line += f"\nnext: {nxt.strftime('%a %d %b %H:%M %Z')}"
+        line += f"\nnext: {next_of(ctx, digest)}"
     return line
+
+
+def digest_row(ctx: Context, digest: Digest) -> list[Cell]:
+    chosen = digest.range or default_range(digest.schedule_kind)
+    return [
+        f"#{digest.id}",
+        channel_cell(digest.channel_id),
+        describe(schedule_of(digest)),
+        services_of(digest),
+        chosen,
+        next_of(ctx, digest),
+    ]
+
+
+DIGEST_COLUMNS = [
+    Column("#"),
+    Column("Channel"),
+    Column("Schedule"),
+    Column("Services", wrap=True),
+    Column("Range"),
+    Column("Next run"),
+]
 
 
 def _reply(text: str) -> Message:
@@ -139,12 +171,15 @@ async def digest_list(ctx: Context, args: Args) -> Message:
     if not digests:
         text = "No digests yet. Add one with `/pulse digest add #channel weekdays 09:00`."
         return Message(text, (section(text),))
+    rows = [digest_row(ctx, d) for d in digests]
     blocks = [
         header("Digests"),
-        *(section(summary(ctx, d)) for d in digests[:45]),
+        *table_blocks(DIGEST_COLUMNS, rows, noun="digests"),
         context("Times are in each digest's own zone."),
     ]
-    return Message(f"{len(digests)} digests", tuple(blocks))
+    paused = sum(1 for d in digests if d.paused)
+    count = f"{len(digests)} digest{'' if len(digests) == 1 else 's'}"
+    return Message(f"{count}, {paused} paused", tuple(blocks))
 
 
 async def _toggle(ctx: Context, args: Args, paused: bool) -> Message:

@@ -12,7 +12,8 @@ import uuid
 
 from bot import messages, telemetry
 from bot.errors import PulseError, UsageError
-from bot.render.blocks import Message, section
+from bot.render.blocks import section
+from bot.render.message import Message
 from commands.context import Context
 from commands.router import Command, Router
 

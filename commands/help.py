@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.errors import UsageError
-from bot.render.blocks import Message, context, header, section
+from bot.render.blocks import context, header, section
+from bot.render.message import Message
 from commands.context import Catalog, CommandInfo, Context
 from commands.parsing import Args
 from commands.router import Router

@@ -17,7 +17,9 @@ from bot.clients.pulsepro import Action, Inspection, InspectionList
 from bot.domain.formatting import change, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
-from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
+from bot.render.blocks import Block, context, fields, header, section
+from bot.render.message import Message
+from bot.render.table import Column, right, table_blocks, text_table
 from commands.context import Context
 from commands.options import no_words, range_and_rest, reject_unknown
 from commands.parsing import Args
@@ -111,13 +113,13 @@ def inspections_message(
     ]
     shown = f"Latest {len(rows)} of {human(len(kept))}" if len(kept) > LATEST else "Inspections"
     blocks.append(section(f"*{shown}*"))
-    blocks += table_blocks(["Conducted", "Title", "Location", "Inspector", "Score"], rows, right=4)
+    columns = [Column("Conducted"), Column("Title"), Column("Location"), Column("Inspector")]
+    blocks += table_blocks([*columns, right("Score")], rows, noun="inspections")
     if len(places) > 1:
         summary = sorted(places.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-        blocks += table_blocks(
-            ["Location", "Inspections", "Avg score"],
+        blocks += text_table(
+            [Column("Location"), right("Inspections"), right("Avg score")],
             [[name, human(len(items)), _score(_average(items))] for name, items in summary],
-            right=1,
         )
     notes = [period.describe()]
     _, _, span = period.previous().describe().partition(": ")
@@ -150,8 +152,7 @@ def actions_message(
         [
             a.title,
             (a.priority or "—").capitalize(),
-            _due(a, today),
-            "⚠ overdue" if a.overdue else "",
+            f"{_due(a, today)} ⚠ overdue" if a.overdue else _due(a, today),
             a.location or "—",
             a.assignee or "—",
         ]
@@ -165,7 +166,11 @@ def actions_message(
         lead = f"PulsePro: {_plural(open_count, 'open corrective action')}, {overdue} overdue"
     blocks: list[Block] = [
         header(title),
-        *table_blocks(["Action", "Priority", "Due", "", "Location", "Assignee"], rows, right=6),
+        *table_blocks(
+            [Column(t) for t in ("Action", "Priority", "Due", "Location", "Assignee")],
+            rows,
+            noun="actions",
+        ),
     ]
     notes = [f"As of {ctx.now().astimezone(ctx.tz):%a %d %b %H:%M} ({ctx.tz.key})"]
     if len(items) > MAX_ACTIONS:

@@ -7,14 +7,19 @@ not the bot's settings), but every change is written to the audit table.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from bot.clients import pulsetracker
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
 from bot.domain.formatting import human, percent
 from bot.domain.headlines import QUOTA_WARNING
-from bot.errors import UsageError
-from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
+from bot.errors import NotFound, UsageError
+from bot.render.blocks import Block, context, escape, fields, header, section
+from bot.render.message import Message
+from bot.render.table import Column, right, shorten, table_blocks
 from commands.context import Context
 from commands.options import int_option, reject_unknown
 from commands.parsing import Args
@@ -24,6 +29,10 @@ router = Router(group=pulsetracker.SPEC.name)
 MAX_PAGE = 10_000
 HISTORY = 12  # months of messages shown for one app
 ALLOWANCE = human(MONTHLY_MESSAGES_DEFAULT)
+SHORT_KEY = 8  # characters of a long app key shown in tables
+LONG_KEY = 36  # a whole UUID key
+_HEX = re.compile(r"[0-9a-fA-F-]{4,}")
+T = TypeVar("T")
 
 
 def this_month(ctx: Context) -> date:
@@ -40,6 +49,38 @@ def usage_of(app: App, month: date) -> tuple[int, float]:
 
 def warning(fraction: float) -> str:
     return "⚠" if fraction >= QUOTA_WARNING else ""
+
+
+def share(fraction: float) -> str:
+    """`84.5% ⚠`: the share of the allowance, marked from the warning level on."""
+    return f"{percent(fraction)} {warning(fraction)}".strip()
+
+
+def short_key(key: str) -> str:
+    """An app key as tables show it (`273f2ea6…`); `apps show` takes that form too."""
+    return shorten(key, keep=SHORT_KEY)
+
+
+async def by_key(ctx: Context, typed: str, act: Callable[[str], Awaitable[T]]) -> T:
+    """`act` on the app `typed` names: its key, or — as tables show long keys — the start of
+    exactly one app's key (`273f2ea6…`, with or without the `…`). A whole key costs no
+    extra call; a short form costs one listing of the apps."""
+    key = typed.rstrip("…").removesuffix("...")
+    missing: NotFound | None = None
+    if key == typed:
+        try:
+            return await act(key)
+        except NotFound as err:
+            if not _HEX.fullmatch(key) or len(key) >= LONG_KEY:
+                raise  # not the start of a long key: the service's own answer stands
+            missing = err
+    apps = await ctx.directory.get(pulsetracker.SPEC).all_apps()
+    found = [a.key for a in apps.apps if a.key.startswith(key)]
+    if len(found) > 1:
+        raise UsageError(f"`{typed}` starts the keys of {len(found)} apps; give more of it.")
+    if not found:
+        raise missing or NotFound(pulsetracker.SPEC.key, f"no app key starts with {key}")
+    return await act(found[0])
 
 
 def _plural(n: int, word: str) -> str:
@@ -83,12 +124,12 @@ def app_message(ctx: Context, app: App) -> Message:
             [
                 date(q.year, q.month, 1).strftime("%b %Y"),
                 f"{q.messages_sent:,}",
-                percent(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
-                warning(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
+                share(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
             ]
             for q in history
         ]
-        blocks += table_blocks(["Month", "Messages", "Of allowance", ""], rows, right=1)
+        columns = [Column("Month"), right("Messages"), right("Of allowance")]
+        blocks += table_blocks(columns, rows, noun="months")
     else:
         blocks.append(section("No messages recorded for this app yet."))
     blocks.append(
@@ -132,7 +173,7 @@ async def apps(ctx: Context, args: Args) -> Message:
     month = this_month(ctx)
     used = [(app, *usage_of(app, month)) for app in page.items]
     rows = [
-        [app.name, app.key, human(app.devices_count), f"{sent:,}", percent(f), warning(f)]
+        [app.name, short_key(app.key), human(app.devices_count), f"{sent:,}", share(f)]
         for app, sent, f in used
     ]
     near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
@@ -144,14 +185,15 @@ async def apps(ctx: Context, args: Args) -> Message:
     ]
     if page.number < page.last:
         notes.append(f"next: `/pulse apps --page {page.number + 1}`")
-    notes.append("one app: `/pulse apps show KEY`")
+    shortened = any(short_key(app.key) != app.key for app in page.items)
+    notes.append(
+        "one app: `/pulse apps show KEY`" + (" (the short key works)" if shortened else "")
+    )
+    columns = [Column("App"), Column("Key"), right("Devices")]
+    columns += [right(f"{month:%b} messages"), right("Of allowance")]
     blocks: list[Block] = [
         header(title),
-        *table_blocks(
-            ["App", "Key", "Devices", f"{month:%b} messages", "Of allowance", ""],
-            rows,
-            right=2,
-        ),
+        *table_blocks(columns, rows, noun="apps"),
         context(" · ".join(notes)),
     ]
     lead = f"Pulsetracker: {_plural(page.total, 'app')}, {where}"
@@ -165,13 +207,13 @@ async def apps_show(ctx: Context, args: Args) -> Message:
     """apps show KEY
 
     One app: its devices, this month's messages against the allowance, and the
-    messages of recent months.
+    messages of recent months. KEY may be the short key `/pulse apps` shows.
 
     /pulse apps show app_9f2c1a
     """
     reject_unknown(args)
-    key = _one_key(args)
-    return app_message(ctx, await ctx.directory.get(pulsetracker.SPEC).app(key))
+    client = ctx.directory.get(pulsetracker.SPEC)
+    return app_message(ctx, await by_key(ctx, _one_key(args), client.app))
 
 
 @router.command("apps create")
@@ -204,9 +246,16 @@ async def apps_rename(ctx: Context, args: Args) -> Message:
     reject_unknown(args)
     if not args.words:
         raise UsageError("Which app? Give its key, then the new name.")
-    key = args.words[0]
     name = _name(args.words[1:], "new")
-    now_named = await ctx.directory.get(pulsetracker.SPEC).rename_app(key, name)
+    client = ctx.directory.get(pulsetracker.SPEC)
+    renamed: list[str] = []
+
+    async def rename(key: str) -> str:
+        renamed.append(key)
+        return await client.rename_app(key, name)
+
+    now_named = await by_key(ctx, args.words[0], rename)
+    key = renamed[-1]
     await ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
     text = f"Renamed the Pulsetracker app {key} to {now_named}."
     shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."

@@ -17,7 +17,9 @@ from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
 from bot.domain.formatting import duration, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
-from bot.render.blocks import Block, Message, context, escape, fields, header, section, table_blocks
+from bot.render.blocks import Block, context, escape, fields, header, section
+from bot.render.message import Message
+from bot.render.table import Column, Link, right, shorten, table_blocks
 from commands.context import Context
 from commands.options import int_option, range_and_rest, reject_unknown
 from commands.parsing import Args
@@ -88,11 +90,13 @@ def sessions_message(
 ) -> Message:
     rows = sorted(found, key=lambda s: s.started, reverse=True)
     title = f"Sessions of {user} — {period.label}"
+    columns = [Column("Session"), Column("Start"), Column("Browser"), Column("OS")]
+    columns += [Column("Country"), Column("Status"), right("Length"), right("Pages")]
     table = table_blocks(
-        ["ID", "Start", "Browser", "OS", "Country", "Status", "Length", "Pages"],
+        columns,
         [
             [
-                str(s.id),
+                Link(short_id(s.id), s.web_url or ""),
                 _when(s.started, ctx),
                 software(s.browser, major=True),
                 software(s.os),
@@ -103,7 +107,7 @@ def sessions_message(
             ]
             for s in rows
         ],
-        right=6,
+        noun="sessions",
     )
     time_spent = sum(s.length_ms for s in rows) / 1000
     views = sum(s.page_view_count for s in rows)
@@ -135,6 +139,9 @@ def sessions_message(
         )
     )
     blocks.append(context(" · ".join(notes)))
+    if any(short_id(s.id) != str(s.id) for s in rows):
+        ids = " · ".join(str(s.id) for s in rows)
+        blocks.append(context(f"Session IDs in full, newest first: {ids}"))
     lead = f"Raygun Pulse: {_plural(total, 'session')} for {user} {period.during()}"
     return Message(lead, tuple(blocks))
 
@@ -168,7 +175,8 @@ def session_message(ctx: Context, s: SessionDetail) -> Message:
             ]
             for v in views[:MAX_PAGE_VIEWS]
         ]
-        blocks += table_blocks(["Viewed", "Page", "Load", "Time on page"], rows, right=2)
+        columns = [Column("Viewed"), Column("Page"), right("Load"), right("Time on page")]
+        blocks += table_blocks(columns, rows, noun="page views")
         if len(views) > MAX_PAGE_VIEWS:
             blocks.append(context(f"…and {len(views) - MAX_PAGE_VIEWS} more page views"))
     else:
@@ -195,6 +203,11 @@ def session_message(ctx: Context, s: SessionDetail) -> Message:
     if s.satisfaction:
         parts.append(f"satisfaction {s.satisfaction}")
     return Message(f"Raygun session {s.id}: " + ", ".join(parts), tuple(blocks))
+
+
+def short_id(session_id: int) -> str:
+    """A session ID as a table shows it: its last digits, which tell sessions apart."""
+    return shorten(str(session_id), keep=7, tail=True)
 
 
 def _page(url: str) -> str:

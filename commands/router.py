@@ -26,7 +26,7 @@ from bot.errors import UsageError
 from commands.parsing import Args, parse_args, tokenize
 
 if TYPE_CHECKING:
-    from bot.render.blocks import Message
+    from bot.render.message import Message
     from commands.context import Context
 
 Handler = Callable[["Context", Args], Awaitable["Message"]]

@@ -7,8 +7,9 @@ from bot.domain import headlines
 from bot.domain.headlines import Headline
 from bot.errors import ServiceError
 from bot.messages import service_name
-from bot.render.blocks import Block, Message, context, divider, header, section
+from bot.render.blocks import Block, context, divider, header, section
 from bot.render.headlines import failure_line, render_headline, summary
+from bot.render.message import Message
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
@@ -22,7 +23,7 @@ async def stats(ctx: Context, args: Args) -> Message:
     """stats [RANGE]
 
     One overview of every connected service: its headline numbers for RANGE, the
-    change against the previous period of equal length, and a sparkline where a
+    change against the previous period of equal length, and a chart where a
     series exists. A service that does not answer is named in one line; the others
     still show.
 
@@ -51,7 +52,7 @@ async def stats(ctx: Context, args: Args) -> Message:
     for i, headline in enumerate(shown):
         if i or failed:
             blocks.append(divider())
-        blocks += render_headline(headline)
+        blocks += render_headline(headline, period)
     _, _, before = previous.describe().partition(": ")
     blocks += [
         context(period.describe()),

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from bot.clients import weldpulse
 from bot.domain.formatting import human, percent
 from bot.domain.periods import Period
-from bot.render.blocks import Message, context, header, section, table_blocks
+from bot.render.blocks import context, header, section
+from bot.render.message import Message
+from bot.render.table import Cell, Column, right, table_blocks
 from commands.context import Context
 from commands.options import int_option, range_and_rest, reject_unknown
 from commands.parsing import Args
@@ -33,14 +35,14 @@ def ranked_args(ctx: Context, args: Args) -> tuple[Period, int]:
 def ranked(
     title: str,
     period: Period,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    columns: Sequence[Column],
+    rows: Sequence[Sequence[Cell]],
     *,
-    right: int,
     lead: str,
 ) -> Message:
-    """A ranked table: header, numbered rows, the exact period; `lead` is the fallback text."""
-    body = table_blocks(["#", *headers], [[str(i), *r] for i, r in enumerate(rows, 1)], right=right)
+    """A ranked table block: header, numbered rows, the exact period; `lead` is the summary
+    text for notifications."""
+    body = table_blocks([right("#"), *columns], [[str(i), *r] for i, r in enumerate(rows, 1)])
     return Message(f"{title}: {lead}", (header(title), *body, context(period.describe())))
 
 
@@ -65,7 +67,7 @@ async def pages(ctx: Context, args: Args) -> Message:
     return ranked(
         f"Top pages — {period.label}",
         period,
-        ["Page", "Visitors", "Views", "Avg time", "Bounce"],
+        [Column("Page"), right("Visitors"), right("Views"), right("Avg time"), right("Bounce")],
         [
             [
                 r.pathname,
@@ -76,7 +78,6 @@ async def pages(ctx: Context, args: Args) -> Message:
             ]
             for r in rows
         ],
-        right=2,
         lead=f"{rows[0].pathname} leads with {rows[0].visitors} visitors",
     )
 
@@ -99,12 +100,11 @@ async def referrers(ctx: Context, args: Args) -> Message:
     return ranked(
         f"Top referrers — {period.label}",
         period,
-        ["Source", "Visitors", "Views", "Bounce"],
+        [Column("Source"), right("Visitors"), right("Views"), right("Bounce")],
         [
             [name, human(r.visitors), human(r.pageviews), percent(r.bounce_rate)]
             for name, r in zip(names, rows, strict=True)
         ],
-        right=2,
         lead=f"{names[0]} leads with {rows[0].visitors} visitors",
     )
 
@@ -125,9 +125,8 @@ async def geo(ctx: Context, args: Args) -> Message:
     return ranked(
         f"Visitors by place — {period.label}",
         period,
-        ["Country", "Region", "Visitors", "Views"],
+        [Column("Country"), Column("Region"), right("Visitors"), right("Views")],
         [[r.country, r.region or "—", human(r.visitors), human(r.pageviews)] for r in rows],
-        right=3,
         lead=f"{_place(rows[0].country, rows[0].region)} leads with {rows[0].visitors} visitors",
     )
 
@@ -149,7 +148,7 @@ async def devices(ctx: Context, args: Args) -> Message:
     return ranked(
         f"Devices — {period.label}",
         period,
-        ["Device", "Browser", "OS", "Visitors", "Views"],
+        [Column("Device"), Column("Browser"), Column("OS"), right("Visitors"), right("Views")],
         [
             [
                 r.device_type.capitalize(),
@@ -160,7 +159,6 @@ async def devices(ctx: Context, args: Args) -> Message:
             ]
             for r in rows
         ],
-        right=4,
         lead=f"{_device(rows[0].device_type, rows[0].browser, rows[0].os)} leads with "
         f"{rows[0].visitors} visitors",
     )
@@ -186,9 +184,8 @@ async def events(ctx: Context, args: Args) -> Message:
     return ranked(
         f"Custom events — {period.label}",
         period,
-        ["Event", "Total", "Unique visitors"],
+        [Column("Event"), right("Total"), right("Unique visitors")],
         [[r.event_name, human(r.total), human(r.unique_visitors)] for r in rows],
-        right=2,
         lead=f"{total} events of {kinds}; {rows[0].event_name} leads with {rows[0].total}",
     )
 

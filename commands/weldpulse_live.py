@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from bot.clients import weldpulse
 from bot.clients.weldpulse import Realtime
 from bot.domain.formatting import human
-from bot.render.blocks import Message, context, fields, header, section, table, table_blocks
+from bot.render.blocks import Block, context, fields, header, section
+from bot.render.message import Message
+from bot.render.table import Column, right, table_blocks, text_table
 from commands.context import Context
 from commands.options import no_words, reject_unknown
 from commands.parsing import Args
@@ -18,14 +20,18 @@ router = Router(group=weldpulse.SPEC.name)
 TOP = 10  # rows per realtime breakdown
 
 
-def breakdown(counts: Counter[str], label: str) -> str:
-    """One small ranked table: the top `TOP` values and, if any, the rest summed."""
+def breakdown(counts: Counter[str]) -> list[list[str]]:
+    """The rows of one small ranked table: the top `TOP` values and, if any, the rest summed."""
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     rows = [[name, human(n)] for name, n in ranked[:TOP]]
     rest = ranked[TOP:]
     if rest:
         rows.append([f"{len(rest)} more", human(sum(n for _, n in rest))])
-    return table([label, "Visitors"], rows)
+    return rows
+
+
+def _columns(label: str) -> list[Column]:
+    return [Column(label), right("Visitors")]
 
 
 def _count(pairs: Iterable[tuple[str | None, int]], unknown: str) -> Counter[str]:
@@ -61,9 +67,9 @@ def realtime_message(now: Realtime, as_of: str) -> Message:
                     ("Top page", top_page),
                 ]
             ),
-            section(breakdown(pages, "Page")),
-            section(breakdown(countries, "Country")),
-            section(breakdown(devices, "Device")),
+            *table_blocks(_columns("Page"), breakdown(pages)),
+            *text_table(_columns("Country"), breakdown(countries)),
+            *text_table(_columns("Device"), breakdown(devices)),
             context(where),
         ),
     )
@@ -114,11 +120,9 @@ async def sites(ctx: Context, args: Args) -> Message:
         ]
         for s in sorted(found, key=lambda s: (not s.is_active, s.name.lower()))
     ]
+    columns = [Column("Name"), Column("Domain"), Column("Status"), Column("Added")]
+    blocks: list[Block] = [header(title), *table_blocks(columns, rows, noun="sites")]
     return Message(
         f"{count} in the WeldPulse project ({active} active)",
-        (
-            header(title),
-            *table_blocks(["Name", "Domain", "Status", "Added"], rows, right=4),
-            context(f"Dates in {ctx.tz.key}"),
-        ),
+        (*blocks, context(f"Dates in {ctx.tz.key}")),
     )

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from bot.clients import whatpulse
 from bot.clients.whatpulse import Pulse
 from bot.domain.formatting import data_size, duration, human
 from bot.domain.periods import Period
 from bot.errors import UsageError
-from bot.render.blocks import Block, Message, context, fields, header, section, table_blocks
+from bot.render.blocks import Block, context, fields, header, section
+from bot.render.chart import PARTIAL
+from bot.render.message import Message
+from bot.render.table import MAX_ROWS, Column, right, table_blocks
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
 from commands.parsing import Args
@@ -100,11 +103,7 @@ def pulses_message(
     figures: list[tuple[str, str]] = list(zip(COLUMNS, total.row(), strict=True))
     figures.append(("Pulses", human(total.pulses)))
     blocks: list[Block] = [header(title), fields(figures)]
-    blocks += table_blocks(
-        ["Day", *COLUMNS],
-        [[day.strftime("%a %d %b"), *Sums.of(ps).row()] for day, ps in sorted(per_day.items())],
-        right=1,
-    )
+    blocks += breakdown(per_day)
     notes: list[str] = []
     if truncated is not None:
         read, of = truncated
@@ -126,6 +125,32 @@ def pulses_message(
         f"pulse{'' if total.pulses == 1 else 's'}"
     )
     return Message(lead, tuple(blocks))
+
+
+def breakdown(per_day: dict[date, list[Pulse]]) -> list[Block]:
+    """A row per day; a row per week (from Monday) when the days would not fit one table,
+    a week the period covers only in part marked so."""
+    days = sorted(per_day.items())
+    if len(days) <= MAX_ROWS - 1:
+        rows = [[day.strftime("%a %d %b"), *Sums.of(ps).row()] for day, ps in days]
+        return table_blocks([Column("Day"), *(right(c) for c in COLUMNS)], rows, noun="days")
+    weeks: dict[date, list[date]] = {}
+    for day, _ in days:
+        weeks.setdefault(day - timedelta(days=day.weekday()), []).append(day)
+    rows = [
+        [
+            monday.strftime("%a %d %b %Y") + (PARTIAL if len(covered) < 7 else ""),
+            *Sums.of([p for d in covered for p in per_day[d]]).row(),
+        ]
+        for monday, covered in weeks.items()
+    ]
+    columns = [Column("Week from"), *(right(c) for c in COLUMNS)]
+    partial = any(len(covered) < 7 for covered in weeks.values())
+    note = context(
+        f"A row per week: {len(days)} days would not fit one Slack table."
+        + (f" {PARTIAL.strip()}: a week the period covers only in part." if partial else "")
+    )
+    return [*table_blocks(columns, rows, noun="weeks"), note]
 
 
 def _computer(pulses: Sequence[Pulse], computer: int | None) -> str:

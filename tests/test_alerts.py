@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -575,10 +575,19 @@ class PressDuringPost:
         self.inner, self.press = inner, press
 
     async def post(
-        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+        self,
+        team: Team,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        attempted_since: datetime | None = None,
     ) -> Posted:
         await self.press()
-        return await self.inner.post(team, channel, payload, thread_ts=thread_ts)
+        return await self.inner.post(
+            team, channel, payload, thread_ts=thread_ts, key=key, attempted_since=attempted_since
+        )
 
     async def update(self, team: Team, channel: str, ts: str, payload: dict[str, Any]) -> Posted:
         return await self.inner.update(team, channel, ts, payload)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from io import StringIO
 from pathlib import Path
@@ -12,6 +13,7 @@ from cryptography.fernet import Fernet
 from bot.app import Runtime
 from bot.config import Settings
 from bot.console import answer_line, console_runtime, run
+from bot.render.limits import problems
 
 LINES = [
     "/pulse help",
@@ -95,3 +97,19 @@ async def test_the_repl_reads_lines_until_exit(tmp_path: Path) -> None:
     code = await run(settings, stdin=StringIO("/pulse pgaes\nexit\n"), stdout=out)
     assert code == 0
     assert "Did you mean `/pulse pages`?" in out.getvalue()
+
+
+async def test_json_prints_the_block_kit_payload(runtime: Runtime) -> None:
+    printed = await answer_line(runtime, "/pulse pages 7d --limit 3", as_json=True)
+    payload = json.loads(printed)
+    assert payload["text"].startswith("Top pages — last 7 days: ")
+    assert [b["type"] for b in payload["blocks"]] == ["header", "table", "context"]
+    assert problems(payload) == []
+
+
+async def test_charts_read_as_labelled_sparklines_with_their_values(runtime: Runtime) -> None:
+    shown = await answer_line(runtime, "/pulse timeseries 7d")
+    lines = shown.splitlines()
+    title = lines.index("WeldPulse per day — last 7 days")
+    assert lines[title + 1].startswith("  Visitors   ") and " min " in lines[title + 1]
+    assert lines[title + 4].split() == ["Visitors", "Pageviews", "Sessions"]

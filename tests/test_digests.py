@@ -9,6 +9,7 @@ digest runs at 08:00 UTC.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,9 +26,11 @@ from bot.clients import weldpulse
 from bot.clients.pool import ClientPool
 from bot.clients.weldpulse import WeldPulseClient
 from bot.domain.formatting import change, human
-from bot.features.digests import Digests, compose
+from bot.features.digest_message import compose
+from bot.features.digests import Digests
 from bot.features.recurrence import Schedule
 from bot.features.scheduler import Scheduler
+from bot.render.table import rows_of
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
@@ -168,9 +171,14 @@ def field(call: Call, label: str) -> str:
 
 
 def table_rows(call: Call, title: str) -> list[list[str]]:
-    """The rows of the monospaced table under `title` (the lines after its ─── rule)."""
-    text = next(t for t in texts(call) if t.startswith(title))
-    lines = text.removesuffix("```").splitlines()
+    """The rows under the section `title`: the cells of its table block, or — a message
+    takes one table block — the lines of its monospace text after the ─── rule."""
+    blocks = call.args["blocks"]
+    at = next(i for i, b in enumerate(blocks) if b.get("text", {}).get("text") == title)
+    under = blocks[at + 1]
+    if under["type"] == "table":
+        return rows_of(under)[1:]
+    lines = under["text"]["text"].removeprefix("```").removesuffix("```").splitlines()
     rule = next(i for i, line in enumerate(lines) if line.startswith("─"))
     return [line.rsplit(maxsplit=1) for line in lines[rule + 1 :]]
 
@@ -211,6 +219,7 @@ async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: Wor
     referrers = await own.referrers(start, end, limit=5)
     assert (len(pages), len(referrers) > 0) == (5, True)
     assert table_rows(post, "*Top pages*") == [[p.pathname, human(p.visitors)] for p in pages]
+    assert [b["type"] for b in post.args["blocks"]].count("table") == 1
     assert table_rows(post, "*Top referrers*") == [
         [r.referrer_source or "(direct)", human(r.visitors)] for r in referrers
     ]
@@ -364,20 +373,103 @@ async def test_the_same_run_twice_is_posted_once(world: World) -> None:
     assert len(world.posts()) == 2
 
 
-async def test_a_restart_between_claim_and_post_does_not_post_again(world: World) -> None:
+async def test_a_run_claimed_by_a_process_that_died_is_posted_once_after_restart(
+    world: World,
+) -> None:
     digest = await world.add()
     world.clock.set(NINE_BERLIN)
     assert await world.store.digests.claim_run(digest.id, NINE_BERLIN)  # …and the process died
 
     world.clock.set(NINE_BERLIN + timedelta(minutes=30))
     await world.restart()
-    assert await world.sweep() == (0, 0)
+    await world.scheduler.sweep()
+    await world.scheduler.sweep()
+    await world.restart()
+    await world.scheduler.sweep()
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "duplicate"
 
-    assert world.slack.state.calls == []
+    [post] = world.posts()
+    assert "Posted late" in json.dumps(post.args["blocks"])
     run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
-    assert run.status == "claimed"
+    assert (run.status, run.posted_ts) == ("posted", world.slack.state.history[CHANNEL][0]["ts"])
+
+
+async def test_a_post_that_reached_slack_before_the_process_died_is_not_posted_again(
+    world: World,
+) -> None:
+    digest = await world.add()
+    world.clock.set(NINE_BERLIN)
+    assert await world.store.digests.claim_run(digest.id, NINE_BERLIN)
+    await world.store.digests.mark_attempted(digest.id, NINE_BERLIN)
+    key = f"digest:{digest.id}:{NINE_BERLIN.isoformat()}"
+    earlier = await world.outbound.post(TEAM, CHANNEL, {"text": "the digest"}, key=key)
+    assert earlier.ok  # …and the process died before it wrote that down
+
+    world.clock.set(NINE_BERLIN + timedelta(minutes=2))
+    await world.restart()
+    await world.scheduler.sweep()
+
+    assert len(world.slack.state.history[CHANNEL]) == 1
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None
+    assert (run.status, run.posted_ts) == ("posted", earlier.ts)
+
+
+async def test_a_post_whose_answer_was_lost_is_found_and_not_posted_twice(world: World) -> None:
+    digest = await world.add()
+    world.clock.set(NINE_BERLIN)
+    world.slack.state.lose("chat.postMessage")  # Slack took it, then answered 500
+
+    result = await world.digests.run(digest.id, NINE_BERLIN)
+
+    assert result.status == "posted"
+    assert len(world.slack.state.history[CHANNEL]) == 1
+    assert len(world.slack.state.called("chat.postMessage")) == 1
+
+
+async def test_slack_failing_for_a_while_delays_the_digest_but_does_not_lose_it(
+    world: World,
+) -> None:
+    digest = await world.add()
+    world.clock.set(NINE_BERLIN)
+    world.slack.state.fail(
+        "chat.postMessage",
+        (500, "internal_error"),
+        (200, "internal_error"),
+        (429, "ratelimited", {"Retry-After": "7"}),
+        (503, "service_unavailable"),
+    )
+
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+
+    assert len(world.posts()) == 1
+    assert 7 in world.clock.slept  # Slack's Retry-After is waited for, not guessed
+
+
+async def test_a_digest_that_starts_failing_dms_its_creator_once_until_it_works(
+    world: World,
+) -> None:
+    digest = await world.add()
+    for day in range(3):
+        when = NINE_BERLIN + timedelta(days=day)
+        world.clock.set(when)
+        world.slack.state.fail("chat.postMessage", *[(500, "internal_error")] * 6)
+        assert (await world.digests.run(digest.id, when)).status == "failed"
+    dms = [c for c in world.slack.state.posts() if c.args["channel"].startswith("D")]
+    assert [c.args["channel"] for c in dms] == [f"D{CREATOR}"]
+    assert "could not be posted" in dms[0].args["text"]
+    assert "internal_error" in dms[0].args["text"]
+
+    when = NINE_BERLIN + timedelta(days=3)
+    world.clock.set(when)
+    assert (await world.digests.run(digest.id, when)).status == "posted"
+    when += timedelta(days=1)
+    world.clock.set(when)
+    world.slack.state.fail("chat.postMessage", *[(500, "internal_error")] * 6)
+    assert (await world.digests.run(digest.id, when)).status == "failed"
+    dms = [c for c in world.slack.state.posts() if c.args["channel"].startswith("D")]
+    assert len(dms) == 2  # failing again after a success is news again
 
 
 async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
@@ -560,3 +652,26 @@ async def test_not_in_a_public_channel_joins_then_posts(world: World) -> None:
     assert fresh is not None
     assert not fresh.paused
     assert dms(world) == []
+
+
+async def test_a_workspace_that_refuses_table_blocks_gets_the_digest_with_text_tables(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await world.connect("weldpulse")
+    digest = await world.add(services=("weldpulse",))
+    world.clock.set(NINE_BERLIN)
+    world.slack.state.refused_types = {"table"}
+
+    assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
+
+    [post] = world.posts()
+    kinds = [b["type"] for b in post.args["blocks"]]
+    assert "table" not in kinds
+    pages = await world.weldpulse().pages(
+        datetime(2026, 11, 21, 23, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC), limit=5
+    )
+    assert pages[0].pathname in json.dumps(post.args["blocks"])  # the rows, as text
+    assert [r.message for r in caplog.records if "refused" in r.message] == [
+        f"Slack refused table blocks in {TEAM.key}/{CHANNEL} (invalid_blocks); "
+        "sending them as text"
+    ]

@@ -67,12 +67,12 @@ SESSION_KEY_LIFETIME = 15 * 60.0
 SESSION_KEY_MARGIN = 60.0
 MAX_PAGE = 500
 
-MANNERS = Manners(cache_ttl=300.0, retries=1, timeout=30.0)
+MANNERS = Manners(cache_ttl=300.0, retries=1, deadline=12.0)
 """Raygun's manners. With 50 calls a day, a 60 s cache would let a few people re-running
 `/pulse sessions` spend the day's budget in minutes; session searches over past ranges
 change slowly, so answers are kept 5 minutes (`fresh=True` still bypasses). A retry costs
-a call too, so a failed GET is retried once, not twice. All calls time out after 30 s,
-as documented."""
+a call too, so a failed GET is retried once, not twice. Raygun documents a 30 s timeout
+on its side; a person waiting for an answer is told after 12 s instead."""
 
 
 # ---- errors ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 import httpx
@@ -122,8 +122,6 @@ class ServiceSpec(Generic[C]):
         if budget is None and self.limits.per_day is not None:
             budget = MemoryBudget(self.limits.per_day, clock)
         manners = manners or self.manners
-        if manners.timeout is None:  # a documented timeout (Raygun's 30 s) is always kept
-            manners = replace(manners, timeout=self.manners.timeout)
         transport = ServiceHTTP(
             http=http,
             service=self.key,

@@ -6,8 +6,10 @@ One `ServiceHTTP` exists per credential. It owns that credential's manners:
   refused: if the wait is longer than `max_wait`, refuse locally with `RateLimited`);
   `Retry-After` and `RateLimit-Remaining`/`RateLimit-Reset` feed back into it;
 - an optional persisted `CallBudget` (Raygun's 50 calls a day) spent per request sent;
-- GET retries with jittered exponential backoff on timeouts, connection errors and
-  502/503/504, bounded; nothing retries on 4xx and non-GETs never retry;
+- an overall deadline per request (`Manners.deadline`, connect + headers + body);
+- GET retries with jittered exponential backoff on connection errors and 502/503/504,
+  bounded; a request that ran out of its deadline is not retried, nothing retries on 4xx,
+  and non-GETs never retry;
 - identical GETs in flight coalesced into one request;
 - 2xx GET answers cached for a short TTL (`fresh=True` bypasses the read, not the limiter).
 
@@ -35,7 +37,7 @@ import httpx
 from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
-from bot.errors import BadResponse, RateLimited, ServiceError, Unavailable
+from bot.errors import BadResponse, RateLimited, ServiceError, TimedOut, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,9 @@ class Manners:
     backoff: float = 0.5
     max_wait: float = 10.0
     cache_size: int = 256
-    timeout: float | None = None
+    deadline: float = 10.0
+    """Seconds one request may take in all (connect, headers and body): a service that
+    trickles its answer is cut off like one that says nothing."""
 
 
 @dataclass(slots=True)
@@ -219,9 +223,12 @@ class ServiceHTTP:
             try:
                 response = await self._attempt("GET", url, params, None, headers)
             except Unavailable as exc:
-                # Only timeouts and connection failures (no status) are retried here;
-                # a 500 mapped by decode_error is an answer, not a transient failure.
-                if exc.status is not None or attempt >= self.manners.retries:
+                # Only refused or broken connections (no status) are retried here: a 500
+                # mapped by decode_error is an answer, and a request that used its whole
+                # deadline would most likely use it again.
+                if exc.status is not None or isinstance(exc, TimedOut):
+                    raise
+                if attempt >= self.manners.retries:
                     raise
             else:
                 if response.status not in RETRYABLE_STATUS:
@@ -256,19 +263,20 @@ class ServiceHTTP:
         link = httpx.URL(url)
         extra = {k: v for k, v in clean.items() if k not in link.params}
         target = link.copy_merge_params(extra) if extra else link
+        deadline = self.manners.deadline
         try:
-            raw = await self.http.request(
-                method,
-                target,
-                json=json_body,
-                headers=dict(self.headers if headers is None else headers),
-                timeout=self.manners.timeout
-                if self.manners.timeout is not None
-                else httpx.USE_CLIENT_DEFAULT,
-            )
-        except httpx.TimeoutException as exc:
+            async with asyncio.timeout(deadline):
+                raw = await self.http.request(
+                    method,
+                    target,
+                    json=json_body,
+                    headers=dict(self.headers if headers is None else headers),
+                    timeout=httpx.Timeout(deadline),
+                )
+        except (TimeoutError, httpx.TimeoutException) as exc:
             telemetry.UPSTREAM.labels(self.service, "timeout").inc()
-            raise await self._unavailable("the request timed out") from exc
+            await self._note_error(f"no answer within {deadline:g} s")
+            raise TimedOut(self.service, deadline) from exc
         except httpx.HTTPError as exc:
             telemetry.UPSTREAM.labels(self.service, "unreachable").inc()
             raise await self._unavailable("the service could not be reached") from exc

@@ -20,8 +20,8 @@ from bot.clients.pool import Directory
 from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
 from bot.domain.formatting import change, data_size, duration, human, percent
-from bot.domain.periods import Period
-from bot.domain.series import UNIT, default_interval
+from bot.domain.periods import Period, local_midnight
+from bot.domain.series import UNIT, Bucket, Trend, default_interval
 from bot.errors import ServiceError
 
 QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
@@ -35,16 +35,15 @@ class Headline:
     """One service's headline for a period.
 
     `figures` are (label, value, change against the previous period) with the texts
-    ready to show (the change may be empty); `series` is the values over the period,
-    described by `series_label`; `notable` are short sentences worth a reader's attention.
+    ready to show (the change may be empty); `trend` is a series over the period, bucket
+    by bucket; `notable` are short sentences worth a reader's attention.
     """
 
     service: str
     title: str
     figures: tuple[tuple[str, str, str], ...]
-    series: tuple[float, ...] = ()
+    trend: Trend | None = None
     notable: tuple[str, ...] = ()
-    series_label: str = ""
 
 
 HeadlineBuilder = Callable[[Directory, Period, Period], Awaitable[Headline]]
@@ -65,7 +64,7 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
         client.stats(previous.start, previous.end),
         client.timeseries(period.start, period.end, interval=interval),
     )
-    visitors = [float(b.visitors) for b in sorted(buckets, key=lambda b: b.t)]
+    visitors = tuple(Bucket(b.t, float(b.visitors)) for b in sorted(buckets, key=lambda b: b.t))
     return Headline(
         service=weldpulse.SPEC.key,
         title=weldpulse.SPEC.name,
@@ -80,8 +79,7 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
             ),
             ("Bounce rate", percent(now.bounce_rate), change(now.bounce_rate, before.bounce_rate)),
         ),
-        series=tuple(visitors),
-        series_label=f"Visitors per {UNIT[interval]}",
+        trend=Trend("Visitors", UNIT[interval], visitors),
     )
 
 
@@ -144,8 +142,11 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
             figure("Upload", "upload_mb", data_size),
             figure("Uptime", "uptime_seconds", duration),
         ),
-        series=tuple(float(per_day[d]) for d in period.days()),
-        series_label="Keys per day",
+        trend=Trend(
+            "Keys",
+            "day",
+            tuple(Bucket(local_midnight(d, period.tz), float(per_day[d])) for d in period.days()),
+        ),
         notable=notable,
     )
 

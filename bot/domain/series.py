@@ -1,9 +1,11 @@
-"""Series over time: the bucket sizes answers use, and squeezing a series to a width."""
+"""Series over time: the bucket sizes answers use, buckets with their start, and squeezing a
+series to a width."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.clients.weldpulse import Interval
 from bot.domain.periods import Period
@@ -12,6 +14,32 @@ HOURLY_UP_TO = timedelta(days=3)
 STEP: dict[Interval, timedelta] = {"1 hour": timedelta(hours=1), "1 day": timedelta(days=1)}
 UNIT: dict[Interval, str] = {"1 hour": "hour", "1 day": "day"}
 EVERY: dict[Interval, str] = {"1 hour": "hourly", "1 day": "daily"}
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One point of a series over time: when it starts, its value, and whether it is whole.
+
+    `partial` is set by whoever knows the bucket is cut (the current hour or day, or one
+    cut by the period's edge); charts and tables mark such a bucket instead of drawing it
+    as if it were complete."""
+
+    start: datetime
+    value: float
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """A named series of buckets of one size (`unit` is "hour" or "day")."""
+
+    name: str
+    unit: str
+    buckets: tuple[Bucket, ...]
+
+    @property
+    def values(self) -> list[float]:
+        return [b.value for b in self.buckets]
 
 
 def default_interval(period: Period) -> Interval:

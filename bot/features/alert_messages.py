@@ -9,6 +9,7 @@ from bot.domain.durations import format_duration
 from bot.domain.formatting import duration, human
 from bot.features.alert_metrics import CATALOGUE, Metric
 from bot.render.blocks import context, section
+from bot.store._rows import parse_iso
 from bot.store.alerts import Alert
 
 SNOOZE_1H = "alert_snooze_1h"
@@ -87,3 +88,34 @@ def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any
             context(f"Alert #{alert.id} · resolved {now.strftime('%d %b %H:%M UTC')}"),
         ],
     }
+
+
+def announcement_message(
+    alert: Alert, entry: dict[str, Any]
+) -> tuple[dict[str, Any], str | None, tuple[str, dict[str, Any]] | None]:
+    """What an outbox entry says: (the message, the thread it goes in, and for a recovery
+    the firing message's ts with what it is edited to)."""
+    metric = CATALOGUE.get(alert.metric)
+    kind, at = entry["kind"], parse_iso(entry["at"])
+    value = float(entry.get("value", float("nan")))
+    if kind == "fire":
+        return firing_message(alert, value, alert.state_since), None, None
+    if kind == "remind":
+        since = at - parse_iso(entry["since"])
+        text = (
+            f"Still firing after {format_duration(int(since.total_seconds()))}: "
+            f"{condition(alert)} — now {show_value(metric, value)}"
+        )
+        return {"text": text}, alert.message_ts, None
+    if kind == "resolve":
+        ts = str(entry["ts"])
+        edited = resolved_message(alert, value, at)
+        return {"text": f"Resolved: now {show_value(metric, value)}."}, ts, (ts, edited)
+    if kind == "unknown":
+        text = (
+            f":grey_question: Alert #{alert.id} ({condition(alert)}) cannot be checked: "
+            f"{entry['detail']} It has failed {entry['failures']} times in a row; "
+            "I'll say when it can be checked again."
+        )
+        return {"text": text}, None, None
+    return {"text": f"Alert #{alert.id} ({condition(alert)}) can be checked again."}, None, None

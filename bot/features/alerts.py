@@ -1,54 +1,94 @@
-"""Threshold alerts: evaluate, carry out the state machine's effects, answer the buttons.
+"""Threshold alerts: evaluate, say what changed exactly once, answer the buttons.
 
 Every PULSEBOT_ALERT_INTERVAL seconds `Alerts.evaluate_all` measures each due alert's
 metric through the workspace's pooled clients (fresh values; limits and budgets still
-apply; alerts on the same metric and window in a workspace share one measurement), runs
-`bot.features.alert_machine.step`, persists the new state and carries out what it says: one
-firing message with Snooze 1h / Snooze 24h / Mute buttons, a reminder at most every four
-hours in its thread, and on recovery an edit of the original plus "resolved" in its
-thread. Upstream failures become one "unknown" message after three in a row.
+apply; alerts on the same metric and window in a workspace share one measurement) and
+runs `bot.features.alert_machine.step`. Each group of alerts is evaluated on its own, with
+its own deadline: a stuck service or workspace never delays another's alerts, and a group
+still busy from an earlier round is left to finish rather than started again.
+
+What the machine says (fire, remind, resolve, unknown, back) goes into the alert's
+outbox in the same write as the state it announces, and is then delivered, oldest first,
+until Slack accepts it; what Slack did not accept is tried again at every evaluation.
+Each announcement has a key (`alert:<id>:<n>`) that tags its message, so one that may
+have reached Slack before a crash or a timeout is found there rather than posted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from bot import messages, telemetry
+from bot.clients import registry
 from bot.clients.pool import ClientPool
 from bot.clock import Clock
-from bot.domain.durations import format_duration
 from bot.errors import PulseError
 from bot.features.alert_machine import (
-    AlertState,
+    REMIND_EVERY,
     Effect,
     Failure,
     Fire,
     Remind,
     Resolve,
     Unknown,
-    UpstreamBack,
     changes,
     rule_of,
     state_of,
     step,
 )
-from bot.features.alert_messages import (
-    BUTTONS,
-    condition,
-    firing_message,
-    resolved_message,
-    show_value,
-)
+from bot.features.alert_messages import BUTTONS, announcement_message
 from bot.features.alert_metrics import CATALOGUE, Metric, check_budget, daily_cost, due, measure
-from bot.features.poster import Poster
+from bot.features.poster import Posted, Poster
 from bot.store import Store
+from bot.store._rows import iso, opt_iso
 from bot.store.alerts import Alert, Op
 from bot.team import Team
 
 log = logging.getLogger(__name__)
+
+#: Seconds one group's measurement may take in all (Raygun: a session key, then a search).
+EVALUATION_DEADLINE = 30.0
+_REPEATABLE = ("fire", "remind")  # said again only once the pending one is out
+#: Slack's answers that no retry can change until someone acts (the channel, the token):
+#: the announcement waits the reminder pace, not one evaluation, before it is tried again.
+REFUSALS = frozenset(
+    {
+        "channel_not_found",
+        "is_archived",
+        "not_in_channel",
+        "restricted_action",
+        "token_revoked",
+        "invalid_auth",
+        "account_inactive",
+        "not_installed",
+    }
+)
+
+
+def announcement(alert_id: int, number: int, effect: Effect, now: datetime) -> dict[str, Any]:
+    """An outbox entry for `effect`: what to say, and the key that names it."""
+    entry: dict[str, Any] = {"key": f"alert:{alert_id}:{number}", "at": iso(now)}
+    if isinstance(effect, Fire):
+        return {**entry, "kind": "fire", "value": effect.value}
+    if isinstance(effect, Remind):
+        since = iso(effect.firing_since)
+        return {**entry, "kind": "remind", "value": effect.value, "since": since}
+    if isinstance(effect, Resolve):
+        return {
+            **entry,
+            "kind": "resolve",
+            "value": effect.value,
+            "ts": effect.message_ts,
+            "channel": effect.message_channel,
+        }
+    if isinstance(effect, Unknown):
+        return {**entry, "kind": "unknown", "failures": effect.failures, "detail": effect.detail}
+    return {**entry, "kind": "back"}
+
 
 class Alerts:
     def __init__(
@@ -59,11 +99,13 @@ class Alerts:
         self.poster = poster
         self.clock = clock
         self.interval = interval
+        self._running: dict[tuple[str, str, int], asyncio.Task[dict[str, int]]] = {}
 
     # ---- evaluation ---------------------------------------------------------------------
 
     async def evaluate_all(self) -> dict[str, int]:
-        """One evaluation round over every alert that is due; returns what happened."""
+        """One evaluation round over every alert that is due; returns what happened. Each
+        group is its own task: the round waits for them, but each posts as it finishes."""
         now = self.clock.now()
         alerts = [
             a
@@ -75,23 +117,45 @@ class Alerts:
         for alert in alerts:
             window = 0 if CATALOGUE[alert.metric].point_in_time else alert.over_seconds
             groups.setdefault((alert.team.key, alert.metric, window), []).append(alert)
-        observations = await asyncio.gather(
-            *(self._observe(group[0], now) for group in groups.values())
-        )
+        started = []
+        for key, group in groups.items():
+            if key in self._running:  # still at it from an earlier round: let it finish
+                continue
+            task = asyncio.create_task(self._evaluate_group(group, now))
+            self._running[key] = task
+            task.add_done_callback(partial(self._finished, key))
+            started.append(task)
         counts = {"evaluated": 0, "posted": 0}
-        for group, observation in zip(groups.values(), observations, strict=True):
-            for alert in group:
-                counts["posted"] += await self._advance(alert, observation, now)
-                counts["evaluated"] += 1
+        for outcome in await asyncio.gather(*started, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                log.error("an alert group was not evaluated", exc_info=outcome)
+                continue
+            for name, n in outcome.items():
+                counts[name] += n
         for state, n in (await self.store.alerts.count_by_state()).items():
             telemetry.ALERTS.labels(state).set(n)
+        return counts
+
+    def _finished(self, key: tuple[str, str, int], _task: asyncio.Task[Any]) -> None:
+        self._running.pop(key, None)
+
+    async def _evaluate_group(self, group: list[Alert], now: datetime) -> dict[str, int]:
+        observation = await self._observe(group[0], now)
+        counts = {"evaluated": 0, "posted": 0}
+        for alert in group:
+            counts["posted"] += await self._advance(alert, observation, now)
+            counts["evaluated"] += 1
         return counts
 
     async def _observe(self, alert: Alert, now: datetime) -> float | Failure:
         metric = CATALOGUE[alert.metric]
         try:
-            directory = await self.pool.directory(alert.team)
-            return await measure(metric, directory, alert.over_seconds, now)
+            async with asyncio.timeout(EVALUATION_DEADLINE):
+                directory = await self.pool.directory(alert.team)
+                return await measure(metric, directory, alert.over_seconds, now)
+        except TimeoutError:
+            name = registry.name(metric.service)
+            return Failure(f"{name} did not answer within {EVALUATION_DEADLINE:g} s.")
         except PulseError as err:
             return Failure(messages.sentence(err))
 
@@ -104,73 +168,73 @@ class Alerts:
         alert = current
         before = state_of(alert)
         after, effects = step(before, observation, rule_of(alert), now)
-        posted = 0
+        outbox, number = list(alert.outbox), alert.announced
         for effect in effects:
-            after, sent = await self._carry_out(alert, after, effect, now)
-            posted += sent
-        if after != before:
+            kind = announcement(0, 0, effect, now)["kind"]
+            if kind in _REPEATABLE and any(e["kind"] == kind for e in outbox):
+                continue  # the same thing is still waiting to be said
+            number += 1
+            outbox.append(announcement(alert.id, number, effect, now))
+        if after.state != "firing":  # nothing firing left to announce, unless maybe said
+            outbox = [e for e in outbox if e["kind"] not in _REPEATABLE or e.get("attempted")]
+        delta: dict[str, Any] = changes(before, after)
+        if outbox != list(alert.outbox):
+            delta.update(outbox=outbox, announced=number)
+        if delta:
             latest = await self.store.alerts.get(alert.team, alert.id)
-            if latest is None:  # removed while its messages were being sent
-                return posted
-            delta = changes(before, after)
+            if latest is None:
+                return 0
             for column in ("snoozed_until", "muted"):
-                # A Snooze or Mute pressed while the messages were being sent wins.
+                # A Snooze or Mute pressed while the metric was read wins.
                 if getattr(latest, column) != getattr(before, column):
                     delta.pop(column, None)
+            # The new state and what announces it are written together (the outbox).
             await self.store.alerts.update_alert_state(alert.id, **delta)
-        return posted
+        return await self.deliver(alert.team, alert.id)
 
-    async def _carry_out(
-        self, alert: Alert, state: AlertState, effect: Effect, now: datetime
-    ) -> tuple[AlertState, int]:
-        team, channel = alert.team, alert.channel_id
-        metric = CATALOGUE.get(alert.metric)
-        if isinstance(effect, Fire):
-            message = firing_message(alert, effect.value, state.state_since)
-            posted = await self.poster.post(team, channel, message)
-            if posted.ok:
-                return replace(state, message_ts=posted.ts, message_channel=posted.channel), 1
-            log.warning("alert %s could not be posted: %s", alert.id, posted.error)
-            return state, 0
-        if isinstance(effect, Remind):
-            since = now - effect.firing_since
-            text = (
-                f"Still firing after {format_duration(int(since.total_seconds()))}: "
-                f"{condition(alert)} — now {show_value(metric, effect.value)}"
-            )
-            if state.message_ts:
-                sent = await self.poster.post(
-                    team,
-                    state.message_channel or channel,
-                    {"text": text},
-                    thread_ts=state.message_ts,
-                )
-            else:
-                sent = await self.poster.post(team, channel, {"text": text})
-            return state, int(sent.ok)
-        if isinstance(effect, Resolve):
-            where = effect.message_channel or channel
-            await self.poster.update(
-                team, where, effect.message_ts, resolved_message(alert, effect.value, now)
-            )
-            sent = await self.poster.post(
-                team,
-                where,
-                {"text": f"Resolved: now {show_value(metric, effect.value)}."},
-                thread_ts=effect.message_ts,
-            )
-            return state, int(sent.ok)
-        if isinstance(effect, Unknown):
-            text = (
-                f":grey_question: Alert #{alert.id} ({condition(alert)}) cannot be checked: "
-                f"{effect.detail} It has failed {effect.failures} times in a row; "
-                "I'll say when it can be checked again."
-            )
-            return state, int((await self.poster.post(team, channel, {"text": text})).ok)
-        if isinstance(effect, UpstreamBack):
-            text = f"Alert #{alert.id} ({condition(alert)}) can be checked again."
-            return state, int((await self.poster.post(team, channel, {"text": text})).ok)
-        return state, 0
+    async def deliver(self, team: Team, alert_id: int) -> int:
+        """Say what the alert's outbox holds, oldest first, until Slack refuses; answers
+        how many were said."""
+        alert = await self.store.alerts.get(team, alert_id)
+        said = 0
+        now = self.clock.now()
+        while alert is not None and alert.outbox:
+            entry, rest = dict(alert.outbox[0]), list(alert.outbox[1:])
+            held = opt_iso(entry.get("retry_at"))
+            if held is not None and held > now:  # Slack refused it for good: not every round
+                break
+            attempted = opt_iso(entry.get("attempted"))
+            if attempted is None:  # from now on, it may have reached Slack
+                entry["attempted"] = iso(self.clock.now())
+                await self.store.alerts.update_alert_state(alert.id, outbox=[entry, *rest])
+            posted = await self._say(alert, entry, attempted)
+            if not posted.ok:
+                kind, why = entry["kind"], posted.error
+                log.warning("alert %s: Slack did not take its %s: %s", alert.id, kind, why)
+                if why in REFUSALS:  # the channel or token must change first: try rarely
+                    entry.update(attempted=iso(now), retry_at=iso(now + REMIND_EVERY))
+                    await self.store.alerts.update_alert_state(alert.id, outbox=[entry, *rest])
+                break
+            delta: dict[str, Any] = {"outbox": rest}
+            if entry["kind"] == "fire":
+                delta.update(message_ts=posted.ts, message_channel=posted.channel)
+            alert = await self.store.alerts.update_alert_state(alert.id, **delta)
+            said += 1
+        return said
+
+    async def _say(self, alert: Alert, entry: dict[str, Any], attempted: datetime | None) -> Posted:
+        message, thread_ts, edit = announcement_message(alert, entry)
+        where = entry.get("channel") or alert.message_channel or alert.channel_id
+        if edit is not None:  # resolving: the firing message is edited (idempotent)
+            await self.poster.update(alert.team, where, edit[0], edit[1])
+        return await self.poster.post(
+            alert.team,
+            where if thread_ts else alert.channel_id,
+            message,
+            thread_ts=thread_ts,
+            key=entry["key"],
+            attempted_since=attempted,
+        )
 
     # ---- changes people make ----------------------------------------------------------------
 

@@ -1,14 +1,12 @@
-"""Scheduled digests: what one contains, their life cycle, and posting a run exactly once.
+"""Scheduled digests: their life cycle, and posting a run exactly once.
 
-`compose` builds the message for a digest and a scheduled time: per selected service the
-headline numbers for the digest's range with change against the previous period, the top
-five pages and referrers, notable items, and a plain line for any service that failed —
-the digest is still posted. `Digests.add`, `pause`, `resume` and `remove` write the digest
-(with when it is next due, for the scheduler's sweep) and the audit log, for commands and
-tests alike. `Digests.run` claims the run key (digest, scheduled time) in SQLite before
-posting, so a run is posted at most once whatever restarts or retries happen; `skip`
-records a run that will not be posted. Slack's refusals pause the digest and tell its
-creator once. When runs fall due is `bot.features.scheduler`'s business.
+What a digest says is `bot.features.digest_message.compose`. `Digests.add`, `pause`,
+`resume` and `remove` write the digest (with when it is next due, for the scheduler's
+sweep) and the audit log, for commands and tests alike. `Digests.run` claims the run key
+(digest, scheduled time) in SQLite before posting, so a run is posted at most once
+whatever restarts or retries happen; `skip` records a run that will not be posted.
+Slack's refusals pause the digest and tell its creator once. When runs fall due is
+`bot.features.scheduler`'s business.
 """
 
 from __future__ import annotations
@@ -17,29 +15,26 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot import messages
-from bot.clients import weldpulse
-from bot.clients.pool import ClientPool, Directory
+from bot.clients.pool import ClientPool
 from bot.clock import Clock
-from bot.domain.formatting import human
-from bot.domain.headlines import HEADLINES, Headline
-from bot.domain.periods import Period, parse_range
-from bot.errors import NotConnected, PulseError, ServiceError
+from bot.errors import PulseError
+from bot.features.digest_message import compose
 from bot.features.poster import Posted, Poster
 from bot.features.recurrence import (
+    GRACE,
     Schedule,
-    default_range,
-    describe,
     latest_run_at_or_before,
     next_run,
     schedule_of,
 )
-from bot.render.blocks import Message, context, divider, header, section, table
-from bot.render.headlines import render_headline
+from bot.render.blocks import context
+from bot.render.message import Message
 from bot.store import Store
+from bot.store._rows import iso
 from bot.store.digests import Digest
 from bot.team import Team
 
@@ -55,74 +50,9 @@ CHANNEL_PROBLEMS = {
 #: Digests composed at once: enough to overlap upstream latency, few enough that a
 #: thousand due at the same minute do not pile up in the HTTP connection pool.
 COMPOSE_CONCURRENCY = 64
+#: A run posted later than this after its time says so.
+LATE_AFTER = timedelta(minutes=5)
 TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
-
-
-def digest_period(digest: Digest, scheduled_for: datetime) -> Period:
-    chosen = digest.range or default_range(digest.schedule_kind)
-    return parse_range(chosen, scheduled_for, ZoneInfo(digest.tz))
-
-
-async def _weldpulse_tops(directory: Directory, period: Period) -> list[str]:
-    client = directory.get(weldpulse.SPEC)
-    pages, referrers = await asyncio.gather(
-        client.pages(period.start, period.end, limit=5),
-        client.referrers(period.start, period.end, limit=5),
-    )
-    lines = []
-    if pages:
-        lines.append(
-            "*Top pages*\n"
-            + table(["Page", "Visitors"], [[p.pathname, human(p.visitors)] for p in pages])
-        )
-    if referrers:
-        lines.append(
-            "*Top referrers*\n"
-            + table(
-                ["Referrer", "Visitors"],
-                [[r.referrer_source or "(direct)", human(r.visitors)] for r in referrers],
-            )
-        )
-    return lines
-
-
-async def _service_blocks(
-    service: str, directory: Directory, period: Period
-) -> list[dict[str, object]]:
-    try:
-        headline: Headline = await HEADLINES[service](directory, period, period.previous())
-        blocks = render_headline(headline)
-        if service == weldpulse.SPEC.key:
-            blocks += [section(text) for text in await _weldpulse_tops(directory, period)]
-        return blocks
-    except (ServiceError, NotConnected) as err:
-        # A selected service that was disconnected since is said plainly, like a failure.
-        return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
-
-
-async def compose(directory: Directory, digest: Digest, scheduled_for: datetime) -> Message:
-    """The digest message for the run scheduled at `scheduled_for`."""
-    period = digest_period(digest, scheduled_for)
-    services = [s for s in (digest.services or tuple(directory.connected())) if s in HEADLINES]
-    title = f"Pulse digest — {period.label}"
-    blocks: list[dict[str, object]] = [header(title), context(period.describe())]
-    if not services:
-        text = (
-            "No services are connected, so there is nothing to report. "
-            "An admin can connect one with `/pulse connect SERVICE`."
-        )
-        return Message(f"{title}: {text}", (*blocks, section(text)), public=True, shareable=False)
-    parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
-    for part in parts:
-        blocks += [*part, divider()]
-    blocks.append(
-        context(
-            f"Digest #{digest.id} · {describe(schedule_of(digest))} · "
-            "`/pulse digest list` to manage"
-        )
-    )
-    names = ", ".join(messages.service_name(s) for s in services)
-    return Message(f"{title}: {names}", tuple(blocks), public=True, shareable=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +159,43 @@ class Digests:
             return RunResult("paused")
         if not await self.store.digests.claim_run(digest_id, scheduled_for):
             return RunResult("duplicate")
+        return await self._post(digest, scheduled_for, late=late, attempted=None)
+
+    async def resume_unfinished(self, claimed_before: datetime) -> dict[str, int]:
+        """Finish the runs a process claimed and never finished (it died, or lost its
+        lease): post them — unless an earlier attempt is found already in Slack — or record
+        as skipped those too old to post by the catch-up rule."""
+        counts = {"resumed": 0, "skipped": 0}
+        now = self.clock.now()
+        for run in await self.store.digests.unfinished(claimed_before):
+            digest = await self.store.digests.get_for_scheduler(run.digest_id)
+            if digest is None:
+                continue
+            if now - run.scheduled_for > GRACE:
+                await self.store.digests.finish_run(
+                    run.digest_id, run.scheduled_for, "skipped", detail="interrupted, too late"
+                )
+                counts["skipped"] += 1
+                continue
+            late = now - run.scheduled_for > LATE_AFTER
+            result = await self._post(
+                digest, run.scheduled_for, late=late, attempted=run.attempted_at
+            )
+            counts["resumed"] += result.status == "posted"
+        return counts
+
+    async def _post(
+        self, digest: Digest, scheduled_for: datetime, *, late: bool, attempted: datetime | None
+    ) -> RunResult:
+        """Compose and post a claimed run, once: the post is tagged with the run's key, and
+        one that may have reached Slack before (`attempted`) is looked for first."""
         try:
             async with self._composing:  # bounds concurrent upstream work in a fan-out
                 directory = await self.pool.directory(digest.team)
                 message = await compose(directory, digest, scheduled_for)
         except PulseError as err:
             detail = messages.sentence(err)
-            await self.store.digests.finish_run(digest_id, scheduled_for, "failed", detail=detail)
+            await self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=detail)
             return RunResult("failed", detail)
         if late:
             local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%H:%M %Z")
@@ -245,12 +205,21 @@ class Digests:
                 public=True,
                 shareable=False,
             )
-        payload = message.to_slack()
-        posted = await self.outbound.post(digest.team, digest.channel_id, payload)
+        if attempted is None:
+            await self.store.digests.mark_attempted(digest.id, scheduled_for)
+        posted = await self.outbound.post(
+            digest.team,
+            digest.channel_id,
+            message.to_slack(),
+            key=f"digest:{digest.id}:{iso(scheduled_for)}",
+            attempted_since=attempted,
+        )
         if posted.ok:
             await self.store.digests.finish_run(
-                digest_id, scheduled_for, "posted", posted_ts=posted.ts
+                digest.id, scheduled_for, "posted", posted_ts=posted.ts
             )
+            if digest.failing_since is not None:
+                await self.store.digests.stop_failing(digest.id)
             return RunResult("posted", ts=posted.ts)
         return await self._refused(digest, scheduled_for, posted)
 
@@ -272,4 +241,13 @@ class Digests:
                     f"`/pulse digest resume {digest.id}`.",
                 )
             log.warning("digest %s paused after Slack said %s", digest.id, code)
+        elif await self.store.digests.start_failing(digest.id):  # the first failure in a row
+            local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%a %H:%M %Z")
+            await self.outbound.dm(
+                digest.team,
+                digest.created_by,
+                f"Your Pulse digest #{digest.id} for <#{digest.channel_id}> could not be "
+                f"posted at {local}: Slack kept failing ({code}). I will try again at its "
+                "next run, and say nothing more until one gets through.",
+            )
         return RunResult("failed", code)

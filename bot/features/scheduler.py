@@ -36,7 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import telemetry
 from bot.clock import Clock
-from bot.features.digests import Digests
+from bot.features.digests import LATE_AFTER, Digests
 from bot.features.recurrence import CatchUp, next_run, schedule_of
 from bot.store import Store
 from bot.store.digests import Digest
@@ -47,8 +47,8 @@ log = logging.getLogger(__name__)
 #: 10,000 workspaces due in the same minute, usually. A sweep reads on until none is due.
 DUE_BATCH = 10_000
 LEASE_NAME = "scheduler"
-#: A run posted later than this after its time says so.
-LATE_AFTER = timedelta(minutes=5)
+#: A run claimed this long ago and still unfinished was abandoned by a failure.
+STALE_CLAIM = timedelta(minutes=10)
 CATCH_UP = CatchUp()
 _TICK = timedelta(microseconds=1)
 COUNTS = ("active", "due", "posted", "late", "skipped")
@@ -88,6 +88,9 @@ class Scheduler:
         self._was_active = False
         self._held_until: datetime | None = None
         self._sweeping = asyncio.Lock()
+        self._evaluating = asyncio.Lock()
+        self._resumed = False  # unfinished runs were taken up since the lease was won
+        self.last_sweep: float | None = None  # monotonic: when the last sweep began
 
     async def active(self) -> bool:
         """Hold (or renew) the scheduler lease: only its holder runs jobs.
@@ -105,7 +108,14 @@ class Scheduler:
         if held != self._was_active:
             log.info("scheduler %s: %s", "active" if held else "standing by", self.holder)
             self._was_active = held
+            self._resumed = False
         return held
+
+    def overdue(self) -> bool:
+        """Whether the sweep has not run for three of its intervals (a stuck scheduler)."""
+        if self.last_sweep is None:
+            return False
+        return self.clock.monotonic() - self.last_sweep > 3 * self.timing.sweep_seconds + 5
 
     async def start(self, apscheduler: AsyncIOScheduler) -> None:
         """Catch up (the first sweep), then add the `sweep` and `alerts` jobs."""
@@ -131,7 +141,15 @@ class Scheduler:
                 next_run_time=self.clock.now() + timedelta(seconds=1),
             )
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 20.0) -> None:
+        """Let the sweep and the alerts round under way finish (up to `grace` seconds),
+        then give up the lease so another process takes over at once."""
+        try:
+            async with asyncio.timeout(grace):
+                async with self._sweeping, self._evaluating:
+                    pass
+        except TimeoutError:
+            log.warning("scheduler stopped with work under way after %.0f s", grace)
         await self.store.leases.release(LEASE_NAME, self.holder)
         self._was_active = False
         self._held_until = None
@@ -144,7 +162,8 @@ class Scheduler:
 
     async def _alerts_job(self) -> None:
         if self.evaluate_alerts is not None and await self.active():
-            await self.evaluate_alerts()
+            async with self._evaluating:
+                await self.evaluate_alerts()
 
     async def sweep(self) -> dict[str, int]:
         """Deal with every digest due now, if this process holds the lease. Answers whether
@@ -155,10 +174,18 @@ class Scheduler:
         what it left (usually nothing)."""
         counts = dict.fromkeys(COUNTS, 0)
         async with self._sweeping:
+            self.last_sweep = self.clock.monotonic()
             if not await self.active():
                 return counts
             counts["active"] = 1
             now = self.clock.now()
+            # Runs claimed and never finished: all of them once the lease is won (their
+            # process died), then those left over from this process's own failures.
+            before = now if not self._resumed else now - STALE_CLAIM
+            resumed = await self.digests.resume_unfinished(before)
+            self._resumed = True
+            counts["posted"] += resumed["resumed"]
+            counts["skipped"] += resumed["skipped"]
             lag = 0.0
             seen: set[int] = set()
             # A digest dealt with is due again only after `now`, so each read finds the next

@@ -1,9 +1,11 @@
 """Bolt glue: module-level listeners, one `register(app)` per kind.
 
     commands.py   /pulse
-    actions.py    Share in channel, alert Snooze/Mute
+    actions.py    Share in channel, alert Snooze/Mute, App Home buttons
     views.py      the connect form
-    events.py     uninstall, App Home, redelivery de-duplication
+    events.py     uninstall, App Home opened, redelivery de-duplication
+    home.py       the App Home dashboard, published for one person
+    respond.py    answers through response_url, checked, resent plain when refused
 
 Everything a listener needs arrives in `Deps`, through Bolt's context.
 """

@@ -1,4 +1,6 @@
-"""Buttons: "Share in channel" under an answer, and Snooze/Mute on a firing alert."""
+"""Buttons: "Share in channel" under an answer, Snooze/Mute on a firing alert, and the
+App Home's buttons (each runs the `/pulse` line it carries, then the tab is published
+again with what happened)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,17 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.features.alert_messages import BUTTONS as ALERT_BUTTONS
-from bot.listeners.deps import deps_of, team_of
-from bot.render.blocks import SHARE_ACTION
+from bot.listeners import home
+from bot.listeners.deps import deps_of, request_context, team_of
+from bot.listeners.respond import deliver
+from bot.render.blocks import context as context_line
+from bot.render.home import HOME_ACTION
+from bot.render.limits import fit
+from bot.render.message import SHARE_ACTION
+from commands import dispatch
 
 
 async def share(
@@ -33,15 +42,9 @@ async def share(
             replace_original=False,
         )
         return
-    shared.setdefault("blocks", []).append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Shared by <@{user_id}>"}]}
-    )
-    await respond(
-        text=shared["text"],
-        blocks=shared["blocks"],
-        response_type="in_channel",
-        replace_original=False,
-    )
+    blocks = [*shared.get("blocks", []), context_line(f"Shared by <@{user_id}>")]
+    payload = fit({"text": shared.get("text", ""), "blocks": blocks})
+    await deliver(respond, payload, response_type="in_channel", replace_original=False)
 
 
 async def alert_button(
@@ -64,6 +67,28 @@ async def alert_button(
     await respond(text=answer, response_type="ephemeral", replace_original=False)
 
 
+async def home_button(
+    ack: Callable[..., Awaitable[None]],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """A button on the Home tab: run its `/pulse` line as the person who pressed it (so
+    the same permissions apply), then publish their tab again saying what happened."""
+    await ack()
+    deps = deps_of(context)
+    team = team_of(body)
+    user_id = body["user"]["id"]
+    line = str(body["actions"][0].get("value", ""))
+    ctx = await request_context(deps, client, team, user_id, "", body.get("trigger_id"))
+    if home.allowed(line):
+        notice = (await dispatch.answer(deps.router, line, ctx)).text
+    else:
+        notice = "That button is not one I know."
+    await home.publish(deps, client, team, user_id, notice, ctx)
+
+
 def register(app: AsyncApp) -> None:
     app.action(SHARE_ACTION)(share)
     app.action(re.compile(f"^({'|'.join(ALERT_BUTTONS)})$"))(alert_button)
+    app.action(re.compile(f"^{HOME_ACTION}_"))(home_button)

@@ -1,4 +1,5 @@
-"""Events: an uninstall forgets the workspace; the App Home tab; redeliveries skipped."""
+"""Events: an uninstall forgets the workspace; the App Home tab (`bot.listeners.home`);
+redeliveries skipped."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.listeners.deps import deps_of, slack_error, team_of
+from bot.listeners.deps import deps_of, team_of
+from bot.listeners.home import publish
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +39,16 @@ async def forget_workspace(body: dict[str, Any], context: AsyncBoltContext) -> N
     log.info("%s in %s: deleted %s", body.get("event", {}).get("type"), team.key, counts)
 
 
-async def home(event: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext) -> None:
-    overview = deps_of(context).router.commands["help"]
-    text = f"*Pulse Bot*\nType `/pulse help` in any channel. {overview.summary}"
-    try:
-        await client.views_publish(
-            user_id=event["user"],
-            view={
-                "type": "home",
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-            },
-        )
-    except SlackApiError as exc:
-        log.warning("views.publish failed: %s", slack_error(exc))
+async def home(
+    event: dict[str, Any],
+    body: dict[str, Any],
+    client: AsyncWebClient,
+    context: AsyncBoltContext,
+) -> None:
+    """`app_home_opened`: publish the dashboard for the person who opened the Home tab."""
+    if event.get("tab", "home") != "home":
+        return
+    await publish(deps_of(context), client, team_of(body), event["user"])
 
 
 def register(app: AsyncApp) -> None:

@@ -1,4 +1,5 @@
-"""The connect form: validate the credential, then save it or show why not on the field."""
+"""The connect form: validate the credential, then save it or show why not on the field;
+once saved, say so in the channel it was asked from, or on the App Home it was opened from."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import PulseError
+from bot.listeners import home
 from bot.listeners.deps import deps_of, request_context, slack_error, team_of
 from bot.messages import sentence
 from commands import connect
@@ -40,13 +42,13 @@ async def connect_submitted(
         await ack(response_action="errors", errors=result)
         return
     await ack()
-    if submission.channel_id:
-        try:
-            await client.chat_postEphemeral(
-                channel=submission.channel_id, user=user_id, text=result
-            )
-        except SlackApiError as exc:
-            log.info("could not confirm the connection in-channel: %s", slack_error(exc))
+    if not submission.channel_id:  # opened from the App Home: show it there
+        await home.publish(deps_of(context), client, team, user_id, result, ctx)
+        return
+    try:
+        await client.chat_postEphemeral(channel=submission.channel_id, user=user_id, text=result)
+    except SlackApiError as exc:
+        log.info("could not confirm the connection in-channel: %s", slack_error(exc))
 
 
 def register(app: AsyncApp) -> None:

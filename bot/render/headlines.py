@@ -1,18 +1,18 @@
-"""A service's headline as Block Kit: its figures, sparkline and notable items."""
+"""A service's headline as Block Kit: its figures, its chart and notable items."""
 
 from __future__ import annotations
 
 from bot.domain.headlines import Headline
-from bot.domain.series import downsample
+from bot.domain.periods import Period
 from bot.errors import ServiceError
 from bot.messages import sentence
-from bot.render.blocks import Block, context, section, sparkline
+from bot.render.blocks import Block, section
+from bot.render.chart import trend_chart
 
-SPARK_WIDTH = 48
 
-
-def render_headline(headline: Headline) -> list[Block]:
-    """A service's section: its name with the figures, the sparkline, the notable items."""
+def render_headline(headline: Headline, period: Period) -> list[Block]:
+    """A service's section: its name with the figures (section fields), a chart of its
+    series over the period where there is one, the notable items."""
     top = section(f"*{headline.title}*")
     if headline.figures:
         top["fields"] = [
@@ -20,9 +20,9 @@ def render_headline(headline: Headline) -> list[Block]:
             for label, value, moved in headline.figures[:10]
         ]
     blocks = [top]
-    if len(headline.series) > 1:
-        spark = sparkline(downsample(headline.series, SPARK_WIDTH))
-        blocks.append(context(f"{headline.series_label}  `{spark}`".strip()))
+    trend = headline.trend
+    if trend is not None and len(trend.buckets) > 1:
+        blocks += trend_chart(trend.name, period.label, [trend], period.tz)
     if headline.notable:
         blocks.append(section("\n".join(f"• {n}" for n in headline.notable)))
     return blocks

@@ -19,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.sim import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.sim.control import SimControl
 from bot.sim.control_http import create_control_app
-from bot.sim.demo import SERVICES
+from bot.sim.demo import DEMO_CREDENTIALS, SERVICES
 
 
 class ServiceFactory(Protocol):
@@ -125,5 +125,10 @@ async def serve_forever(host: str = "127.0.0.1", port: int = 9000, seed: int = 4
         print(f"Simulated Pulse services on {server.url} (seed {seed}). Point the bot at them:")
         for line in export_lines(server.base_urls):
             print(line)
-        print(f"Steer them at {server.url}/_control/state (faults, traffic, limits).", flush=True)
+        print(f"Steer them at {server.url}/_control/state (faults, traffic, limits).")
+        print("\nThey accept these demo credentials (for `/pulse connect SERVICE`):")
+        for service, fields in DEMO_CREDENTIALS.items():
+            shown = ", ".join(f"{name}={value}" for name, value in fields.items())
+            print(f"  {service}: {shown}")
+        print(flush=True)
         await asyncio.Event().wait()

@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,7 +33,6 @@ BOT_SCOPES = (
     "chat:write.public",
     "channels:join",
     "users:read",
-    "files:write",
     "im:write",
 )
 
@@ -61,9 +61,22 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
             oauth_settings=oauth,
             logger=logging.getLogger("slack_bolt"),
         )
+    token = settings.bot_token
+
+    async def authorize(
+        enterprise_id: str | None, team_id: str | None, user_id: str | None
+    ) -> AuthorizeResult:
+        """One workspace, one token: no `auth.test` on the way in. (Bolt's own check calls
+        it on the first request and, while Slack is unreachable, answers every command 500
+        or "please reinstall" instead of letting the app say what is wrong.)"""
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token
+        )
+
     return AsyncApp(
         signing_secret=settings.signing_secret,
         client=client,
+        authorize=authorize,
         request_verification_enabled=bool(settings.signing_secret),
         logger=logging.getLogger("slack_bolt"),
     )
@@ -93,7 +106,8 @@ def web_app(
 
     async def healthz(request: web.Request) -> web.Response:
         report = await health()
-        ok = all(v is True for k, v in report.items() if k in {"database", "scheduler"})
+        checks = {"database", "scheduler", "secrets"}
+        ok = all(v is True for k, v in report.items() if k in checks)
         return web.json_response(report, status=200 if ok else 503)
 
     async def metrics(request: web.Request) -> web.Response:

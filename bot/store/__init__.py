@@ -24,6 +24,8 @@ Storage knows nothing of commands, services or Slack handlers.
 from __future__ import annotations
 
 from bot.clock import Clock
+from bot.errors import StorageError
+from bot.store._rows import iso
 from bot.store.admins import Admin, AdminsRepository
 from bot.store.alerts import KEEP, Alert, AlertsRepository
 from bot.store.answers import AnswersRepository
@@ -86,10 +88,20 @@ class Store:
         self.rate_windows = RateWindowsRepository(db, clock)
 
     async def ping(self) -> bool:
-        """True if the database answers (for /healthz)."""
+        """True if the database takes a write (for /healthz): a read-only or full database
+        answers reads and still cannot keep anything."""
+
+        def probe() -> bool:
+            written = self.db.execute(
+                """INSERT INTO deliveries (key, seen_at) VALUES ('healthz-probe', ?)
+                   ON CONFLICT (key) DO UPDATE SET seen_at = excluded.seen_at""",
+                [iso(self.clock.now())],
+            )
+            return written.rowcount == 1
+
         try:
-            return await self.db.run(lambda: self.db.execute("SELECT 1").fetchone()[0] == 1)
-        except Exception:  # any driver's error means "not reachable" here
+            return await self.db.run(probe)
+        except StorageError:
             return False
 
     def close(self) -> None:

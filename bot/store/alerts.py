@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import builtins
 import enum
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -56,6 +58,8 @@ class Alert:
     snoozed_until: datetime | None
     muted: bool
     unknown_announced: bool
+    outbox: tuple[dict[str, Any], ...] = ()  # announcements Slack has not accepted yet
+    announced: int = 0  # announcements made so far (names the next one)
 
 
 class _Keep(enum.Enum):
@@ -68,7 +72,8 @@ KEEP = _Keep.KEEP
 _COLUMNS = (
     "id, team_key, metric, op, value, over_seconds, for_seconds, channel_id, created_by, "
     "created_at, state, state_since, pending_since, last_value, consecutive_failures, "
-    "message_ts, message_channel, last_reminder_at, snoozed_until, muted, unknown_announced"
+    "message_ts, message_channel, last_reminder_at, snoozed_until, muted, unknown_announced, "
+    "outbox, announced"
 )
 
 
@@ -97,6 +102,8 @@ def _alert(r: dict[str, Any]) -> Alert:
         snoozed_until=opt_iso(r["snoozed_until"]),
         muted=bool(r["muted"]),
         unknown_announced=bool(r["unknown_announced"]),
+        outbox=tuple(json.loads(text(r["outbox"]) or "[]")),
+        announced=integer(r["announced"]),
     )
 
 
@@ -205,6 +212,8 @@ class AlertsRepository(Repository):
         snoozed_until: datetime | _Keep | None = KEEP,
         muted: bool | _Keep = KEEP,
         unknown_announced: bool | _Keep = KEEP,
+        outbox: Sequence[Mapping[str, Any]] | _Keep = KEEP,
+        announced: int | _Keep = KEEP,
     ) -> Alert | None:
         """Set the given state columns; the others keep their values.
 
@@ -237,6 +246,10 @@ class AlertsRepository(Repository):
             changes["muted"] = int(muted)
         if not isinstance(unknown_announced, _Keep):
             changes["unknown_announced"] = int(unknown_announced)
+        if not isinstance(outbox, _Keep):
+            changes["outbox"] = json.dumps([dict(a) for a in outbox])
+        if not isinstance(announced, _Keep):
+            changes["announced"] = announced
 
         where = "id = ?"
         scope: builtins.list[object] = [alert_id]

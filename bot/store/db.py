@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import os
 import re
 import sqlite3
@@ -32,7 +33,10 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlite_utils
 
+from bot.errors import StorageError
 from bot.store.dialect import POSTGRESQL, SQLITE, Dialect
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_WORKERS = 4
@@ -91,17 +95,31 @@ class Database:
         self.label = label
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix=f"db-{dialect.name}")
         self._local = threading.local()
+        self.closed = False
 
     # ---- running work -----------------------------------------------------------------
 
     async def run(self, work: Callable[[], T]) -> T:
-        """Run `work` (which uses `execute`/`query`) as one unit, off the event loop."""
+        """Run `work` (which uses `execute`/`query`) as one unit, off the event loop. A
+        database that cannot be read or written raises `StorageError` (one sentence for
+        the person waiting; the cause is logged)."""
+        if self.closed:
+            raise StorageError("the database is closed")
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._unit, work)
+        try:
+            return await loop.run_in_executor(self._executor, self._unit, work)
+        except self.failures as exc:
+            raise _storage_error(exc) from exc
 
     def run_sync(self, work: Callable[[], T]) -> T:
         """The same, waited for in the calling thread (start-up, operator commands)."""
-        return self._executor.submit(self._unit, work).result()
+        try:
+            return self._executor.submit(self._unit, work).result()
+        except self.failures as exc:
+            raise _storage_error(exc) from exc
+
+    #: The driver's errors that mean "the database cannot do this now".
+    failures: tuple[type[BaseException], ...] = (OSError,)
 
     def _unit(self, work: Callable[[], T]) -> T:
         if getattr(self._local, "conn", None) is not None:  # a unit inside a unit
@@ -141,10 +159,13 @@ class Database:
         yield
 
     def close(self) -> None:
+        self.closed = True
         self._executor.shutdown(wait=True)
 
 
 class SQLiteDatabase(Database):
+    failures = (sqlite3.Error, OSError)
+
     def __init__(self, path: Path, workers: int = SQLITE_WORKERS) -> None:
         super().__init__(SQLITE, workers, str(path))
         self.path = path
@@ -222,7 +243,10 @@ def _connect(path: Path) -> sqlite_utils.Database:
 
 class PostgresDatabase(Database):
     def __init__(self, url: str, workers: int = POSTGRES_POOL) -> None:
-        from psycopg_pool import ConnectionPool
+        import psycopg
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        self.failures = (psycopg.Error, PoolTimeout, OSError)
 
         super().__init__(POSTGRESQL, workers, _redacted(url))
         self._pool = ConnectionPool(url, min_size=1, max_size=workers, open=True)
@@ -256,6 +280,15 @@ class PostgresDatabase(Database):
     def close(self) -> None:
         super().close()
         self._pool.close()
+
+
+def _storage_error(exc: BaseException) -> StorageError:
+    log.warning("the database failed: %s", _first_line(exc))
+    return StorageError(_first_line(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 _PASSWORD = re.compile(r"(://[^:/@]+:)[^@]*@")

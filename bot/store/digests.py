@@ -48,6 +48,7 @@ class Digest:
     paused_reason: str | None
     last_run_at: datetime | None  # scheduled time of the latest finished run
     next_run_at: datetime | None  # when it is next due; None: not worked out yet
+    failing_since: datetime | None = None  # its posts have failed since (creator told)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +61,12 @@ class DigestRun:
     detail: str | None
     posted_ts: str | None
     finished_at: datetime | None
+    attempted_at: datetime | None = None  # its post was first tried (it may be in Slack)
 
 
 _COLUMNS = (
     'id, team_key, channel_id, schedule_kind, weekday, hour, minute, tz, services, "range", '
-    "created_by, created_at, paused, paused_reason, last_run_at, next_run_at"
+    "created_by, created_at, paused, paused_reason, last_run_at, next_run_at, failing_since"
 )
 
 
@@ -87,6 +89,7 @@ def _digest(r: dict[str, Any]) -> Digest:
         paused_reason=opt_text(r["paused_reason"]),
         last_run_at=opt_iso(r["last_run_at"]),
         next_run_at=opt_iso(r["next_run_at"]),
+        failing_since=opt_iso(r["failing_since"]),
     )
 
 
@@ -280,23 +283,58 @@ class DigestsRepository(Repository):
 
     @unit
     def get_run(self, digest_id: int, scheduled_for: datetime) -> DigestRun | None:
-        rows = list(
-            self._db.query(
-                "SELECT * FROM digest_runs WHERE digest_id = ? AND scheduled_for = ?",
-                [digest_id, iso(scheduled_for)],
-            )
+        rows = self._db.query(
+            "SELECT * FROM digest_runs WHERE digest_id = ? AND scheduled_for = ?",
+            [digest_id, iso(scheduled_for)],
         )
-        if not rows:
-            return None
-        r = rows[0]
-        status = cast(RunStatus, text(r["status"]))
-        return DigestRun(
-            digest_id=integer(r["digest_id"]),
-            scheduled_for=parse_iso(r["scheduled_for"]),
-            team=Team.from_key(text(r["team_key"])),
-            claimed_at=parse_iso(r["claimed_at"]),
-            status=status,
-            detail=opt_text(r["detail"]),
-            posted_ts=opt_text(r["posted_ts"]),
-            finished_at=opt_iso(r["finished_at"]),
+        return _run(rows[0]) if rows else None
+
+    @unit
+    def unfinished(self, claimed_before: datetime) -> builtins.list[DigestRun]:
+        """Runs claimed before `claimed_before` and never finished: a process died (or
+        lost its lease) between claiming and recording the post. Oldest first."""
+        rows = self._db.query(
+            """SELECT * FROM digest_runs WHERE status = 'claimed' AND claimed_at < ?
+               ORDER BY scheduled_for, digest_id""",
+            [iso(claimed_before)],
         )
+        return [_run(r) for r in rows]
+
+    @unit
+    def mark_attempted(self, digest_id: int, scheduled_for: datetime) -> None:
+        """From now on the run's post may be in Slack (set once, the first time)."""
+        self._db.execute(
+            """UPDATE digest_runs SET attempted_at = COALESCE(attempted_at, ?)
+               WHERE digest_id = ? AND scheduled_for = ?""",
+            [iso(self._clock.now()), digest_id, iso(scheduled_for)],
+        )
+
+    @unit
+    def start_failing(self, digest_id: int) -> bool:
+        """Note that the digest's posts fail; True only for the first failure in a row."""
+        cursor = self._db.execute(
+            "UPDATE digests SET failing_since = ? WHERE id = ? AND failing_since IS NULL",
+            [iso(self._clock.now()), digest_id],
+        )
+        return cursor.rowcount > 0
+
+    @unit
+    def stop_failing(self, digest_id: int) -> None:
+        self._db.execute(
+            "UPDATE digests SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL",
+            [digest_id],
+        )
+
+
+def _run(r: dict[str, Any]) -> DigestRun:
+    return DigestRun(
+        digest_id=integer(r["digest_id"]),
+        scheduled_for=parse_iso(r["scheduled_for"]),
+        team=Team.from_key(text(r["team_key"])),
+        claimed_at=parse_iso(r["claimed_at"]),
+        status=cast(RunStatus, text(r["status"])),
+        detail=opt_text(r["detail"]),
+        posted_ts=opt_text(r["posted_ts"]),
+        finished_at=opt_iso(r["finished_at"]),
+        attempted_at=opt_iso(r["attempted_at"]),
+    )

@@ -315,3 +315,18 @@ def m005_rate_windows(db: Database) -> None:
         )""",
         "CREATE INDEX rate_windows_bucket ON rate_windows (bucket, at)",
     )
+
+
+@migration
+def m006_announcements(db: Database) -> None:
+    """What is still to be said, so nothing is lost or said twice across crashes: an
+    alert's outbox of announcements not yet accepted by Slack (with a counter naming each
+    one), the moment a digest run's post was first attempted (it may have reached Slack),
+    and since when a digest has been failing to post (its creator is told once)."""
+    _run(
+        db,
+        "ALTER TABLE alerts ADD COLUMN outbox TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE alerts ADD COLUMN announced INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE digest_runs ADD COLUMN attempted_at TEXT",
+        "ALTER TABLE digests ADD COLUMN failing_since TEXT",
+    )

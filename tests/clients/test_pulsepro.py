@@ -30,6 +30,7 @@ from bot.errors import (
     NotFound,
     RateLimited,
     ServiceError,
+    TimedOut,
     Unavailable,
 )
 from bot.messages import sentence
@@ -361,14 +362,16 @@ async def test_503_then_success(
     assert route.call_count == 2 and len(clock.slept) == 1
 
 
-async def test_timeouts_are_retried_then_unavailable(
+async def test_a_timeout_is_said_once_and_not_retried(
     client: PulseProClient, router: respx.MockRouter
 ) -> None:
     route = router.get(LOCATIONS_PATH).mock(side_effect=httpx.ReadTimeout("slow"))
-    with pytest.raises(Unavailable) as caught:
+    with pytest.raises(TimedOut) as caught:
         await client.locations()
-    assert route.call_count == 3
-    assert "timed out" in caught.value.detail
+    assert route.call_count == 1
+    assert sentence(caught.value) == (
+        "PulsePro did not answer within 10 s; try again in a few minutes."
+    )
 
 
 def test_decode_error_names_the_spike() -> None:

@@ -35,6 +35,7 @@ from bot.errors import (
     NotFound,
     RateLimited,
     ServiceError,
+    TimedOut,
     Unavailable,
 )
 from tests import samples
@@ -395,12 +396,12 @@ async def test_get_gives_up_after_two_retries(
 @pytest.mark.parametrize(
     ("effects", "attempts", "outcome"),
     [
-        pytest.param(["timeout", "ok"], 2, None, id="timeout-then-ok"),
-        pytest.param(["timeout"] * 3, 3, Unavailable, id="timeouts-exhausted"),
+        pytest.param(["timeout", "ok"], 1, TimedOut, id="a-timeout-is-not-retried"),
+        pytest.param(["connect", "connect", "connect"], 3, Unavailable, id="refused-thrice"),
         pytest.param(["connect", "ok"], 2, None, id="connect-error-then-ok"),
     ],
 )
-async def test_timeouts_are_retried(
+async def test_broken_connections_are_retried_timeouts_are_not(
     client: WeldPulseClient,
     mock: respx.MockRouter,
     effects: list[str],

@@ -23,7 +23,9 @@ from bot.clients.registry import KEYS
 from bot.features.alerts import Alerts
 from bot.features.digests import Digests
 from bot.features.poster import Poster
-from bot.render.blocks import Message
+from bot.render.chart import series_of
+from bot.render.message import Message
+from bot.render.table import rows_of
 from bot.render.text import render
 from bot.store import Secrets, Store
 from bot.store.opening import open_database
@@ -93,6 +95,24 @@ class CommandHarness:
 
 def text(message: Message) -> str:
     return render(message.to_slack())
+
+
+def table(message: Message | dict[str, Any]) -> list[list[str]]:
+    """The rows (header first) of the answer's one table block, as the cells' texts."""
+    blocks = message.to_slack()["blocks"] if isinstance(message, Message) else message["blocks"]
+    found = [b for b in blocks if b["type"] == "table"]
+    assert len(found) == 1, f"{len(found)} table blocks"
+    return rows_of(found[0])
+
+
+def charts(message: Message) -> list[tuple[str, list[str], dict[str, list[float]]]]:
+    """Every chart block of the answer: (title, categories, {series name: values})."""
+    out = []
+    for block in message.to_slack()["blocks"]:
+        if block["type"] == "data_visualization":
+            categories, series = series_of(block)
+            out.append((block["title"], categories, dict(series)))
+    return out
 
 
 def make_harness(

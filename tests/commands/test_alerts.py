@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from bot.features.alert_metrics import CATALOGUE
-from bot.render.blocks import Message
+from bot.render.message import Message
 from bot.store.alerts import Alert
 from bot.team import Team
 from commands import dispatch
-from tests.commands.harness import NOW, CommandHarness
+from tests.commands.harness import NOW, CommandHarness, table
 
 CREATOR = "U0ANA"
 OTHER = "U0BEN"
@@ -254,14 +254,31 @@ async def test_list_shows_each_alerts_state(cmd: CommandHarness) -> None:
     await cmd.alerts.snooze(cmd.team, 1, CREATOR, timedelta(hours=2))
     await cmd.store.alerts.update_alert_state(2, state="pending", last_value=71.25)
     await cmd.alerts.mute(cmd.team, 3, CREATOR)
-    lines = await listing(cmd)
-    assert lines[1:4] == [
-        "*#1* weldpulse.realtime > 50 → <#C0OPS> · *firing* · last 120"
-        " · snoozed until 23 Nov 17:30",
-        "*#2* weldpulse.bounce_rate >= 70.0% over 6h → <#C0TEST> · *pending* · for 30m"
-        " · last 71.2%",
-        "*#3* weldpulse.visitors < 10 over 1h → <#C0TEST> · *ok* · muted",
+    message = await answer(cmd, "alert list", CREATOR, admin=False)
+    assert table(message) == [
+        ["#", "Condition", "Channel", "State", "Last value", "Notes", "By"],
+        [
+            "#1",
+            "weldpulse.realtime > 50",
+            "#C0OPS",
+            "firing",
+            "120",
+            "snoozed until 23 Nov 17:30",
+            f"@{CREATOR}",
+        ],
+        [
+            "#2",
+            "weldpulse.bounce_rate >= 70.0% over 6h",
+            "#C0TEST",
+            "pending",
+            "71.2%",
+            "for 30m",
+            "—",
+        ],
+        ["#3", "weldpulse.visitors < 10 over 1h", "#C0TEST", "ok", "—", "muted", f"@{CREATOR}"],
     ]
+    assert message.text == "3 alerts, 1 firing"
+    lines = await listing(cmd)
     assert "`weldpulse.realtime` — visitors on the site in the last 5 minutes (now)" in lines
 
 
@@ -373,3 +390,33 @@ async def test_another_workspaces_alert_cannot_be_reached(cmd: CommandHarness) -
         said = await run(cmd, line, ADMIN, admin=True)
         assert f"There is no alert #{theirs.id} in this workspace." in said
     assert await cmd.store.alerts.get(Team("T0ELSEWHERE"), theirs.id) == theirs
+
+
+# ---- alert mute / unmute ------------------------------------------------------------------
+
+
+async def test_mute_and_unmute_are_said_stored_and_audited(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    assert await run(cmd, "alert mute 1") == (
+        "Alert #1 is muted: it keeps being checked but posts nothing. "
+        "`/pulse alert unmute 1` undoes it."
+    )
+    assert (await stored(cmd))[0].muted
+    assert await run(cmd, "alert unmute #1") == "Alert #1 is no longer muted."
+    assert not (await stored(cmd))[0].muted
+    assert await run(cmd, "alert unmute 1") == "Alert #1 is not muted."
+    assert await audited(cmd) == [
+        (CREATOR, "alert.add"),
+        (CREATOR, "alert.mute"),
+        (CREATOR, "alert.unmute"),
+    ]
+
+
+@pytest.mark.parametrize("line", ["alert mute 1", "alert unmute 1"])
+async def test_another_member_may_not_mute_or_unmute(cmd: CommandHarness, line: str) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    await cmd.alerts.mute(cmd.team, 1, CREATOR) if line.endswith("unmute 1") else None
+    before = await stored(cmd)
+    said = await run(cmd, line, "U0SOMEONE")
+    assert said.startswith("Only Pulse Bot admins can")
+    assert await stored(cmd) == before

@@ -6,6 +6,7 @@ import httpx
 import pytest
 import respx
 
+from bot.clients import registry
 from bot.team import Team
 from commands.connect import Submission, connect_view, submit
 from tests.commands.harness import CommandHarness, text
@@ -135,6 +136,18 @@ async def test_services_shows_last_error_and_headroom_after_use(cmd: CommandHarn
     assert "headroom: 98/100 calls left this minute" in shown
     assert "last success: 23 Nov 15:30" in shown
     assert "last error:" in shown and "last error: none" not in shown
+
+
+async def test_services_says_raygun_calls_left_today_as_the_database_counts_them(
+    cmd: CommandHarness,
+) -> None:
+    credential = {"api_key": "rg-app-key", "client_id": "c", "client_secret": "s"}
+    await cmd.connect("raygun", credential)
+    key = registry.spec("raygun").budget_key(credential)
+    for _ in range(3):  # spent by any process: the count is in the database
+        await cmd.store.budgets.try_spend(key, 50, cmd.clock.now())
+    shown = text(await cmd.run("services"))
+    assert "headroom: 47/50 calls left today (UTC)" in shown
 
 
 async def test_disconnect_deletes_and_is_audited(cmd: CommandHarness) -> None:

@@ -19,14 +19,14 @@ import pytest
 
 from bot.features.digests import Digests
 from bot.features.recurrence import Schedule
-from bot.render.blocks import Message
+from bot.render.message import Message
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
 from bot.store.digests import Digest
 from bot.team import Team
 from commands import dispatch
-from tests.commands.harness import CommandHarness, make_harness
+from tests.commands.harness import CommandHarness, make_harness, table
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import Call, FakeSlackServer
 
@@ -81,6 +81,7 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
         FakeSlackServer() as slack,
         httpx.AsyncClient(timeout=5) as http,
     ):
+
         async def token(team: Team) -> str | None:
             return "xoxb-commands"
 
@@ -249,16 +250,35 @@ async def test_list_shows_each_next_run_in_the_digests_own_zone(env: Env) -> Non
     message = await env.run("digest list", user=BEN)
 
     assert not message.public
-    assert shown(message) == [
-        "Digests",
-        "*#1* → #ops · every day at 08:30 America/New_York · all connected services · "
-        "range yesterday\nnext: Tue 24 Nov 08:30 EST",
-        "*#2* → #marketing · every Monday at 09:00 Asia/Tokyo · WeldPulse · range last-week\n"
-        "next: Mon 30 Nov 09:00 JST",
-        "*#3* → <#C0TEST> · every hour at :15 Europe/Berlin · all connected services · "
-        "range 7d\n_paused_",
-        "Times are in each digest's own zone.",
+    assert shown(message) == ["Digests", "Times are in each digest's own zone."]
+    assert table(message) == [
+        ["#", "Channel", "Schedule", "Services", "Range", "Next run"],
+        [
+            "#1",
+            "#ops",
+            "every day at 08:30 America/New_York",
+            "all connected services",
+            "yesterday",
+            "Tue 24 Nov 08:30 EST",
+        ],
+        [
+            "#2",
+            "#marketing",
+            "every Monday at 09:00 Asia/Tokyo",
+            "WeldPulse",
+            "last-week",
+            "Mon 30 Nov 09:00 JST",
+        ],
+        [
+            "#3",
+            "#C0TEST",  # a channel ID: Slack shows the channel's name
+            "every hour at :15 Europe/Berlin",
+            "all connected services",
+            "7d",
+            "paused",
+        ],
     ]
+    assert message.text == "3 digests, 1 paused"
 
 
 # ---- pause, resume, remove ---------------------------------------------------------------
@@ -341,8 +361,8 @@ async def test_another_member_may_not_change_someone_elses_digest(
 async def test_resuming_clears_the_reason_slack_gave(env: Env) -> None:
     await env.run("digest add #ops daily 09:00")
     await env.cmd.store.digests.set_paused(TEAM, 1, True, reason="the channel is archived")
-    listed = shown(await env.run("digest list"))
-    assert listed[1].endswith("range yesterday\n_paused_: the channel is archived")
+    listed = table(await env.run("digest list"))
+    assert listed[1][-1] == "paused: the channel is archived"
 
     await env.run("digest resume 1")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render.blocks import Message
+from bot.render.message import Message
 from commands.parsing import Args
 from commands.router import Router
 from tests.commands.harness import CommandHarness, text

@@ -10,7 +10,7 @@ import respx
 
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests import samples
-from tests.commands.harness import CommandHarness, text
+from tests.commands.harness import CommandHarness, table, text
 
 BASE = "http://pulsepro.test/pulsepro"
 INSPECTIONS = f"{BASE}/api/v1/inspections"
@@ -201,6 +201,14 @@ async def test_actions_overdue_first_with_counts(cmd: CommandHarness) -> None:
     # 901 says overdue; 903 was due 21 Nov and is still open; 902 is due 1 Dec
     assert message.text == "PulsePro: 3 open corrective actions, 2 overdue"
     assert "PulsePro corrective actions — 3 open, 2 overdue" in shown
+    assert table(message)[0] == ["Action", "Priority", "Due", "Location", "Assignee"]
+    assert table(message)[1] == [
+        "Replace cracked fire-door seal",
+        "High",
+        "Fri 20 Nov ⚠ overdue",
+        "Petone Warehouse",
+        "Aroha Ngata",
+    ]
     lines = squeezed(shown)
     assert (
         "Replace cracked fire-door seal High Fri 20 Nov ⚠ overdue Petone Warehouse Aroha Ngata"

@@ -10,7 +10,7 @@ import respx
 
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests import samples
-from tests.commands.harness import CommandHarness, text
+from tests.commands.harness import CommandHarness, table, text
 
 BASE = "http://pulsetracker.test/pulsetracker"
 APPS = f"{BASE}/api/apps"
@@ -142,6 +142,37 @@ async def test_apps_show_unknown_key_says_check_the_id(cmd: CommandHarness) -> N
     respx.get(f"{APPS}/app_nope").respond(404, json={"message": "Not found."})
     shown = text(await cmd.run("apps show app_nope"))
     assert "Pulsetracker has nothing by that ID (no app with key 'app_nope'); check the ID" in shown
+
+
+def uuid_app(key: str, name: str) -> dict[str, object]:
+    return {**sample("app")["data"], "key": key, "name": name}
+
+
+LONG_KEY = "273f2ea6-9ee3-4ef9-8df4-37af3b2faae7"
+
+
+@respx.mock
+async def test_long_keys_are_shortened_in_the_table_and_the_short_form_is_accepted(
+    cmd: CommandHarness,
+) -> None:
+    page = sample("apps_page2")
+    page["data"] = [uuid_app(LONG_KEY, "Snow Ploughs"), uuid_app("273f0000-aa", "Other")]
+    respx.get(APPS).respond(200, json=page)
+    listed = await cmd.run("apps --page 2")
+    assert [r[:2] for r in table(listed)[1:]] == [
+        ["Snow Ploughs", "273f2ea6…"],
+        ["Other", "273f0000-aa"],  # short enough to show whole
+    ]
+    assert "one app: `/pulse apps show KEY` (the short key works)" in text(listed)
+
+    respx.get(f"{APPS}/273f2ea6").respond(404, json={"message": "Not found."})
+    whole = respx.get(f"{APPS}/{LONG_KEY}").respond(200, json={"data": uuid_app(LONG_KEY, "S")})
+    for typed in ("273f2ea6…", "273f2ea6", "273f2ea6..."):
+        shown = text(await cmd.run(f"apps show {typed}"))
+        assert f"Key: `{LONG_KEY}`" in shown  # the full key, reachable
+    assert whole.called  # (answers are cached briefly: one call serves the three)
+    respx.get(f"{APPS}/273f").respond(404, json={"message": "Not found."})
+    assert "starts the keys of 2 apps; give more of it" in text(await cmd.run("apps show 273f"))
 
 
 # ---- apps create / rename -------------------------------------------------------------------

@@ -11,7 +11,7 @@ import respx
 from bot.clients import raygun
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
 from tests import samples
-from tests.commands.harness import NOW, CommandHarness, text
+from tests.commands.harness import NOW, CommandHarness, table, text
 
 BASE = "http://raygun.test/raygun"
 AUTH = f"{BASE}/api/v1/pulse/authenticate"
@@ -319,3 +319,29 @@ async def test_session_bad_arguments_say_what_and_show_usage(
     assert expected in shown
     assert "Usage: `/pulse session ID`" in shown
     assert not route.called
+
+
+async def test_long_session_ids_are_shortened_and_linked_with_the_full_ids_below(
+    cmd: CommandHarness, mock: respx.Router
+) -> None:
+    body = many(3)
+    for i, row in enumerate(body["sessions"]):
+        row["id"] = 2507720788018 + i
+        row["links"]["web"] = f"https://app.raygun.com/pulse/sessions/{row['id']}"
+    mock.get(SESSIONS).respond(200, json=body)
+    message = await cmd.run("sessions ana@example.com")
+    payload = message.to_slack()
+    [block] = [b for b in payload["blocks"] if b["type"] == "table"]
+    first = block["rows"][1][0]  # newest first: 2507720788020
+    assert first["type"] == "rich_text"
+    assert first["elements"][0]["elements"] == [
+        {
+            "type": "link",
+            "url": "https://app.raygun.com/pulse/sessions/2507720788020",
+            "text": "…0788020",
+        }
+    ]
+    assert [r[0] for r in table(message)[1:]] == ["…0788020", "…0788019", "…0788018"]
+    assert "Session IDs in full, newest first: 2507720788020 · 2507720788019 · 2507720788018" in (
+        text(message)
+    )

@@ -11,8 +11,10 @@ import respx
 
 from bot.domain import headlines as overview
 from bot.errors import Unavailable
-from bot.render.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT, Message
-from tests.commands.harness import MOCK_BASE_URLS, CommandHarness, text
+from bot.render.blocks import MAX_BLOCKS, MAX_HEADER, MAX_TEXT
+from bot.render.limits import problems
+from bot.render.message import Message
+from tests.commands.harness import MOCK_BASE_URLS, CommandHarness, charts, text
 
 WELD = MOCK_BASE_URLS["weldpulse"]
 RAYGUN = MOCK_BASE_URLS["raygun"]
@@ -43,6 +45,7 @@ def within_block_kit(message: Message) -> None:
         limit = MAX_HEADER if block["type"] == "header" else MAX_TEXT
         assert len(block.get("text", {}).get("text", "")) <= limit
         assert len(block.get("fields", [])) <= 10
+    assert problems(payload) == []
 
 
 # ---- upstream answers ---------------------------------------------------------------------
@@ -146,7 +149,12 @@ async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness)
     assert "Sessions: 900  ▼ 10.0%" in shown
     assert "Avg duration: 3m 20s  ▲ 25.0%" in shown
     assert "Bounce rate: 42.0%  ▲ 5.0%" in shown
-    assert "Visitors per day  `▁▂▃▄▅▆▇█`" in shown
+    # the buckets as a chart: one point per day, in the reader's zone, the same values
+    [(title, days, series)] = charts(message)
+    assert title == "Visitors per day — last 7 days"
+    assert days == [f"{d} Nov" for d in range(16, 24)]
+    assert series == {"Visitors": [10, 20, 30, 40, 50, 60, 70, 80]}
+    assert "Visitors  ▁▂▃▄▅▆▇█  min 10 · max 80 · last 80" in shown
     assert {c.request.url.params["start"] for c in stats_route.calls} == {NOW_START, BEFORE_START}
 
     # PulsePro: the inspection before 14:30 on the first day is not in the period

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import struct
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -10,8 +10,10 @@ import httpx
 import pytest
 import respx
 
+from bot.domain.formatting import human, percent
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
-from tests.commands.harness import CommandHarness, text
+from bot.render.limits import problems
+from tests.commands.harness import CommandHarness, charts, table, text
 
 BASE = "http://weldpulse.test/weldpulse"
 KEY = {"api_key": "ak_live_test_key_0000001"}
@@ -43,6 +45,38 @@ async def test_pages_shows_ranked_rows_for_the_exact_period(cmd: CommandHarness)
     assert sent.url.params["start"] == "2026-10-24T14:30:00Z"
     assert sent.url.params["end"] == "2026-11-23T14:30:00Z"
     assert sent.headers["Authorization"] == "Bearer ak_live_test_key_0000001"
+
+
+@respx.mock
+async def test_the_table_cells_are_the_services_numbers(cmd: CommandHarness) -> None:
+    await cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/pages").mock(
+        return_value=httpx.Response(200, json={"data": [page(1), page(2)]})
+    )
+    message = await cmd.run("pages 30d --limit 2")
+    payload = message.to_slack()
+    [block] = [b for b in payload["blocks"] if b["type"] == "table"]
+    assert [s["align"] for s in block["column_settings"]] == ["right", "left"] + ["right"] * 4
+    assert table(message) == [
+        ["#", "Page", "Visitors", "Views", "Avg time", "Bounce"],
+        ["1", "/docs/page-1", human(4999), human(8999), "32s", percent(0.38)],
+        ["2", "/docs/page-2", human(4998), human(8998), "32s", percent(0.38)],
+    ]
+    assert problems(payload) == []
+
+
+@respx.mock
+async def test_a_hundred_rows_are_all_shown_beyond_one_table(cmd: CommandHarness) -> None:
+    await cmd.connect("weldpulse", KEY)
+    respx.get(f"{BASE}/v1/pages").mock(
+        return_value=httpx.Response(200, json={"data": [page(i) for i in range(100)]})
+    )
+    message = await cmd.run("pages --limit 100")
+    rows = table(message)
+    assert len(rows) == 100 and rows[-1][1] == "/docs/page-98"  # a header and 99 pages
+    shown = text(message)
+    assert "A Slack table holds 99 rows; the rest:" in shown
+    assert "100  /docs/page-99" in shown
 
 
 @respx.mock
@@ -110,6 +144,7 @@ def within_block_kit(payload: dict[str, object]) -> None:
             assert len(block["text"]["text"]) <= 150
         for f in block.get("fields", []):
             assert len(f["text"]) <= 2000
+    assert problems(payload) == []
 
 
 def rows_for(command: str, count: int) -> list[dict[str, object]]:
@@ -479,11 +514,15 @@ async def test_timeseries_interval_sent_and_answer_within_limits(
     message = await cmd.run(line)
     assert route.calls.last.request.url.params["interval"] == interval
     within_block_kit(message.to_slack(share_id="s"))
-    (chart,) = message.charts
-    assert chart.png.startswith(b"\x89PNG\r\n\x1a\n") and chart.filename.endswith(".png")
-    assert struct.unpack(">II", chart.png[16:24]) == (800, 300)
-    spark = next(b["text"]["text"] for b in message.blocks if "Visitors per" in str(b))
-    assert 1 < len(spark.split("`")[1]) <= 60
+    [(title, categories, series)] = charts(message)
+    assert title.startswith("WeldPulse per ") and len(title) <= 50
+    assert 1 < len(categories) <= 20 and len(set(categories)) == len(categories)
+    # every point is the sum of consecutive buckets, in order: nothing lost, nothing doubled
+    size = math.ceil(count / len(categories))
+    for name, made in (("Visitors", 100), ("Pageviews", 200), ("Sessions", 150)):
+        rise = 2 if name == "Pageviews" else 1
+        values = [made + rise * i for i in range(count)]
+        assert series[name] == [sum(values[i : i + size]) for i in range(0, count, size)]
 
 
 @respx.mock
@@ -519,9 +558,16 @@ async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarnes
     assert "Visitors: 1.5k" in shown and "Pageviews: 3.2k" in shown and "Sessions: 1.7k" in shown
     # 15:00 UTC is 16:00 in Berlin
     assert "Busiest hour: Sun 22 Nov 16:00 · 1.1k visitors" in shown
-    assert "`▄█▁`" in str(message.blocks)  # 400, 1100, 0 of 1100
+    # the chart is the buckets themselves, labelled in the reader's zone (UTC+1)
+    assert charts(message) == [
+        (
+            "WeldPulse per hour — last 24 hours",
+            ["Sun 15:00", "Sun 16:00", "Sun 17:00"],
+            {"Visitors": [400, 1100, 0], "Pageviews": [900, 2300, 0], "Sessions": [500, 1200, 0]},
+        )
+    ]
+    assert "Visitors   ▄█▁  min 0 · max 1.1k · last 0" in shown  # 400, 1100, 0 of 1100
     assert "last 24 hours: Sun 22 Nov 15:30 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
-    assert message.charts[0].title.endswith("per hour — last 24 hours")
 
 
 async def test_timeseries_90d_hourly_is_refused_without_a_call(cmd: CommandHarness) -> None:
@@ -548,7 +594,7 @@ async def test_timeseries_without_data_has_no_chart(cmd: CommandHarness) -> None
     await cmd.connect("weldpulse", KEY)
     respx.get(f"{BASE}/v1/timeseries").mock(return_value=httpx.Response(200, json={"data": []}))
     message = await cmd.run("timeseries")
-    assert message.charts == ()
+    assert charts(message) == []
     assert "No visits recorded in WeldPulse for last 7 days." in text(message)
 
 

@@ -9,9 +9,11 @@ import httpx
 import pytest
 import respx
 
+from bot.domain.formatting import human
 from bot.render.blocks import MAX_BLOCKS, MAX_TEXT
+from bot.render.limits import problems
 from tests import samples
-from tests.commands.harness import CommandHarness, text
+from tests.commands.harness import CommandHarness, table, text
 
 BASE = "http://whatpulse.test/whatpulse"
 PULSES = f"{BASE}/api/v1/users/alice/pulses"
@@ -194,16 +196,25 @@ async def test_capped_pages_are_said_plainly(cmd: CommandHarness) -> None:
 
 
 @respx.mock
-async def test_a_year_of_days_fits_block_kit(cmd: CommandHarness) -> None:
+async def test_a_year_of_days_is_a_table_of_weeks(cmd: CommandHarness) -> None:
     days = [f"2026-{m:02d}-{d:02d}T12:00:00Z" for m in range(1, 12) for d in range(1, 29)]
     respx.get(PULSES).respond(200, json=one_page([pulse(d, 123456) for d in days]))
     message = await cmd.run("pulses alice 2025-11-23..2026-11-22")
     payload = message.to_slack(share_id="s")
+    assert problems(payload) == []
     assert len(payload["blocks"]) <= MAX_BLOCKS
     for block in payload["blocks"]:
         assert len(block.get("text", {}).get("text", "")) <= MAX_TEXT
-        assert "…" not in block.get("text", {}).get("text", ""), "no day was clipped"
-    assert len(_day_lines(text(message))) == 365
+    # 365 days do not fit a Slack table (99 rows): a row per week from Monday, all of them
+    rows = table(message)
+    assert rows[0][:2] == ["Week from", "Keys"]
+    weeks = {r[0]: r[1] for r in rows[1:]}
+    assert len(weeks) == 53
+    assert weeks["Mon 17 Nov 2025 (part)"] == "0"  # only Sun 23 Nov is in the period
+    assert weeks["Mon 05 Jan 2026"] == human(7 * 123456)  # 5–11 Jan: a pulse a day
+    assert weeks["Mon 26 Jan 2026"] == human(4 * 123456)  # 26, 27, 28 Jan and 1 Feb
+    assert weeks["Mon 16 Nov 2026"] == human(7 * 123456)  # the last week is whole
+    assert "A row per week: 365 days would not fit one Slack table." in text(message)
 
 
 @pytest.mark.parametrize(

@@ -117,15 +117,19 @@ async def test_two_workspaces_never_see_each_others_data(sim_harness: PulseHarne
     assert "*WeldPulse* — not connected" in str(answer_c["blocks"])
 
 
-async def test_timeseries_chart_is_uploaded_and_shown(sim_harness: PulseHarness) -> None:
+async def test_timeseries_chart_is_a_chart_block_and_nothing_is_uploaded(
+    sim_harness: PulseHarness,
+) -> None:
     h = sim_harness
     await h.runtime.store.credentials.save(Team("T0000001"), "weldpulse", {"api_key": KEY}, "U1")
     _, rid = await h.command("timeseries 7d --interval 1d")
-    answer = await h.response(rid)
-    uploads = h.slack.state.called("files.getUploadURLExternal")
-    assert len(uploads) == 1
-    assert int(uploads[0].args["length"]) > 100  # a real PNG, not an empty file
-    images = [b for b in answer["blocks"] if b["type"] == "image"]
-    assert len(images) == 1
-    completed = h.slack.state.called("files.completeUploadExternal")
-    assert "channel_id" not in completed[0].args  # private: not posted into the channel
+    answer = await h.response(rid)  # taken: the fake Slack checked it as Slack would
+    charts = [b for b in answer["blocks"] if b["type"] == "data_visualization"]
+    assert len(charts) == 1
+    assert [s["name"] for s in charts[0]["chart"]["series"]] == [
+        "Visitors",
+        "Pageviews",
+        "Sessions",
+    ]
+    assert not [c for c in h.slack.state.calls if c.method.startswith("files.")]
+    assert h.slack.state.refusals == []

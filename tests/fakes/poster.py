@@ -4,6 +4,7 @@ posts are not the point (commands that change digests and alerts post nothing)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.features.poster import Posted
@@ -17,7 +18,14 @@ class RecordingPoster:
     dms: list[tuple[str, str]] = field(default_factory=list)
 
     async def post(
-        self, team: Team, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None
+        self,
+        team: Team,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+        attempted_since: datetime | None = None,
     ) -> Posted:
         self.posts.append((channel, payload, thread_ts))
         return Posted(True, ts=f"{len(self.posts)}.000001", channel=channel)

@@ -5,6 +5,19 @@ Pulse Bot uses, records every call (method, arguments, token), receives `respons
 posts, and can enforce Slack's ~1 message/second/channel limit with 429 + Retry-After or
 fail chosen channels with `not_in_channel`, `channel_not_found`, `is_archived`.
 
+Slack's bad minutes are planned with `fail(method, *answers)`: the next calls of `method`
+get those answers in turn (HTTP 500, `internal_error`, 429 with Retry-After…), and
+`lose(method, n)` makes the next `n` accepted messages be kept while their answer is an
+HTTP 500 (the post went through, the response did not). Accepted messages are kept per
+channel with their `metadata`, and `conversations.history` / `.replies` read them back.
+`down = True` answers every Web API call with HTTP 503.
+
+Every message (chat.postMessage, chat.update, chat.postEphemeral, a `response_url` post)
+and every view (views.publish, views.open) is checked as Slack checks it
+(`tests.fakes.slack_rules`): what Slack would refuse is refused, with `invalid_blocks`
+and its messages, or HTTP 400 and the code on a `response_url`. `refused_types` makes
+block types refused as not enabled, as during a phased roll-out.
+
 `signed_headers` signs a request body exactly as Slack does (v0 HMAC-SHA256).
 """
 
@@ -24,6 +37,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+
+from tests.fakes.slack_rules import refusal
 
 
 def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
@@ -65,6 +80,26 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     monotonic: Callable[[], float] = time.monotonic
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    refused_types: set[str] = field(default_factory=set)
+    refusals: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    planned: dict[str, list[tuple[int, str, dict[str, str]]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    lost: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    down: bool = False
+
+    def fail(
+        self, method: str, *answers: tuple[int, str] | tuple[int, str, dict[str, str]]
+    ) -> None:
+        """The next calls of `method` answer (HTTP status, error[, headers]) in turn."""
+        for answer in answers:
+            status, error, *rest = answer
+            self.planned[method].append((status, error, rest[0] if rest else {}))
+
+    def lose(self, method: str, times: int = 1) -> None:
+        """The next `times` accepted `method` calls take effect but answer HTTP 500."""
+        self.lost[method] += times
 
     def called(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -87,6 +122,29 @@ class FakeSlack:
 
         await asyncio.wait_for(loop(), timeout)
 
+    def refuse(self, where: str, payload: Mapping[str, Any], surface: str) -> str | None:
+        """Slack's error for blocks it would not take (recorded), or None."""
+        found = refusal(payload, surface=surface, refused_types=self.refused_types)
+        if found is None:
+            return None
+        self.refusals.append((where, found[0], found[1]))
+        return found[0]
+
+    def _read(
+        self, channel: str, args: Mapping[str, Any], thread: str | None
+    ) -> list[dict[str, Any]]:
+        """A channel's messages newest first (a thread's replies oldest first), as Slack
+        returns them: after `oldest`, with `metadata` only when it is asked for."""
+        oldest = float(args.get("oldest") or 0)
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in {"1", "true"}
+        found = [
+            {k: v for k, v in m.items() if v is not None and (with_metadata or k != "metadata")}
+            for m in self.history.get(channel, [])
+            if float(m["ts"]) > oldest
+            and (thread in {m.get("thread_ts"), m["ts"]} if thread else not m.get("thread_ts"))
+        ]
+        return found if thread else found[::-1]
+
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
@@ -94,6 +152,16 @@ class FakeSlack:
         self, method: str, args: Mapping[str, Any], token: str | None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
         channel = str(args.get("channel", ""))
+        if self.down:
+            return 503, {"ok": False, "error": "service_unavailable"}, {}
+        if self.planned[method]:
+            status, planned, headers = self.planned[method].pop(0)
+            return status, {"ok": False, "error": planned}, headers
+        if method == "conversations.history":
+            return 200, {"ok": True, "messages": self._read(channel, args, None)}, {}
+        if method == "conversations.replies":
+            thread = str(args.get("ts", ""))
+            return 200, {"ok": True, "messages": self._read(channel, args, thread)}, {}
         if method in {
             "chat.postMessage",
             "chat.update",
@@ -115,6 +183,15 @@ class FakeSlack:
             self._last_post[channel] = now
         if token is not None and "revoked" in token:
             return 200, {"ok": False, "error": "token_revoked"}, {}
+        surface = {"views.publish": "home", "views.open": "modal"}.get(method, "message")
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"} or (
+            method in {"views.publish", "views.open"} and isinstance(args.get("view"), dict)
+        ):
+            checked = args["view"] if surface != "message" else args
+            error = self.refuse(method, checked, surface)
+            if error is not None:
+                meta = {"messages": self.refusals[-1][2]}
+                return 200, {"ok": False, "error": error, "response_metadata": meta}, {}
         if method == "auth.test":
             return (
                 200,
@@ -134,12 +211,25 @@ class FakeSlack:
             user.update(self.users.get(user_id, {}))
             return 200, {"ok": True, "user": user}, {}
         if method in {"chat.postMessage", "chat.update"}:
+            ts = str(args.get("ts") or self._next_ts())
+            if method == "chat.postMessage":
+                self.history[channel].append(
+                    {
+                        "ts": ts,
+                        "text": args.get("text", ""),
+                        "thread_ts": args.get("thread_ts"),
+                        "metadata": args.get("metadata"),
+                    }
+                )
+            if self.lost[method]:
+                self.lost[method] -= 1
+                return 500, {"ok": False, "error": "internal_error"}, {}
             return (
                 200,
                 {
                     "ok": True,
                     "channel": channel,
-                    "ts": args.get("ts") or self._next_ts(),
+                    "ts": ts,
                     "message": {"text": args.get("text", "")},
                 },
                 {},
@@ -178,27 +268,6 @@ class FakeSlack:
             )
         if method == "apps.connections.open":
             return 200, {"ok": True, "url": self.url.replace("http://", "ws://") + "/link"}, {}
-        if method == "files.completeUploadExternal":
-            files = args.get("files")
-            parsed = json.loads(files) if isinstance(files, str) else files or []
-            return (
-                200,
-                {
-                    "ok": True,
-                    "files": [{"id": f["id"], "title": f.get("title", "")} for f in parsed],
-                },
-                {},
-            )
-        if method == "files.getUploadURLExternal":
-            return (
-                200,
-                {
-                    "ok": True,
-                    "upload_url": f"{self.url}/upload/{next(self._ts)}",
-                    "file_id": f"F{next(self._ts)}",
-                },
-                {},
-            )
         return 200, {"ok": True, "ts": self._next_ts(), "channel": channel}, {}
 
 
@@ -217,7 +286,7 @@ def build_app(state: FakeSlack) -> web.Application:
         args.update(request.query)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-        for key in ("blocks", "view"):
+        for key in ("blocks", "view", "attachments", "metadata"):
             if isinstance(args.get(key), str):
                 with contextlib.suppress(ValueError):
                     args[key] = json.loads(args[key])
@@ -228,15 +297,14 @@ def build_app(state: FakeSlack) -> web.Application:
         return web.json_response(body, status=status, headers=headers)
 
     async def response_url(request: web.Request) -> web.Response:
+        """Like Slack's: HTTP 400 with the error code as the body for blocks it refuses."""
         body = await request.json()
+        error = state.refuse(request.path, body, "message")
         body["_path"] = request.path
-        state.responses.append(body)
+        if error is None:
+            state.responses.append(body)
         state.changed.set()
-        return web.Response(text="ok")
-
-    async def upload(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text="OK")
+        return web.Response(text="ok") if error is None else web.Response(status=400, text=error)
 
     async def link(request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: the app connects here; envelopes go down, acks come back."""
@@ -256,7 +324,6 @@ def build_app(state: FakeSlack) -> web.Application:
     app.router.add_post("/api/{method}", api)
     app.router.add_get("/api/{method}", api)
     app.router.add_post("/response/{id}", response_url)
-    app.router.add_post("/upload/{id}", upload)
     return app
 
 

@@ -1,0 +1,96 @@
+"""What a digest says: the message for one digest and one scheduled time.
+
+Per selected service: its headline figures for the digest's range with the change against
+the previous period (section fields), a chart of its series where it has one, WeldPulse's
+top five pages as the message's table block and its top referrers as text (Slack takes
+one table per message), the notable items, and a plain line for a service that failed —
+the digest is still posted. `bot.render.limits` keeps the whole within Slack's limits
+(two charts, one table); `bot.features.digests` posts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import messages
+from bot.clients import weldpulse
+from bot.clients.pool import Directory
+from bot.domain.formatting import human
+from bot.domain.headlines import HEADLINES, Headline
+from bot.domain.periods import Period, parse_range
+from bot.errors import NotConnected, ServiceError
+from bot.features.recurrence import default_range, describe, schedule_of
+from bot.render.blocks import Block, context, divider, header, section
+from bot.render.headlines import render_headline
+from bot.render.message import Message
+from bot.render.table import Column, right, table_blocks, text_table
+from bot.store.digests import Digest
+
+TOP = 5  # pages and referrers in a digest
+
+
+def digest_period(digest: Digest, scheduled_for: datetime) -> Period:
+    chosen = digest.range or default_range(digest.schedule_kind)
+    return parse_range(chosen, scheduled_for, ZoneInfo(digest.tz))
+
+
+async def _weldpulse_tops(directory: Directory, period: Period) -> list[Block]:
+    """Top pages as a table block, top referrers as monospace text."""
+    client = directory.get(weldpulse.SPEC)
+    pages, referrers = await asyncio.gather(
+        client.pages(period.start, period.end, limit=TOP),
+        client.referrers(period.start, period.end, limit=TOP),
+    )
+    blocks: list[Block] = []
+    if pages:
+        blocks.append(section("*Top pages*"))
+        blocks += table_blocks(
+            [Column("Page"), right("Visitors")],
+            [[p.pathname, human(p.visitors)] for p in pages],
+        )
+    if referrers:
+        blocks.append(section("*Top referrers*"))
+        blocks += text_table(
+            [Column("Referrer"), right("Visitors")],
+            [[r.referrer_source or "(direct)", human(r.visitors)] for r in referrers],
+        )
+    return blocks
+
+
+async def _service_blocks(service: str, directory: Directory, period: Period) -> list[Block]:
+    try:
+        headline: Headline = await HEADLINES[service](directory, period, period.previous())
+        blocks = render_headline(headline, period)
+        if service == weldpulse.SPEC.key:
+            blocks += await _weldpulse_tops(directory, period)
+        return blocks
+    except (ServiceError, NotConnected) as err:
+        # A selected service that was disconnected since is said plainly, like a failure.
+        return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
+
+
+async def compose(directory: Directory, digest: Digest, scheduled_for: datetime) -> Message:
+    """The digest message for the run scheduled at `scheduled_for`."""
+    period = digest_period(digest, scheduled_for)
+    services = [s for s in (digest.services or tuple(directory.connected())) if s in HEADLINES]
+    title = f"Pulse digest — {period.label}"
+    blocks: list[Block] = [header(title), context(period.describe())]
+    if not services:
+        text = (
+            "No services are connected, so there is nothing to report. "
+            "An admin can connect one with `/pulse connect SERVICE`."
+        )
+        return Message(f"{title}: {text}", (*blocks, section(text)), public=True, shareable=False)
+    parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
+    for part in parts:
+        blocks += [*part, divider()]
+    blocks.append(
+        context(
+            f"Digest #{digest.id} · {describe(schedule_of(digest))} · "
+            "`/pulse digest list` to manage"
+        )
+    )
+    names = ", ".join(messages.service_name(s) for s in services)
+    return Message(f"{title}: {names}", tuple(blocks), public=True, shareable=False)
