@@ -32,6 +32,7 @@ from bot.listeners.deps import Deps
 from bot.slack.bolt import build_bolt_app, web_app
 from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens, Outbound
+from bot.slack.reachability import Reachability
 from bot.store import Store
 from bot.store.crypto import Secrets, load_or_create_key_file, parse_keys
 from bot.store.opening import open_database
@@ -113,6 +114,7 @@ class Runtime:
     alerts: Alerts
     health_checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
     inflight: InFlight = field(default_factory=InFlight)
+    reachability: Reachability | None = None
     apscheduler: AsyncIOScheduler | None = None
     scheduler: Scheduler | None = None
 
@@ -221,6 +223,8 @@ class Runtime:
             router=self.router,
             alerts=self.alerts,
             contexts=self,
+            inflight=self.inflight,
+            reachability=self.reachability,
         )
         register(bolt, deps)
         return SlackWiring(bolt, web_app(bolt, self.health))

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncRespond
 
+from bot.errors import PulseError
 from bot.listeners import actions, commands, events, views
 from bot.listeners.deps import Deps, provide
+from bot.listeners.respond import deliver
 from commands import dispatch
 
 
-async def on_error(error: Exception, body: dict[str, Any]) -> None:
-    dispatch.unexpected_message(f"Slack listener ({body.get('type', '?')})")
+async def on_error(error: Exception, body: dict[str, Any], respond: AsyncRespond | None) -> None:
+    """What no listener caught: logged with a reference, and — where the person can be
+    answered — one sentence (a `PulseError`'s own, or the reference) instead of silence."""
+    if isinstance(error, PulseError):
+        message = dispatch.error_message(error)
+    else:
+        message = dispatch.unexpected_message(f"Slack listener ({body.get('type', '?')})")
+    if respond is not None and respond.response_url:
+        await deliver(respond, message.to_slack(), response_type="ephemeral")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:

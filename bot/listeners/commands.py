@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -9,10 +10,14 @@ from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import PulseError, StorageError
 from bot.listeners.deps import deps_of, request_context, team_of
 from bot.listeners.respond import deliver
 from bot.render.message import Message
+from bot.slack.reachability import UNREACHABLE
 from commands import dispatch
+
+log = logging.getLogger(__name__)
 
 
 async def send(respond: AsyncRespond, message: Message, share_id: str | None = None) -> bool:
@@ -30,22 +35,35 @@ async def pulse(
     client: AsyncWebClient,
     context: AsyncBoltContext,
 ) -> None:
-    await ack()
+    """Acknowledge at once, then answer within `deps.inflight` (bounded, and waited for
+    by a deploy). Whatever goes wrong on the way, the person reads one sentence."""
     deps = deps_of(context)
-    team = team_of(command)
-    ctx = await request_context(
-        deps,
-        client,
-        team,
-        command["user_id"],
-        command.get("channel_id", ""),
-        command.get("trigger_id"),
-    )
-    message = await dispatch.answer(deps.router, command.get("text", ""), ctx)
-    share_id = None
-    if message.wants_share_button:
-        share_id = await deps.store.answers.remember(team, message.to_slack())
-    await send(respond, message, share_id)
+    if not deps.reachable:  # the answer could not be delivered: say so in the ack itself
+        await ack(text=UNREACHABLE)
+        return
+    await ack()
+    async with deps.inflight.slot():
+        team = team_of(command)
+        try:
+            ctx = await request_context(
+                deps,
+                client,
+                team,
+                command["user_id"],
+                command.get("channel_id", ""),
+                command.get("trigger_id"),
+            )
+        except PulseError as err:  # the database cannot be read, say
+            await send(respond, dispatch.error_message(err))
+            return
+        message = await dispatch.answer(deps.router, command.get("text", ""), ctx)
+        share_id = None
+        if message.wants_share_button:
+            try:  # the Share button is a nicety: without storage, the answer goes without it
+                share_id = await deps.store.answers.remember(team, message.to_slack())
+            except StorageError:
+                log.warning("answer not kept for sharing: the database cannot be written")
+        await send(respond, message, share_id)
 
 
 def register(app: AsyncApp) -> None:

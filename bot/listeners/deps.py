@@ -8,6 +8,7 @@ caller's zone and admin flag (cached); `BoltSurface` is what a command may ask o
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.errors import StorageError
 from bot.features.alerts import Alerts
+from bot.slack.inflight import InFlight
+from bot.slack.reachability import Reachability
 from bot.store import Store
 from bot.team import Team
 from commands.context import Context, SlackSurface
@@ -51,6 +55,12 @@ class Deps:
     router: Router
     alerts: Alerts
     contexts: ContextFactory
+    inflight: InFlight
+    reachability: Reachability | None = None  # None: no Web API to watch (the console)
+
+    @property
+    def reachable(self) -> bool:
+        return self.reachability is None or self.reachability.reachable
 
 
 def provide(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:
@@ -107,8 +117,12 @@ def team_of(body: dict[str, Any]) -> Team:
 async def user_profile(
     store: Store, client: AsyncWebClient, team: Team, user_id: str
 ) -> tuple[ZoneInfo, bool]:
-    """The user's Slack time zone and whether they are a workspace admin/owner (cached)."""
-    cached = await store.users.get(team, user_id, USER_CACHE_SECONDS)
+    """The user's Slack time zone and whether they are a workspace admin/owner (cached;
+    a cache that cannot be read or written is only slower)."""
+    try:
+        cached = await store.users.get(team, user_id, USER_CACHE_SECONDS)
+    except StorageError:
+        cached = None
     if cached is not None:
         tz_name, is_admin = cached.tz or "UTC", cached.is_admin
     else:
@@ -117,7 +131,8 @@ async def user_profile(
             user = info.get("user") or {}
             tz_name = user.get("tz") or "UTC"
             is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            await store.users.put(team, user_id, tz=tz_name, is_admin=is_admin)
+            with contextlib.suppress(StorageError):
+                await store.users.put(team, user_id, tz=tz_name, is_admin=is_admin)
         except SlackApiError as exc:
             log.warning("users.info failed for %s: %s", user_id, slack_error(exc))
             tz_name, is_admin = "UTC", False

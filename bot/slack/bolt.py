@@ -13,17 +13,23 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import telemetry
 from bot.config import Settings
+from bot.slack.outbound import BotTokens
 from bot.store import Store
 from bot.store.slack_stores import StoreInstallationStore, StoreOAuthStateStore
+from bot.team import Team
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,49 @@ BOT_SCOPES = (
     "users:read",
     "im:write",
 )
+
+
+class InstalledBot(AsyncAuthorize):
+    """OAuth installs: the workspace's stored bot, its token rotated when it is about to
+    expire, and no `auth.test` on the way in. (Bolt's own authorize calls `auth.test` on
+    every request; while Slack cannot be reached that makes every command a 500, or
+    "please reinstall", instead of letting the app say what is wrong.)"""
+
+    def __init__(self, installations: StoreInstallationStore, tokens: BotTokens) -> None:
+        self._installations = installations
+        self._tokens = tokens
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: str | None,
+    ) -> AuthorizeResult | None:
+        bot = await self._installations.async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=context.is_enterprise_install,
+        )
+        if bot is None:
+            return None
+        token = bot.bot_token
+        try:  # a token about to expire is rotated; if Slack cannot be asked, the old one
+            token = await self._tokens.token(Team(team_id or "", enterprise_id)) or token
+        except (SlackApiError, SlackTokenRotationError, aiohttp.ClientError, OSError) as exc:
+            log.warning("bot token of %s not rotated: %s", team_id, type(exc).__name__)
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            bot_token=token,
+            bot_scopes=bot.bot_scopes,
+        )
+
 
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     """Every Slack Web API call, OAuth exchange included, goes to SLACK_API_URL."""
@@ -58,6 +107,8 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
             signing_secret=settings.signing_secret,
             client=client,
             installation_store=installations,
+            # Bolt takes an AsyncAuthorize as it is, though its hint names only functions
+            authorize=InstalledBot(installations, BotTokens(settings, store)),  # type: ignore[arg-type]
             oauth_settings=oauth,
             logger=logging.getLogger("slack_bolt"),
         )
@@ -82,9 +133,7 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
     )
 
 
-def web_app(
-    app: AsyncApp, health: Callable[[], Awaitable[dict[str, Any]]]
-) -> web.Application:
+def web_app(app: AsyncApp, health: Callable[[], Awaitable[dict[str, Any]]]) -> web.Application:
     """The aiohttp application: Slack endpoints plus `GET /healthz`."""
 
     async def events(request: web.Request) -> web.Response:

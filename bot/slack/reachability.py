@@ -2,7 +2,7 @@
 
 When Slack cannot be reached at start (or `auth.test` fails), the app still serves: a
 command is acknowledged with one sentence ("Slack could not be reached; try again in a
-minute") instead of an error, and a probe asks again every `every` seconds until Slack
+minute") instead of an error, and a probe (`api.test`) asks again every `every` seconds until Slack
 answers, after which everything works as usual — no restart needed.
 """
 
@@ -29,10 +29,21 @@ class Reachability:
         self._probing: asyncio.Task[None] | None = None
 
     async def probe(self) -> bool:
-        """Ask Slack once (`auth.test`); remember and answer whether it answered well."""
+        """Ask Slack once (`api.test`, which needs no token); remember and answer whether
+        it answered. Any answer short of an HTTP 5xx means Slack is there."""
         try:
-            await self._client.auth_test()
-        except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+            await self._client.api_test()
+        except SlackApiError as exc:
+            failed = getattr(exc.response, "status_code", 200) >= 500
+            self._remember(not failed, exc)
+        except (aiohttp.ClientError, OSError) as exc:
+            self._remember(False, exc)
+        else:
+            self._remember(True, None)
+        return self.reachable
+
+    def _remember(self, reachable: bool, exc: BaseException | None) -> None:
+        if not reachable:
             if self.reachable:
                 log.warning(
                     "Slack cannot be reached (%s); asking again every %.0f s",
@@ -40,11 +51,10 @@ class Reachability:
                     self.every,
                 )
             self.reachable = False
-        else:
-            if not self.reachable:
-                log.info("Slack can be reached again")
-            self.reachable = True
-        return self.reachable
+            return
+        if not self.reachable:
+            log.info("Slack can be reached again")
+        self.reachable = True
 
     async def start(self) -> None:
         """Probe now; while Slack cannot be reached, keep probing in the background."""
