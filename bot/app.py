@@ -68,7 +68,9 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    # one line per request or per job run (twice a second) drowns what matters
+    for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
 
 
 def load_secrets(settings: Settings, announce: Callable[[str], None] | None = None) -> Secrets:

@@ -30,7 +30,7 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -138,7 +138,8 @@ class Scheduler:
                 replace_existing=True,
                 max_instances=1,
                 coalesce=True,
-                next_run_time=self.clock.now() + timedelta(seconds=1),
+                # APScheduler keeps the wall clock's time, not the injected one
+                next_run_time=datetime.now(UTC) + timedelta(seconds=1),
             )
 
     async def stop(self, grace: float = 20.0) -> None:

@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
-import signal
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -29,58 +26,12 @@ from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.store import Secrets, Store, open_database
 from bot.team import Team
+from tests.e2e.processes import ROOT, Process, free_port, launch
 from tests.fakes.postgres import Cluster
 from tests.fakes.slack import FakeSlackServer, signed_headers
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "multi-process-signing-secret"
 TEAM = Team("T0000001")
-LEASE = 4.0  # seconds: a take-over is seen in seconds, not in a minute
-START = 60.0  # seconds a process may take to start (imports, migrations)
-
-
-@dataclass
-class Process:
-    name: str
-    proc: asyncio.subprocess.Process
-    port: int | None = None
-
-    async def ready(self) -> None:
-        assert self.proc.stdout is not None
-        while True:
-            line = await asyncio.wait_for(self.proc.stdout.readline(), START)
-            if not line:
-                raise AssertionError(f"{self.name} ended before it was ready")
-            if line.strip() == b"ready":
-                return
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-
-
-async def launch(name: str, mode: str, env: dict[str, str], shift: float) -> Process:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.e2e.launch",
-        mode,
-        f"--shift={shift}",
-        f"--lease={LEASE}",
-        "--sweep=0.5",
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    return Process(name, proc, int(env["PORT"]) if mode == "web" else None)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -215,9 +166,7 @@ async def test_one_digest_post_across_hosts_a_take_over_and_one_limit_for_all(
     d.sim.control.reset_requests()
     lines = [f"pages 30d --limit {n}" for n in range(1, 61)]
     lines += [f"referrers 30d --limit {n}" for n in range(1, 61)]
-    acks = await asyncio.gather(
-        *(d.command(d.web[i % 2], line) for i, line in enumerate(lines))
-    )
+    acks = await asyncio.gather(*(d.command(d.web[i % 2], line) for i, line in enumerate(lines)))
     assert [status for status, _ in acks] == [200] * len(lines)
     answers = await asyncio.gather(*(d.answer(rid) for _, rid in acks))
     refused = [a for a in answers if "rate limiting us" in a]

@@ -79,6 +79,7 @@ class FakeSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
     monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time  # Slack's clock, which message ts are made of
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     refused_types: set[str] = field(default_factory=set)
     refusals: list[tuple[str, str, list[str]]] = field(default_factory=list)
@@ -146,7 +147,7 @@ class FakeSlack:
         return found if thread else found[::-1]
 
     def _next_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        return f"{int(self.wall())}.{next(self._ts):06d}"
 
     def answer(
         self, method: str, args: Mapping[str, Any], token: str | None
