@@ -29,7 +29,7 @@ from bot.features.poster import Poster
 from bot.features.scheduler import LEASE_NAME, Scheduler, Timing
 from bot.listeners import register
 from bot.listeners.deps import Deps
-from bot.slack.bolt import build_bolt_app, web_app
+from bot.slack.bolt import build_bolt_app, web_app, web_client
 from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens, Outbound
 from bot.slack.reachability import Reachability
@@ -116,7 +116,7 @@ class Runtime:
     alerts: Alerts
     health_checks: dict[str, Callable[[], Awaitable[bool]]] = field(default_factory=dict)
     inflight: InFlight = field(default_factory=InFlight)
-    reachability: Reachability | None = None
+    reachability: Reachability | None = None  # watched once started (`watch_slack`)
     apscheduler: AsyncIOScheduler | None = None
     scheduler: Scheduler | None = None
 
@@ -226,7 +226,7 @@ class Runtime:
             alerts=self.alerts,
             contexts=self,
             inflight=self.inflight,
-            reachability=self.reachability,
+            slack_watch=lambda: self.reachability,
         )
         register(bolt, deps)
         return SlackWiring(bolt, web_app(bolt, self.health))
@@ -273,7 +273,16 @@ class Runtime:
             report["this_process"] = self.scheduler.holder
         return report
 
+    async def watch_slack(self, every: float = 15.0) -> None:
+        """Learn now whether Slack's Web API answers; while it does not, commands are
+        acknowledged with a sentence saying so, and it is asked again every `every` s."""
+        if self.reachability is None:
+            self.reachability = Reachability(web_client(self.settings), every=every)
+        await self.reachability.start()
+
     async def close(self) -> None:
+        if self.reachability is not None:
+            await self.reachability.stop()
         await self.poster.close()
         await self.http.aclose()
         self.store.close()

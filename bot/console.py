@@ -148,12 +148,17 @@ async def run(
             print(await answer_line(runtime, once, as_json=as_json), file=stdout)
             return 0
         print(BANNER, file=stdout)
+        # digests and alerts fire here too, against the simulator, printed as posts
+        await runtime.start_background(force_scheduler=True)
         loop = asyncio.get_running_loop()
-        while True:
-            print(PROMPT, end="", file=stdout, flush=True)
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line or line.strip() in {"exit", "quit"}:
-                print(file=stdout)
-                return 0
-            if line.strip():
-                print(await answer_line(runtime, line), file=stdout)
+        try:
+            while True:
+                print(PROMPT, end="", file=stdout, flush=True)
+                line = await loop.run_in_executor(None, stdin.readline)
+                if not line or line.strip() in {"exit", "quit"}:
+                    print(file=stdout)
+                    return 0
+                if line.strip():
+                    print(await answer_line(runtime, line), file=stdout)
+        finally:
+            await runtime.stop_background()

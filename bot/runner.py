@@ -12,8 +12,6 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from bot.app import Runtime, configure_logging
 from bot.config import Mode, Settings
 from bot.errors import ConfigError
-from bot.slack.bolt import web_client
-from bot.slack.reachability import Reachability
 
 log = logging.getLogger("bot")
 
@@ -68,9 +66,8 @@ async def start_socket(runtime: Runtime) -> AsyncSocketModeHandler:
 async def run(settings: Settings, mode: Mode) -> int:
     configure_logging(settings.log_level)
     runtime = Runtime.build(settings)
-    reachability = runtime.reachability = Reachability(web_client(settings))
     try:
-        await reachability.start()  # Slack down now: commands say so until it is back
+        await runtime.watch_slack()  # Slack down now: commands say so until it is back
         await runtime.start_background()
         if mode is Mode.SOCKET:
             handler = await start_socket(runtime)
@@ -84,7 +81,6 @@ async def run(settings: Settings, mode: Mode) -> int:
             log.info("stopping: finishing the answers and posts under way")
             await stop(runtime, runner)
     finally:
-        await reachability.stop()
         await runtime.stop_background()
         await runtime.close()
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from io import StringIO
 from pathlib import Path
@@ -113,3 +114,36 @@ async def test_charts_read_as_labelled_sparklines_with_their_values(runtime: Run
     title = lines.index("WeldPulse per day — last 7 days")
     assert lines[title + 1].startswith("  Visitors   ") and " min " in lines[title + 1]
     assert lines[title + 4].split() == ["Visitors", "Pageviews", "Sessions"]
+
+
+class Typist:
+    """A person at the console: types `lines`, then waits until the console has printed
+    `until` (the scheduler at work) before typing `exit`."""
+
+    def __init__(self, out: StringIO, lines: list[str], until: str) -> None:
+        self.out, self.lines, self.until = out, list(lines), until
+
+    def readline(self) -> str:
+        if self.lines:
+            return self.lines.pop(0) + "\n"
+        for _ in range(300):  # the alerts job's first round is a second after start
+            if self.until in self.out.getvalue():
+                break
+            threading.Event().wait(0.05)
+        return "exit\n"
+
+
+async def test_alerts_fire_in_the_console_as_they_would_in_a_channel(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "DATABASE_PATH": str(tmp_path / "alerts.db"),
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    out = StringIO()
+    typist = Typist(out, ["/pulse alert add pulsepro.open_actions > 0"], "[posted to #C0CONSOLE]")
+    assert await run(settings, stdin=typist, stdout=out) == 0  # type: ignore[arg-type]
+    printed = out.getvalue()
+    assert "Alert #1 added" in printed
+    assert "[posted to #C0CONSOLE]" in printed
+    assert "pulsepro.open_actions > 0" in printed.split("[posted to #C0CONSOLE]")[1]

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
 import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.__main__ import main
+from bot.clock import SystemClock
+from bot.sim.demo import DEMO_CREDENTIALS
+from bot.store import Secrets, Store, open_database
+from bot.team import Team
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,3 +158,105 @@ def test_a_database_url_that_is_not_postgresql_is_one_sentence(
 ) -> None:
     assert main(["migrate"], {"DATABASE_URL": "mysql://x/y"}) == 2
     assert "DATABASE_URL must be a PostgreSQL URL" in capsys.readouterr().err
+
+
+def _busy_port() -> tuple[socket.socket, int]:
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    return held, int(held.getsockname()[1])
+
+
+def _one_sentence(capsys: pytest.CaptureFixture[str], fragment: str) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("pulsebot: ")]
+    assert len(lines) == 1, err
+    assert fragment in lines[0]
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_a_database_in_a_missing_folder_is_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no" / "such" / "folder" / "pulse.db"
+    assert main(["migrate"], {"DATABASE_PATH": str(missing)}) == 2
+    _one_sentence(capsys, f"The folder {missing.parent} for DATABASE_PATH does not exist")
+
+
+def test_a_postgresql_server_that_is_not_there_is_one_sentence_without_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    held, port = _busy_port()
+    held.close()  # nothing listens there now
+    url = f"postgresql://pulse:hunter2@127.0.0.1:{port}/pulse"
+    assert main(["migrate"], {"DATABASE_URL": url}) == 2
+    line = _one_sentence(capsys, "The database at DATABASE_URL cannot be reached")
+    assert "hunter2" not in line
+
+
+def test_a_busy_port_is_one_sentence_for_the_bot_and_the_simulator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    held, port = _busy_port()
+    try:
+        env = {
+            "DATABASE_PATH": str(tmp_path / "busy.db"),
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+            "SLACK_API_URL": "http://127.0.0.1:9/api/",
+            "PORT": str(port),
+        }
+        assert main(["serve"], env) == 2
+        _one_sentence(capsys, f"Pulse Bot cannot listen on port {port}")
+        assert main(["simulate", "--port", str(port)], {}) == 2
+        _one_sentence(capsys, f"The simulator cannot listen on port {port}")
+    finally:
+        held.close()
+
+
+def test_keys_that_decrypt_nothing_stop_start_up_naming_the_fix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "other-key.db"
+    written_with = Fernet.generate_key()
+    store = Store(open_database(path), Secrets([written_with]), SystemClock())
+    try:
+        asyncio.run(store.credentials.save(Team("T1"), "weldpulse", {"api_key": "k"}, "U1"))
+    finally:
+        store.close()
+    env = {
+        "DATABASE_PATH": str(path),
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
+    assert main(["serve"], env) == 2
+    line = _one_sentence(capsys, "cannot decrypt any of the secrets stored in the database")
+    assert "add the key they were written with" in line
+    assert written_with.decode() not in line
+
+
+def test_the_simulator_prints_the_demo_credentials_connect_needs() -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "simulate", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if not line.strip() and any("demo credentials" in seen for seen in lines):
+                break
+        proc.terminate()
+    printed = "".join(lines)
+    for service, fields in DEMO_CREDENTIALS.items():
+        assert f"  {service}: " in printed
+        for value in fields.values():
+            assert str(value) in printed

@@ -36,6 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import telemetry
 from bot.clock import Clock
+from bot.errors import StorageError
 from bot.features.digests import LATE_AFTER, Digests
 from bot.features.recurrence import CatchUp, next_run, schedule_of
 from bot.store import Store
@@ -151,7 +152,10 @@ class Scheduler:
                     pass
         except TimeoutError:
             log.warning("scheduler stopped with work under way after %.0f s", grace)
-        await self.store.leases.release(LEASE_NAME, self.holder)
+        try:
+            await self.store.leases.release(LEASE_NAME, self.holder)
+        except StorageError:  # it runs out by itself; another process then takes over
+            log.warning("the scheduler lease could not be given up: it will run out")
         self._was_active = False
         self._held_until = None
 

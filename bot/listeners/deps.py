@@ -56,11 +56,12 @@ class Deps:
     alerts: Alerts
     contexts: ContextFactory
     inflight: InFlight
-    reachability: Reachability | None = None  # None: no Web API to watch (the console)
+    slack_watch: Callable[[], Reachability | None] = lambda: None  # None: not watched
 
     @property
     def reachable(self) -> bool:
-        return self.reachability is None or self.reachability.reachable
+        watch = self.slack_watch()
+        return watch is None or watch.reachable
 
 
 def provide(deps: Deps) -> Callable[..., Awaitable[BoltResponse | None]]:

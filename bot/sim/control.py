@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 
 from bot.sim.demo import DEMO_CREDENTIALS, OTHER_WELDPULSE_KEY, PRIMARY_FIELD, SERVICES
 
-FaultKind = Literal["latency", "status", "timeout", "malformed", "expired", "quota"]
+FaultKind = Literal["latency", "status", "timeout", "trickle", "malformed", "expired", "quota"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 MalformedBody = Literal["html", "truncated"]
 
@@ -117,7 +117,7 @@ class SimControl:
         if body not in ("html", "truncated"):
             raise ValueError("a malformed body is 'html' or 'truncated'")
         if seconds is None:
-            seconds = 3600.0 if kind == "timeout" else 0.0
+            seconds = 3600.0 if kind in {"timeout", "trickle"} else 0.0
         fault = Fault(
             next(self._ids), service, kind, path, times, seconds, status, retry_after, body
         )
@@ -151,6 +151,17 @@ class SimControl:
         path: str | None = None,
     ) -> Fault:
         return self.add_fault(service, "timeout", seconds=seconds, times=times, path=path)
+
+    def trickle(
+        self,
+        service: str,
+        *,
+        seconds: float = 3600.0,
+        times: int | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        """Answer 200 with headers at once, then a byte of body every half second."""
+        return self.add_fault(service, "trickle", seconds=seconds, times=times, path=path)
 
     def malformed(
         self,

@@ -7,6 +7,9 @@ The kinds of fault `SimControl.add_fault` can inject, and what the service then 
 - `status`: answers `status` with the service's own error body; 429 carries `Retry-After`.
 - `timeout`: holds the request `seconds` (default an hour) so the client times out; the
   wait is cancelled when the client disconnects. If it ever ends, answers 504.
+- `trickle`: answers 200 and its headers at once, then a byte of body every half second
+  for `seconds` (default an hour): no read ever waits long, so only an overall deadline
+  ends it.
 - `malformed`: answers 200 with an HTML error page (`body="html"`), or with the real answer
   cut in half (`body="truncated"`).
 - `expired`: refuses the credential with the service's 401.
@@ -44,6 +47,8 @@ def fault_middleware(
                 continue
             if fault.kind == "malformed":
                 return await _malformed(fault, request, handler)
+            if fault.kind == "trickle":
+                return await _trickle(fault, control, request)
             return await _refuse(fault, control, style)
         return await handler(request)
 
@@ -65,6 +70,24 @@ async def _refuse(fault: Fault, control: SimControl, style: ErrorStyle) -> web.R
     if fault.status == 429:
         return style.rate_limited(fault.retry_after)
     return style.error(fault.status, None)
+
+
+async def _trickle(
+    fault: Fault, control: SimControl, request: web.Request
+) -> web.StreamResponse:
+    response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    loop = asyncio.get_running_loop()
+    until = loop.time() + fault.seconds
+    control.hanging += 1
+    try:
+        await response.write(b"{")
+        while loop.time() < until:
+            await asyncio.sleep(0.5)
+            await response.write(b" ")
+    finally:
+        control.hanging -= 1
+    return response
 
 
 async def _malformed(fault: Fault, request: web.Request, handler: Handler) -> web.Response:

@@ -40,6 +40,8 @@ BOT_SCOPES = (
     "channels:join",
     "users:read",
     "im:write",
+    "channels:history",  # finding a post that may have gone through before a crash
+    "groups:history",
 )
 
 

@@ -241,6 +241,10 @@ def _connect(path: Path) -> sqlite_utils.Database:
     return db
 
 
+CONNECT_TIMEOUT = 10  # seconds to reach the PostgreSQL server
+WAIT_FOR_CONNECTION = 5.0  # seconds a unit of work waits for a free pooled connection
+
+
 class PostgresDatabase(Database):
     def __init__(self, url: str, workers: int = POSTGRES_POOL) -> None:
         import psycopg
@@ -249,7 +253,14 @@ class PostgresDatabase(Database):
         self.failures = (psycopg.Error, PoolTimeout, OSError)
 
         super().__init__(POSTGRESQL, workers, _redacted(url))
-        self._pool = ConnectionPool(url, min_size=1, max_size=workers, open=True)
+        try:  # one plain connection first: a server that is not there is said at once
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT).close()
+        except psycopg.Error as exc:
+            raise StorageError(_first_line(exc)) from None
+        # a command waits at most WAIT_FOR_CONNECTION for a connection, then is told why
+        self._pool = ConnectionPool(
+            url, min_size=1, max_size=workers, open=True, timeout=WAIT_FOR_CONNECTION
+        )
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:

@@ -17,7 +17,7 @@ import asyncio
 import itertools
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -84,7 +84,7 @@ class Crashing:
             for m in self.slack.state.history[channel]
             if str(
                 ((m.get("metadata") or {}).get("event_payload") or {}).get("key", "")
-            ).startswith(prefix)  # type: ignore[attr-defined]
+            ).startswith(prefix)
         ]
 
 
@@ -130,12 +130,13 @@ async def stopped(process: Process) -> None:
     assert await asyncio.wait_for(process.proc.wait(), 30) == 0
 
 
-async def until(predicate: object, timeout: float = 60.0) -> None:
-    async def loop() -> None:
-        while not await predicate():  # type: ignore[operator]
-            await asyncio.sleep(0.1)
-
-    await asyncio.wait_for(loop(), timeout)
+async def until(predicate: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    """Wait until the database says `predicate` (another process writes it)."""
+    for _ in range(int(timeout * 10)):
+        if await predicate():
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"not true within {timeout:.0f} s")
 
 
 @pytest.mark.parametrize("point", ["digest-claimed", "digest-posted"])
