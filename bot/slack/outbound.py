@@ -146,7 +146,12 @@ class Outbound:
             self._session = aiohttp.ClientSession()
         client = self._clients.get(token)
         if client is None:
-            client = AsyncWebClient(token=token, base_url=self._api_url, session=self._session)
+            client = AsyncWebClient(
+                token=token,
+                base_url=self._api_url,
+                session=self._session,
+                retry_handlers=[],  # tries again itself, on the injected clock, with backoff
+            )
             self._clients[token] = client
         return client
 

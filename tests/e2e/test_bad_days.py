@@ -54,6 +54,7 @@ async def running(
         await h.runtime.close()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the services
 async def test_a_trickling_service_slows_only_itself(running: PulseHarness) -> None:
     h = running
     assert h.sim is not None
