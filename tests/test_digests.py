@@ -26,6 +26,7 @@ from bot.clients import weldpulse
 from bot.clients.pool import ClientPool
 from bot.clients.weldpulse import WeldPulseClient
 from bot.domain.formatting import change, human
+from bot.errors import StorageError
 from bot.features.digest_message import compose
 from bot.features.digests import Digests
 from bot.features.recurrence import Schedule
@@ -675,3 +676,25 @@ async def test_a_workspace_that_refuses_table_blocks_gets_the_digest_with_text_t
         f"Slack refused table blocks in {TEAM.key}/{CHANNEL} (invalid_blocks); "
         "sending them as text"
     ]
+
+
+async def test_a_run_the_database_could_not_record_is_posted_when_storage_is_back(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = await world.add()
+    world.clock.set(NINE_BERLIN)
+
+    async def full_disk(*args: object, **kwargs: object) -> bool:
+        raise StorageError("database or disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(world.store.digests, "claim_run", full_disk)
+        counts = await world.scheduler.sweep()
+    assert (counts["due"], counts["posted"]) == (1, 0)
+    assert world.posts() == []
+
+    world.clock.advance(60)  # the next sweep, the disk has room again
+    await world.scheduler.sweep()
+    assert len(world.posts()) == 1
+    run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
+    assert run is not None and run.status == "posted"

@@ -25,7 +25,7 @@ from bot.clients.limiter import SharedWindow, WindowStore
 from bot.clients.registry import KEYS
 from bot.clients.spec import MINUTE, ServiceClient, ServiceSpec
 from bot.clock import Clock
-from bot.errors import NotConnected
+from bot.errors import ConfigError, NotConnected
 from bot.team import Team
 
 C = TypeVar("C", bound=ServiceClient)
@@ -34,7 +34,8 @@ SUCCESS_WRITE_INTERVAL = 60.0  # seconds between persisted "last success" update
 
 
 class CredentialStore(Protocol):
-    async def all_of(self, team: Team) -> dict[str, dict[str, str]]: ...
+    # decrypted fields by service; a secret no configured key reads is its ConfigError
+    async def all_of(self, team: Team) -> dict[str, dict[str, str] | ConfigError]: ...
     async def record_success(self, team: Team, service: str) -> None: ...
     async def record_error(self, team: Team, service: str, message: str) -> None: ...
 
@@ -145,7 +146,10 @@ class Directory:
     """The service clients of one workspace, as its credentials stood when it was read."""
 
     def __init__(
-        self, pool: ClientPool, team: Team, credentials: Mapping[str, Mapping[str, str]]
+        self,
+        pool: ClientPool,
+        team: Team,
+        credentials: Mapping[str, Mapping[str, str] | ConfigError],
     ) -> None:
         self._pool = pool
         self._team = team
@@ -160,6 +164,8 @@ class Directory:
         credential = self._credentials.get(spec.key)
         if credential is None:
             raise NotConnected(spec.key)
+        if isinstance(credential, ConfigError):  # stored, but no configured key reads it
+            raise credential
         return self._pool.client(self._team, spec, credential)
 
     async def validate(self, spec: ServiceSpec[Any], credential: Mapping[str, str]) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
+from bot.errors import ConfigError
 from bot.store._rows import iso, opt_iso, opt_text, parse_iso, text
 from bot.store.crypto import Secrets
 from bot.store.db import Database, Repository, unit
@@ -22,6 +24,8 @@ from bot.team import Team
 #: Secrets shorter than this show no last-4 at all: four characters would give away too much.
 MIN_LENGTH_FOR_LAST4 = 12
 MAX_ERROR_LENGTH = 500
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,12 +116,21 @@ class CredentialsRepository(Repository):
         ]
 
     @unit
-    def all_of(self, team: Team) -> dict[str, dict[str, str]]:
-        """Every connected service's decrypted fields, by service key."""
+    def all_of(self, team: Team) -> dict[str, dict[str, str] | ConfigError]:
+        """Every connected service's decrypted fields, by service key — or, for a secret
+        the configured keys cannot decrypt, the error to raise when that service is used
+        (the other services still work)."""
         rows = self._db.execute(
             "SELECT service, secret_enc FROM credentials WHERE team_key = ?", [team.key]
         ).fetchall()
-        return {str(service): self._fields(str(secret)) for service, secret in rows}
+        found: dict[str, dict[str, str] | ConfigError] = {}
+        for service, secret in rows:
+            try:
+                found[str(service)] = self._fields(str(secret))
+            except ConfigError as err:
+                log.error("the stored %s secret of %s cannot be decrypted", service, team.key)
+                found[str(service)] = err
+        return found
 
     def _fields(self, secret_enc: str) -> dict[str, str]:
         decoded = json.loads(self._secrets.decrypt(secret_enc))

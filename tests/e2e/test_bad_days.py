@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.runner import stop
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.reachability import UNREACHABLE
+from bot.store import Secrets, Store, open_database
 from bot.team import Team
 from tests.e2e.harness import SIGNING_SECRET as SECRET
 from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
@@ -189,4 +191,42 @@ async def test_a_deploy_finishes_the_answers_in_flight_and_takes_no_new_ones(
         assert h.runtime.scheduler is None  # and the scheduler gave up its lease
     finally:
         await h.http.aclose()
+        await h.runtime.close()
+
+
+async def test_secrets_some_keys_cannot_read_are_a_503_and_a_sentence_naming_no_setting(
+    database_url: str, slack: FakeSlackServer, sim: SimServer, clock: FakeClock
+) -> None:
+    lost_key, kept_key = Fernet.generate_key(), Fernet.generate_key()
+    team = Team("T0000001")
+    for key, service in ((lost_key, "weldpulse"), (kept_key, "pulsepro")):
+        store = Store(open_database(database_url), Secrets([key]), clock)
+        try:
+            await store.credentials.save(team, service, dict(DEMO_CREDENTIALS[service]), "U1")
+        finally:
+            store.close()
+    urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
+    settings = e2e_settings(
+        database_url,
+        slack,
+        SLACK_BOT_TOKEN="xoxb-single-workspace-token",
+        PULSEBOT_SECRET_KEY=kept_key.decode(),
+        **urls,
+    )
+    h, runner = await start_harness(settings, slack, clock)
+    try:
+        health = await h.http.get(f"{h.url}/healthz")
+        assert (health.status_code, health.json()["secrets"]) == (503, False)
+        _, rid = await h.command("stats 7d")
+        said = (await h.response(rid))["text"]
+        assert said == (
+            "Pulse Bot is not set up right, so it cannot do that now; its operator can see "
+            "why in the log."
+        )
+        _, rid = await h.command("actions")  # PulsePro's secret is readable: it answers
+        assert "not set up right" not in (await h.response(rid))["text"]
+    finally:
+        await h.http.aclose()
+        await runner.cleanup()
+        await h.runtime.stop_background()
         await h.runtime.close()
