@@ -423,6 +423,57 @@ async def test_a_channel_slack_refuses_is_not_retried_every_minute(world: World)
     assert (await world.alert()).state == "firing"
 
 
+async def test_one_slack_500_when_an_alert_fires_delays_its_message_by_a_second(
+    world: World,
+) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    world.state.fail("chat.postMessage", (500, "internal_error"))
+
+    assert (await world.tick())["posted"] == 1
+
+    [fired] = world.top_level()
+    assert "weldpulse.realtime > 50" in fired.args["text"]
+    assert world.clock.slept[0] == 1.0  # one backoff (then the channel's pacing), no more
+    assert sum(world.clock.slept) < 1.2
+    alert = await world.alert()
+    assert (alert.state, list(alert.outbox), alert.message_ts is not None) == (
+        "firing",
+        [],
+        True,
+    )
+
+
+async def test_an_alert_slack_would_not_take_all_round_is_said_at_the_next_round(
+    world: World,
+) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    world.state.fail("chat.postMessage", *[(503, "service_unavailable")] * 6)
+
+    assert (await world.tick())["posted"] == 0
+    alert = await world.alert()
+    assert alert.state == "firing"  # the state changed; its announcement waits
+    assert [entry["kind"] for entry in alert.outbox] == ["fire"]
+
+    assert (await world.tick())["posted"] == 1
+    assert len(world.top_level()) == 1
+    assert not (await world.alert()).outbox
+    assert (await world.tick())["posted"] == 0  # and it is not said again
+
+
+async def test_an_announcement_waiting_in_the_outbox_survives_a_restart(world: World) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    world.state.fail("chat.postMessage", *[(500, "internal_error")] * 6)
+    await world.tick()
+    assert world.top_level() == []
+
+    await world.restart()
+    assert (await world.tick())["posted"] == 1
+    assert len(world.top_level()) == 1
+
+
 async def test_a_raygun_alert_reads_raygun_once_per_two_hours(world: World) -> None:
     await world.store.credentials.save(TEAM, "raygun", dict(DEMO_CREDENTIALS["raygun"]), CREATOR)
     await world.store.alerts.add(
