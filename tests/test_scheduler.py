@@ -15,6 +15,7 @@ import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -446,3 +447,32 @@ async def test_a_holder_that_dies_without_releasing_is_replaced_after_the_lease(
     assert not await standby.active()
     clocks.clock.advance(2)  # 46 s without a renewal: the 45 s lease has lapsed
     assert await standby.active()
+
+
+async def test_a_deploy_waits_for_the_sweep_under_way_then_gives_up_the_lease(
+    clocks: Clocks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await clocks.add()
+    clocks.clock.set(NINE_BERLIN)
+    posting, go_on = asyncio.Event(), asyncio.Event()
+    post = clocks.digests.outbound.post
+
+    async def slow_post(*args: Any, **kwargs: Any) -> Any:
+        posting.set()  # the digest is being posted when SIGTERM arrives
+        await go_on.wait()
+        return await post(*args, **kwargs)
+
+    monkeypatch.setattr(clocks.digests.outbound, "post", slow_post)
+    sweeping = asyncio.create_task(clocks.scheduler.sweep())
+    await posting.wait()
+    stopping = asyncio.create_task(clocks.scheduler.stop())
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not stopping.done()  # it waits for the run under way…
+    assert await clocks.store.leases.holder("scheduler") == clocks.scheduler.holder
+
+    go_on.set()
+    await stopping
+    assert (await sweeping)["posted"] == 1
+    assert len(clocks.posts()) == 1  # …which was posted, then the lease given up
+    assert await clocks.store.leases.holder("scheduler") is None
