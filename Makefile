@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/digest_fanout.py
 	$(BIN)/python bench/ack_under_lock.py
 	$(BIN)/python bench/crash_trials.py
+	$(BIN)/python bench/several_processes.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -16,7 +16,7 @@ from bot.clients import weldpulse
 from bot.clients.weldpulse import Interval, TimeBucket
 from bot.domain.formatting import human
 from bot.domain.periods import Period
-from bot.domain.series import EVERY, STEP, UNIT, Bucket, Trend, default_interval
+from bot.domain.series import EVERY, STEP, UNIT, Trend, bucket, cut, default_interval
 from bot.errors import UsageError
 from bot.render.blocks import context, fields, header, section
 from bot.render.chart import trend_chart
@@ -68,10 +68,16 @@ def _stamp(moment: datetime, tz: ZoneInfo, interval: Interval) -> str:
     return moment.astimezone(tz).strftime(fmt)
 
 
-def trends(buckets: Sequence[TimeBucket], unit: str) -> list[Trend]:
-    """Visitors, pageviews and sessions as series of the same buckets."""
+def trends(buckets: Sequence[TimeBucket], interval: Interval, period: Period) -> list[Trend]:
+    """Visitors, pageviews and sessions as series of the same buckets; those the period
+    cuts (the first, the one still running) are marked partial."""
+    step = STEP[interval]
     return [
-        Trend(name, unit, tuple(Bucket(b.t, float(getattr(b, name.lower()))) for b in buckets))
+        Trend(
+            name,
+            UNIT[interval],
+            tuple(bucket(b.t, float(getattr(b, name.lower())), step, period) for b in buckets),
+        )
         for name in ("Visitors", "Pageviews", "Sessions")
     ]
 
@@ -90,9 +96,14 @@ def timeseries_message(
         "Pageviews": sum(b.pageviews for b in buckets),
         "Sessions": sum(b.sessions for b in buckets),
     }
-    busiest = max(buckets, key=lambda b: (b.visitors, -b.t.timestamp()))
+    # the busiest of the whole buckets: a cut one is not compared with full ones
+    step = STEP[interval]
+    whole = [b for b in buckets if not cut(b.t, b.t + step, period)] or buckets
+    busiest = max(whole, key=lambda b: (b.visitors, -b.t.timestamp()))
     title = f"WeldPulse traffic — {period.label}"
-    chart = trend_chart(weldpulse.SPEC.name, period.label, trends(buckets, unit), period.tz)
+    chart = trend_chart(
+        weldpulse.SPEC.name, period.label, trends(buckets, interval, period), period.tz
+    )
     return Message(
         f"{title}: {human(totals['Visitors'])} visitors, {human(totals['Pageviews'])} "
         f"pageviews, {human(totals['Sessions'])} sessions",

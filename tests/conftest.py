@@ -53,8 +53,11 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Cluster]:
     """One throwaway PostgreSQL server for the session. Skipped where PostgreSQL is not
-    installed; where it is, a server that does not start is an error, not a skip."""
+    installed (a failure under CI, or with PULSEBOT_REQUIRE_POSTGRES set); where it is, a
+    server that does not start is an error, not a skip."""
     bindir = find_bin()
+    if bindir is None and (os.environ.get("CI") or os.environ.get("PULSEBOT_REQUIRE_POSTGRES")):
+        pytest.fail(f"{NOT_INSTALLED} — and CI must run the PostgreSQL half of the suites")
     if bindir is None:
         pytest.skip(NOT_INSTALLED)
     cluster = Cluster(bindir)

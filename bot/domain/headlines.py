@@ -21,7 +21,7 @@ from bot.clients.pulsepro import Inspection, InspectionList
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
 from bot.domain.formatting import change, data_size, duration, human, percent
 from bot.domain.periods import Period, local_midnight
-from bot.domain.series import UNIT, Bucket, Trend, default_interval
+from bot.domain.series import STEP, UNIT, Bucket, Trend, bucket, cut, default_interval
 from bot.errors import ServiceError
 
 QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
@@ -64,7 +64,10 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
         client.stats(previous.start, previous.end),
         client.timeseries(period.start, period.end, interval=interval),
     )
-    visitors = tuple(Bucket(b.t, float(b.visitors)) for b in sorted(buckets, key=lambda b: b.t))
+    step = STEP[interval]
+    visitors = tuple(
+        bucket(b.t, float(b.visitors), step, period) for b in sorted(buckets, key=lambda b: b.t)
+    )
     return Headline(
         service=weldpulse.SPEC.key,
         title=weldpulse.SPEC.name,
@@ -145,7 +148,18 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
         trend=Trend(
             "Keys",
             "day",
-            tuple(Bucket(local_midnight(d, period.tz), float(per_day[d])) for d in period.days()),
+            tuple(
+                Bucket(
+                    local_midnight(d, period.tz),
+                    float(per_day[d]),
+                    partial=cut(
+                        local_midnight(d, period.tz),
+                        local_midnight(d + timedelta(days=1), period.tz),
+                        period,
+                    ),
+                )
+                for d in period.days()
+            ),
         ),
         notable=notable,
     )

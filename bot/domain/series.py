@@ -29,6 +29,18 @@ class Bucket:
     partial: bool = False
 
 
+def cut(start: datetime, end: datetime, period: Period) -> bool:
+    """Whether the bucket [start, end) is cut by the period's edges (its first bucket
+    starting before the period does, or the last — the current hour or day — still
+    running when the period ends): its value covers only part of it."""
+    return start < period.start or end > period.end
+
+
+def bucket(start: datetime, value: float, step: timedelta, period: Period) -> Bucket:
+    """A bucket of `step`, marked partial where the period cuts it."""
+    return Bucket(start, value, partial=cut(start, start + step, period))
+
+
 @dataclass(frozen=True, slots=True)
 class Trend:
     """A named series of buckets of one size (`unit` is "hour" or "day")."""

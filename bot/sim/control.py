@@ -8,9 +8,10 @@ The same operations are offered over HTTP by `bot.sim.control_http` at `/_contro
 from __future__ import annotations
 
 import itertools
+import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, get_args
 
 from bot.sim.demo import DEMO_CREDENTIALS, OTHER_WELDPULSE_KEY, PRIMARY_FIELD, SERVICES
@@ -71,6 +72,7 @@ class RequestRecord:
     path: str  # inside the service, without the mount prefix
     query: str
     status: int | None = None  # None while in flight, or if the client went away
+    at: float = field(default_factory=time.monotonic)  # when it arrived (for rates)
 
 
 class SimControl:

@@ -149,10 +149,11 @@ async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness)
     assert "Sessions: 900  ▼ 10.0%" in shown
     assert "Avg duration: 3m 20s  ▲ 25.0%" in shown
     assert "Bounce rate: 42.0%  ▲ 5.0%" in shown
-    # the buckets as a chart: one point per day, in the reader's zone, the same values
+    # the buckets as a chart: one point per day, in the reader's zone, the same values; the
+    # first and last days are cut by the window (15:30 to 15:30), and say so
     [(title, days, series)] = charts(message)
     assert title == "Visitors per day — last 7 days"
-    assert days == [f"{d} Nov" for d in range(16, 24)]
+    assert days == ["16 Nov (part)", *(f"{d} Nov" for d in range(17, 23)), "23 Nov (part)"]
     assert series == {"Visitors": [10, 20, 30, 40, 50, 60, 70, 80]}
     assert "Visitors  ▁▂▃▄▅▆▇█  min 10 · max 80 · last 80" in shown
     assert {c.request.url.params["start"] for c in stats_route.calls} == {NOW_START, BEFORE_START}

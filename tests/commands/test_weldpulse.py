@@ -558,11 +558,12 @@ async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarnes
     assert "Visitors: 1.5k" in shown and "Pageviews: 3.2k" in shown and "Sessions: 1.7k" in shown
     # 15:00 UTC is 16:00 in Berlin
     assert "Busiest hour: Sun 22 Nov 16:00 · 1.1k visitors" in shown
-    # the chart is the buckets themselves, labelled in the reader's zone (UTC+1)
+    # the chart is the buckets themselves, labelled in the reader's zone (UTC+1); the first
+    # hour began before the window did (15:30), and says so
     assert charts(message) == [
         (
             "WeldPulse per hour — last 24 hours",
-            ["Sun 15:00", "Sun 16:00", "Sun 17:00"],
+            ["Sun 15:00 (part)", "Sun 16:00", "Sun 17:00"],
             {"Visitors": [400, 1100, 0], "Pageviews": [900, 2300, 0], "Sessions": [500, 1200, 0]},
         )
     ]
@@ -610,3 +611,20 @@ async def test_timeseries_rate_limited_says_when_to_retry(cmd: CommandHarness) -
     )
     shown = text(await cmd.run("timeseries"))
     assert "WeldPulse is rate limiting us; try again in" in shown
+
+
+@respx.mock
+async def test_the_busiest_bucket_is_a_whole_one_not_the_first_hour_cut_by_the_window(
+    cmd: CommandHarness,
+) -> None:
+    await cmd.connect("weldpulse", KEY)
+    rows = [
+        {"t": "2026-11-22T14:00:00", "visitors": 5000, "pageviews": 1, "sessions": 1},
+        {"t": "2026-11-22T15:00:00", "visitors": 1100, "pageviews": 1, "sessions": 1},
+        {"t": "2026-11-23T14:00:00", "visitors": 9000, "pageviews": 1, "sessions": 1},
+    ]
+    respx.get(f"{BASE}/v1/timeseries").mock(return_value=httpx.Response(200, json={"data": rows}))
+    shown = text(await cmd.run("timeseries 24h"))
+    # 14:00 UTC on the 22nd began before the window (14:30), 14:00 on the 23rd is still
+    # running when it ends: both hold part of an hour, so neither is "the busiest hour"
+    assert "Busiest hour: Sun 22 Nov 16:00 · 1.1k visitors" in shown
