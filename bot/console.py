@@ -44,6 +44,8 @@ BANNER = (
 class NoSlack:
     """The console has no Slack: forms cannot open."""
 
+    has_forms = False
+
     async def open_modal(self, view: dict[str, Any]) -> bool:
         return False
 

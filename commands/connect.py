@@ -161,7 +161,10 @@ async def connect(ctx: Context, args: Args) -> Message:
     await ctx.require_admin("connect services")
     if not await ctx.slack.open_modal(connect_view(service, ctx.channel_id)):
         text = (
-            "Connecting needs Slack's forms. In the local console every service is "
+            f"The form could not be opened (Slack allows a command only a few seconds to "
+            f"open one); run `/pulse connect {service}` again."
+            if ctx.slack.has_forms
+            else "Connecting needs Slack's forms. In the local console every service is "
             "already connected to the simulator's demo accounts."
         )
         return Message(text, (section(text),), shareable=False)

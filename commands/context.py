@@ -55,6 +55,11 @@ class Catalog(Protocol):
 class SlackSurface(Protocol):
     """What a command may ask of Slack for the current request."""
 
+    @property
+    def has_forms(self) -> bool:
+        """Whether forms can be shown at all (not in the local console)."""
+        ...
+
     async def open_modal(self, view: dict[str, Any]) -> bool:
         """Open `view` for the caller; False where there is no Slack to show it."""
         ...

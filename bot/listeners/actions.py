@@ -36,11 +36,8 @@ async def share(
     user_id = body["user"]["id"]
     shared = await deps_of(context).store.answers.recall(team, value)
     if shared is None:
-        await respond(
-            text="That answer has expired; run the command again with `--public`.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
+        expired = "That answer has expired; run the command again with `--public`."
+        await deliver(respond, {"text": expired}, response_type="ephemeral", replace_original=False)
         return
     blocks = [*shared.get("blocks", []), context_line(f"Shared by <@{user_id}>")]
     payload = fit({"text": shared.get("text", ""), "blocks": blocks})
@@ -64,7 +61,7 @@ async def alert_button(
         str(action.get("value", "")),
         user.get("id", ""),
     )
-    await respond(text=answer, response_type="ephemeral", replace_original=False)
+    await deliver(respond, {"text": answer}, response_type="ephemeral", replace_original=False)
 
 
 async def home_button(

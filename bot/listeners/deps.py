@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -86,11 +87,21 @@ class BoltSurface:
 
     client: AsyncWebClient
     trigger_id: str | None = None
+    has_forms: bool = True
 
     async def open_modal(self, view: dict[str, Any]) -> bool:
+        """Open a form; False when it could not be (no trigger, an expired one — Slack
+        gives three seconds — or Slack out of reach), so the command says what to do."""
         if not self.trigger_id:
             return False
-        await self.client.views_open(trigger_id=self.trigger_id, view=view)
+        try:
+            await self.client.views_open(trigger_id=self.trigger_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", slack_error(exc))
+            return False
+        except (aiohttp.ClientError, OSError) as exc:
+            log.warning("views.open did not reach Slack: %s", type(exc).__name__)
+            return False
         return True
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -125,5 +126,8 @@ async def publish(
         await client.views_publish(user_id=user_id, view=view)
     except SlackApiError as exc:
         log.warning("views.publish failed for %s: %s", user_id, slack_error(exc))
+        return False
+    except (aiohttp.ClientError, OSError) as exc:  # TimeoutError is an OSError
+        log.warning("views.publish did not reach Slack for %s: %s", user_id, type(exc).__name__)
         return False
     return True

@@ -45,6 +45,7 @@ class RecordingSurface:
     """Slack as a command sees it: the forms it opened are kept."""
 
     modals: list[dict[str, Any]]
+    has_forms: bool = True
 
     async def open_modal(self, view: dict[str, Any]) -> bool:
         self.modals.append(view)

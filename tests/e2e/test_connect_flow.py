@@ -133,3 +133,16 @@ async def test_timeseries_chart_is_a_chart_block_and_nothing_is_uploaded(
     ]
     assert not [c for c in h.slack.state.calls if c.method.startswith("files.")]
     assert h.slack.state.refusals == []
+
+
+async def test_a_form_slack_would_not_open_is_said_with_what_to_do(
+    sim_harness: PulseHarness,
+) -> None:
+    h = sim_harness
+    h.slack.state.users["U0BOSS"] = {"is_admin": True}
+    h.slack.state.fail("views.open", (200, "expired_trigger_id"))
+    _, rid = await h.command("connect weldpulse", user_id="U0BOSS")
+    assert (await h.response(rid))["text"] == (
+        "The form could not be opened (Slack allows a command only a few seconds to open "
+        "one); run `/pulse connect weldpulse` again."
+    )
