@@ -22,7 +22,7 @@ from bot.features.alert_metrics import (
 )
 from bot.render.blocks import context, header, section
 from bot.render.message import Message
-from bot.render.table import Cell, Column, Mention, channel_cell, table_blocks
+from bot.render.table import Cell, Column, Mention, channel_cell, right, table_blocks
 from bot.store.alerts import OPS, Alert, Op
 from commands.context import Context
 from commands.options import channel_arg, channel_ref, reject_unknown
@@ -77,7 +77,7 @@ ALERT_COLUMNS = [
     Column("Condition", wrap=True),
     Column("Channel"),
     Column("State"),
-    Column("Last value"),
+    right("Last value"),
     Column("Notes", wrap=True),
     Column("By"),
 ]
