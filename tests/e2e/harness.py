@@ -122,6 +122,27 @@ class PulseHarness:
         return await self.post(body, content_type="application/json", extra=extra)
 
 
+def submission(
+    h: PulseHarness, view: dict[str, Any], key: str, user: str, team: str = "T0000001"
+) -> dict[str, Any]:
+    """The connect form `view` submitted by `user` with `key` typed in."""
+    view = dict(
+        view,
+        id="V1",
+        team_id=team,
+        state={"values": {"api_key": {"api_key": {"type": "plain_text_input", "value": key}}}},
+    )
+    return {
+        "type": "view_submission",
+        "team": {"id": team, "domain": "acme"},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0PULSE",
+        "token": "legacy",
+        "trigger_id": "t.2",
+        "view": view,
+    }
+
+
 def e2e_settings(database_url: str, slack: FakeSlackServer, **env: str) -> Settings:
     """The app's settings for a test: fake Slack, the test's database (SQLite or PostgreSQL:
     `database_url` runs each end-to-end test on both)."""

@@ -9,8 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.features.recurrence import Schedule
+from bot.sim.demo import DEMO_CREDENTIALS
 from bot.team import Team
-from tests.e2e.harness import PulseHarness
+from tests.e2e.harness import PulseHarness, submission
 
 TEAM = Team("T0000001")
 BOSS, MEMBER = "U0BOSS", "U0MEMBER"
@@ -210,3 +211,26 @@ async def test_a_large_workspace_fits_one_home_tab(harness: PulseHarness) -> Non
     shown = str(view["blocks"])
     assert "more: `/pulse digest list` lists them all." in shown
     assert "more: `/pulse alert list` lists them all." in shown
+
+
+async def test_connect_pressed_on_the_home_tab_opens_the_form_and_the_tab_shows_it_connected(
+    sim_harness: PulseHarness,
+) -> None:
+    h = sim_harness
+    h.slack.state.users[BOSS] = {"is_admin": True}
+    view = await opened(h, BOSS)
+    assert "connect weldpulse" in values(view)
+
+    after_press = await press(h, BOSS, view, "connect weldpulse")
+    [form] = [c.args["view"] for c in h.slack.state.called("views.open")]
+    assert form["callback_id"] == "pulse_connect"
+    assert "Opened the form to connect WeldPulse" in str(after_press["blocks"])
+
+    before = len(h.slack.state.called("views.publish"))
+    response = await h.interact(submission(h, form, DEMO_CREDENTIALS["weldpulse"]["api_key"], BOSS))
+    assert response.status_code == 200 and response.text in ("", "{}")
+    state = h.slack.state
+    await state.wait_for(lambda: len(state.called("views.publish")) > before, 5)
+    connected = state.called("views.publish")[-1].args["view"]
+    assert "disconnect weldpulse" in values(connected)  # the tab now offers Disconnect
+    assert "WeldPulse is connected" in str(connected["blocks"])

@@ -7,29 +7,9 @@ from typing import Any
 
 from bot.sim.demo import DEMO_CREDENTIALS, OTHER_WELDPULSE_KEY
 from bot.team import Team
-from tests.e2e.harness import PulseHarness
+from tests.e2e.harness import PulseHarness, submission
 
 KEY = DEMO_CREDENTIALS["weldpulse"]["api_key"]
-
-
-def submission(
-    h: PulseHarness, view: dict[str, Any], key: str, user: str, team: str = "T0000001"
-) -> dict[str, Any]:
-    view = dict(
-        view,
-        id="V1",
-        team_id=team,
-        state={"values": {"api_key": {"api_key": {"type": "plain_text_input", "value": key}}}},
-    )
-    return {
-        "type": "view_submission",
-        "team": {"id": team, "domain": "acme"},
-        "user": {"id": user, "team_id": team},
-        "api_app_id": "A0PULSE",
-        "token": "legacy",
-        "trigger_id": "t.2",
-        "view": view,
-    }
 
 
 def db_bytes(h: PulseHarness) -> bytes:
