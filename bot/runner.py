@@ -56,9 +56,13 @@ async def stop(runtime: Runtime, runner: web.AppRunner | None = None) -> None:
         await runner.cleanup()
 
 
-async def start_socket(runtime: Runtime) -> AsyncSocketModeHandler:
-    """Connect to Slack over Socket Mode (apps.connections.open on SLACK_API_URL)."""
-    handler = AsyncSocketModeHandler(runtime.slack().bolt, runtime.settings.app_token)
+async def start_socket(runtime: Runtime, ping_interval: float = 10) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (apps.connections.open on SLACK_API_URL). While
+    Slack cannot be reached, slack_sdk's client tries again every `ping_interval` seconds
+    by itself (logging each failure), so the process connects once Slack is back."""
+    handler = AsyncSocketModeHandler(
+        runtime.slack().bolt, runtime.settings.app_token, ping_interval=ping_interval
+    )
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
 

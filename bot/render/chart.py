@@ -171,7 +171,9 @@ def trend_chart(
     if any(b.partial for b in groups[0]):
         step = step_words(unit, size)
         whole = f"{'an' if step == 'hour' else 'a'} {step}" if step[0].isalpha() else step
-        blocks.append(context(f"{PARTIAL.strip()}: less than {whole}, so it reads low."))
+        blocks.append(
+            context(f"{PARTIAL.strip()}: the period covers less than {whole} of it.")
+        )
     return blocks
 
 

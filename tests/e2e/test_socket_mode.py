@@ -4,6 +4,7 @@ acks the envelope and answers through response_url, as it does in HTTP mode."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -56,6 +57,33 @@ async def test_a_slash_command_arrives_over_the_socket_and_is_answered(
         answer = next(r for r in state.responses if r["_path"] == "/response/sock1")
         assert "Pulse Bot commands" in answer["text"]
         assert answer["response_type"] == "ephemeral"
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+        await runtime.close()
+
+
+async def test_slack_down_when_socket_mode_starts_connects_once_it_is_back(
+    tmp_path: Path, slack: FakeSlackServer
+) -> None:
+    settings = Settings.from_env(
+        {
+            "SLACK_APP_TOKEN": "xapp-1-socket-test",
+            "SLACK_BOT_TOKEN": "xoxb-socket",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_PATH": str(tmp_path / "down.db"),
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+        }
+    )
+    runtime = Runtime.build(settings)
+    state = slack.state
+    state.down = True
+    starting = asyncio.create_task(start_socket(runtime, ping_interval=0.1))
+    await state.wait_for(lambda: len(state.called("apps.connections.open")) >= 2, 5)
+    assert not starting.done()  # still trying, not crashed
+    state.down = False
+    handler = await asyncio.wait_for(starting, 5)
+    try:
+        await state.wait_for(lambda: bool(state.sockets), 5)
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.close()

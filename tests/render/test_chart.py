@@ -89,7 +89,7 @@ def test_grouped_points_add_up_the_buckets_and_a_short_last_one_is_marked() -> N
         values[i] + (values[i + 1] if i + 1 < 25 else 0) for i in range(0, 25, 2)
     ]
     assert categories[0] == "Tue 00:00" and categories[-1] == "Wed 00:00 (part)"
-    assert blocks[1]["elements"][0]["text"] == "(part): less than 2 hours, so it reads low."
+    assert blocks[1]["elements"][0]["text"] == "(part): the period covers less than 2 hours of it."
     assert chart_errors(blocks[0]) == []
 
 
