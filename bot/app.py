@@ -7,9 +7,8 @@
 from __future__ import annotations
 
 import logging
-import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +28,9 @@ from bot.features.poster import Poster
 from bot.features.scheduler import LEASE_NAME, Scheduler, Timing
 from bot.listeners import register
 from bot.listeners.deps import Deps
+from bot.redact import scrub, secret_values
 from bot.slack.bolt import build_bolt_app, web_app, web_client
+from bot.slack.gate import Gate
 from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens, Outbound
 from bot.slack.reachability import Reachability
@@ -44,33 +45,44 @@ from commands.router import Router
 
 log = logging.getLogger("bot")
 
-_SECRET_PATTERNS = re.compile(
-    r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|ak_live_[A-Za-z0-9]+|"
-    r"(?i:bearer|api-key|basic)\s+[A-Za-z0-9._~+/=-]{6,})"
-)
-
 
 class RedactSecrets(logging.Filter):
-    """A last line of defence: token-shaped strings never reach a log line."""
+    """The last line of defence: the configured secrets (by value) and anything shaped like
+    a key never reach a log line, tracebacks included; and a line is one line — newlines
+    from outside (a request, a service) cannot forge the next entry."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = secret_values(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _SECRET_PATTERNS.sub("[redacted]", message)
-        if cleaned != message:
+        if record.exc_info:
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        cleaned = scrub(message, self.secrets)
+        head, *rest = cleaned.split("\n")
+        # continuation lines (a traceback) are indented, so none reads as a new entry
+        cleaned = "\n".join([head.replace("\r", " "), *("    " + line for line in rest)])
+        if cleaned != record.getMessage() or rest:
             record.msg, record.args = cleaned, None
         return True
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())
+    handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # one line per request or per job run (twice a second) drowns what matters
     for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+    # at DEBUG, Bolt and slack_sdk log whole request and response bodies (messages, form
+    # submissions with credentials, OAuth codes): they stay at INFO whatever LOG_LEVEL says
+    for talkative in ("slack_bolt", "slack_sdk"):
+        logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
 
 
 def load_secrets(settings: Settings, announce: Callable[[str], None] | None = None) -> Secrets:
@@ -229,7 +241,8 @@ class Runtime:
             slack_watch=lambda: self.reachability,
         )
         register(bolt, deps)
-        return SlackWiring(bolt, web_app(bolt, self.health))
+        gate = Gate(self.settings.signing_secret)
+        return SlackWiring(bolt, web_app(bolt, self.health, gate))
 
     async def context(
         self,

@@ -58,6 +58,21 @@ class Settings:
         """Multi-workspace mode: installs through /slack/install."""
         return bool(self.client_id and self.client_secret)
 
+    def secrets(self) -> list[str]:
+        """Every secret value set here, for the log filter to take out by value."""
+        keys = [k.strip() for k in (self.secret_keys or "").split(",")]
+        return [
+            v
+            for v in (
+                self.signing_secret,
+                self.bot_token,
+                self.client_secret,
+                self.app_token,
+                *keys,
+            )
+            if v
+        ]
+
     @property
     def database(self) -> str:
         """Where everything is kept: DATABASE_URL (PostgreSQL) if set, else the SQLite file."""

@@ -68,7 +68,7 @@ async def start_socket(runtime: Runtime, ping_interval: float = 10) -> AsyncSock
 
 
 async def run(settings: Settings, mode: Mode) -> int:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.secrets())
     runtime = Runtime.build(settings)
     try:
         await runtime.watch_slack()  # Slack down now: commands say so until it is back
@@ -92,7 +92,7 @@ async def run(settings: Settings, mode: Mode) -> int:
 
 async def run_scheduler_only(settings: Settings) -> int:
     """Only the scheduler, for deployments that run several web processes."""
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.secrets())
     runtime = Runtime.build(settings)
     try:
         await runtime.start_background(force_scheduler=True)

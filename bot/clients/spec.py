@@ -22,6 +22,7 @@ from bot.clients.limiter import WindowLimiter
 from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP, SharedLimit
 from bot.clock import Clock, SystemClock
 from bot.errors import AuthFailed
+from bot.redact import secret_values
 
 MINUTE = 60.0
 
@@ -133,5 +134,9 @@ class ServiceSpec(Generic[C]):
             manners=manners,
             budget=budget,
             shared=shared,
+            secrets=secret_values(
+                [values.get(f.name) for f in self.credential_fields if f.secret]
+                + list(self.auth_headers(values).values())
+            ),
         )
         return self.client(transport, values)

@@ -38,6 +38,7 @@ from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
 from bot.errors import BadResponse, RateLimited, ServiceError, TimedOut, Unavailable
+from bot.redact import scrub, scrub_bytes, secret_values
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ class ServiceHTTP:
     jitter: Callable[[], float] = random.random
     requests_sent: int = 0
     observer: Callable[[str | None], Awaitable[None]] | None = None
+    #: the credential's secret values: no answer body keeps them (a service may echo them)
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
 
@@ -281,7 +284,11 @@ class ServiceHTTP:
             telemetry.UPSTREAM.labels(self.service, "unreachable").inc()
             raise await self._unavailable("the service could not be reached") from exc
         telemetry.UPSTREAM.labels(self.service, str(raw.status_code)).inc()
-        response = Response(self.service, raw.status_code, raw.headers, raw.content)
+        # an answer that echoes the call's secrets (an error page quoting its headers, say)
+        # loses them here, before anything reads it: messages, logs, the database
+        sent = dict(self.headers if headers is None else headers).values()
+        body = scrub_bytes(raw.content, self.secrets + secret_values(sent))
+        response = Response(self.service, raw.status_code, raw.headers, body)
         self.limiter.observe(
             header_int(response.headers, "ratelimit-remaining"),
             header_int(response.headers, "ratelimit-reset"),
@@ -330,6 +337,7 @@ class ServiceHTTP:
         return Unavailable(self.service, detail, status=status)
 
     async def _note_error(self, detail: str) -> None:
+        detail = scrub(detail, self.secrets)  # key shapes too, whatever the service said
         log.info("%s call failed: %s", self.service, detail)
         if self.observer is not None:
             await self.observer(detail)

@@ -51,6 +51,7 @@ from bot.errors import (
     ServiceError,
     Unavailable,
 )
+from bot.redact import scrub
 
 __all__ = [
     "SPEC",
@@ -72,7 +73,6 @@ __all__ = [
 Interval = Literal["1 hour", "1 day"]
 INTERVALS: tuple[Interval, ...] = ("1 hour", "1 day")
 
-_KEYISH = re.compile(r"\b(ak|sk)_(live|test)_[A-Za-z0-9_]+")
 _MISSING = re.compile(r"missing required parameters?:\s*(.+)", re.IGNORECASE)
 
 
@@ -89,7 +89,7 @@ class ProjectForbidden(InvalidRequest):
 
 def _safe(text: str) -> str:
     """A service message fit for a user: key-like tokens masked, kept short."""
-    return _KEYISH.sub(r"\1_\2_…", text.strip())[:200]
+    return scrub(text.strip())[:200]
 
 
 def _body_fields(response: Response) -> tuple[str | None, str | None]:

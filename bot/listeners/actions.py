@@ -10,11 +10,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.features.alert_messages import BUTTONS as ALERT_BUTTONS
 from bot.listeners import home
-from bot.listeners.deps import deps_of, request_context, team_of
+from bot.listeners.deps import deps_of, request_context, seen_before, team_of
 from bot.listeners.respond import deliver
 from bot.render.blocks import context as context_line
 from bot.render.home import HOME_ACTION
@@ -28,9 +29,12 @@ async def share(
     body: dict[str, Any],
     respond: AsyncRespond,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
     """Repost a remembered ephemeral answer visibly, saying who shared it."""
     await ack()
+    if await seen_before(deps_of(context), body, request):
+        return
     team = team_of(body)
     value = body["actions"][0].get("value", "")
     user_id = body["user"]["id"]
@@ -49,9 +53,12 @@ async def alert_button(
     body: dict[str, Any],
     respond: AsyncRespond,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
     """Snooze 1h / Snooze 24h / Mute on a firing alert: audited, members only."""
     await ack()
+    if await seen_before(deps_of(context), body, request):
+        return
     action = body["actions"][0]
     user = body.get("user") or {}
     answer = await deps_of(context).alerts.press(
@@ -69,11 +76,14 @@ async def home_button(
     body: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
     """A button on the Home tab: run its `/pulse` line as the person who pressed it (so
     the same permissions apply), then publish their tab again saying what happened."""
     await ack()
     deps = deps_of(context)
+    if await seen_before(deps, body, request):
+        return
     team = team_of(body)
     user_id = body["user"]["id"]
     line = str(body["actions"][0].get("value", ""))

@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import PulseError, StorageError
-from bot.listeners.deps import deps_of, request_context, team_of
+from bot.listeners.deps import deps_of, request_context, seen_before, team_of
 from bot.listeners.respond import deliver
 from bot.render.message import Message
 from bot.slack.reachability import UNREACHABLE
@@ -34,15 +35,19 @@ async def pulse(
     respond: AsyncRespond,
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
     """Acknowledge at once, then answer within `deps.inflight` (bounded, and waited for
-    by a deploy). Whatever goes wrong on the way, the person reads one sentence."""
+    by a deploy) — unless the same command was acted on already (a replay). Whatever goes
+    wrong on the way, the person reads one sentence."""
     deps = deps_of(context)
     if not deps.reachable:  # the answer could not be delivered: say so in the ack itself
         await ack(text=UNREACHABLE)
         return
     await ack()
     async with deps.inflight.slot():
+        if await seen_before(deps, command, request):
+            return
         team = team_of(command)
         try:
             ctx = await request_context(

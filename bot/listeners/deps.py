@@ -17,12 +17,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import StorageError
 from bot.features.alerts import Alerts
+from bot.slack.gate import replay_key
 from bot.slack.inflight import InFlight
 from bot.slack.reachability import Reachability
 from bot.store import Store
@@ -152,6 +154,22 @@ async def user_profile(
         return ZoneInfo(tz_name), is_admin
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC"), is_admin
+
+
+async def seen_before(deps: Deps, body: dict[str, Any], request: AsyncBoltRequest) -> bool:
+    """Whether this command or interaction was acted on already (a replay, or a retry that
+    reached this or another process): remembered in the database by `replay_key`. Called
+    after the acknowledgement; a database that cannot answer lets the request through."""
+    key = replay_key(body, request.headers)
+    if key is None:
+        return False
+    try:
+        first = await deps.store.deliveries.first_time(key)
+    except StorageError:
+        return False
+    if not first:
+        log.info("acknowledged a replayed request without acting on it again")
+    return not first
 
 
 async def request_context(

@@ -9,12 +9,13 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import PulseError
 from bot.listeners import home
-from bot.listeners.deps import deps_of, request_context, slack_error, team_of
+from bot.listeners.deps import deps_of, request_context, seen_before, slack_error, team_of
 from bot.messages import sentence
 from commands import connect
 
@@ -27,7 +28,11 @@ async def connect_submitted(
     view: dict[str, Any],
     client: AsyncWebClient,
     context: AsyncBoltContext,
+    request: AsyncBoltRequest,
 ) -> None:
+    if await seen_before(deps_of(context), body, request):  # a replay: saved already
+        await ack()
+        return
     team = team_of(body)
     user_id = body["user"]["id"]
     submission = connect.Submission.from_view(view)

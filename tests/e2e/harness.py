@@ -28,6 +28,7 @@ from bot.sim.server import SimServer
 from tests.fakes.slack import FakeSlackServer, signed_headers
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789"
+_SUBMISSIONS = itertools.count(1)
 
 
 @dataclass
@@ -138,7 +139,7 @@ def submission(
         "user": {"id": user, "team_id": team},
         "api_app_id": "A0PULSE",
         "token": "legacy",
-        "trigger_id": "t.2",
+        "trigger_id": f"t.submit.{next(_SUBMISSIONS)}",  # each submission its own
         "view": view,
     }
 

@@ -69,7 +69,7 @@ def crash_at(point: str, runtime: Runtime) -> None:
 
 async def run(mode: str, shift: float, timing: Timing, crash: str | None) -> int:
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.secrets())
     runtime = Runtime.build(settings, clock=ShiftedClock(shift))
     if crash is not None:
         crash_at(crash, runtime)

@@ -45,7 +45,7 @@ async def press(h: PulseHarness, user: str, view: dict[str, Any], value: str) ->
         "user": {"id": user, "username": "u", "team_id": TEAM.team_id},
         "api_app_id": "A0PULSE",
         "token": "legacy",
-        "trigger_id": "trigger.home",
+        "trigger_id": f"trigger.home.{next(_events)}",  # Slack gives each press its own
         "container": {"type": "view", "view_id": "V0HOME"},
         "view": {"id": "V0HOME", "type": "home", "blocks": view["blocks"]},
         "actions": [
