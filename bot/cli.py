@@ -119,7 +119,7 @@ async def _operate(args: argparse.Namespace, settings: Settings) -> int:
             )
             for d in digests:
                 print(
-                    f"#{d.id} {d.team.key} <#{d.channel_id}> {d.schedule_kind} "
+                    f"#{d.number} (id {d.id}) {d.team.key} <#{d.channel_id}> {d.schedule_kind} "
                     f"{d.hour}:{d.minute:02d} {d.tz} paused={bool(d.paused)}"
                 )
             return 0
@@ -130,7 +130,10 @@ async def _operate(args: argparse.Namespace, settings: Settings) -> int:
                 else await store.alerts.list_all_for_scheduler(include_muted=True)
             )
             for a in alerts:
-                print(f"#{a.id} {a.team.key} {a.metric} {a.op} {a.value} state={a.state}")
+                print(
+                    f"#{a.number} (id {a.id}) {a.team.key} {a.metric} {a.op} {a.value} "
+                    f"state={a.state}"
+                )
             return 0
         raise SystemExit(f"unknown mode {args.mode!r}")
     finally:

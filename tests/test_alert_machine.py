@@ -446,6 +446,7 @@ def test_compare_refuses_unknown_operators() -> None:
 def test_round_trip_with_the_stored_alert() -> None:
     alert = Alert(
         id=7,
+        number=2,
         team=Team("T0TEST01"),
         metric="weldpulse.visitors",
         op=">=",

@@ -46,11 +46,13 @@ def firing_message(alert: Alert, value: float, since: datetime) -> dict[str, Any
     )
     about = metric.description if metric else alert.metric
     return {
-        "text": f"Alert #{alert.id} firing: {condition(alert)} (now {show_value(metric, value)})",
+        "text": (
+            f"Alert #{alert.number} firing: {condition(alert)} (now {show_value(metric, value)})"
+        ),
         "blocks": [
             section(text),
             context(
-                f"Alert #{alert.id} · {about} · firing since "
+                f"Alert #{alert.number} · {about} · firing since "
                 f"{since.strftime('%d %b %H:%M UTC')} · set by <@{alert.created_by}>"
             ),
             {
@@ -82,10 +84,10 @@ def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any
     metric = CATALOGUE.get(alert.metric)
     text = f":white_check_mark: *Resolved:* {condition(alert)} — now {show_value(metric, value)}"
     return {
-        "text": f"Alert #{alert.id} resolved: {condition(alert)}",
+        "text": f"Alert #{alert.number} resolved: {condition(alert)}",
         "blocks": [
             section(text),
-            context(f"Alert #{alert.id} · resolved {now.strftime('%d %b %H:%M UTC')}"),
+            context(f"Alert #{alert.number} · resolved {now.strftime('%d %b %H:%M UTC')}"),
         ],
     }
 
@@ -113,9 +115,9 @@ def announcement_message(
         return {"text": f"Resolved: now {show_value(metric, value)}."}, ts, (ts, edited)
     if kind == "unknown":
         text = (
-            f":grey_question: Alert #{alert.id} ({condition(alert)}) cannot be checked: "
+            f":grey_question: Alert #{alert.number} ({condition(alert)}) cannot be checked: "
             f"{entry['detail']} It has failed {entry['failures']} times in a row; "
             "I'll say when it can be checked again."
         )
         return {"text": text}, None, None
-    return {"text": f"Alert #{alert.id} ({condition(alert)}) can be checked again."}, None, None
+    return {"text": f"Alert #{alert.number} ({condition(alert)}) can be checked again."}, None, None

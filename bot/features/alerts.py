@@ -310,7 +310,10 @@ class Alerts:
         """A Snooze/Mute button: the sentence to show the person who pressed it."""
         if user_team_id is not None and user_team_id != team.team_id:
             return "Only members of the workspace that owns this alert can snooze or mute it."
-        if not value.isdigit() or action_id not in BUTTONS:
+        if (
+            not (value.isascii() and value.isdigit() and len(value) < 19)
+            or action_id not in BUTTONS
+        ):
             return "That button is not one I know."
         alert_id = int(value)
         length = BUTTONS[action_id]
@@ -320,11 +323,11 @@ class Alerts:
             else await self.mute(team, alert_id, user_id)
         )
         if updated is None:
-            return f"Alert #{alert_id} no longer exists."
+            return "That alert no longer exists."
         if length is None:
             return (
-                f"Alert #{alert_id} is muted: it keeps being checked but posts nothing. "
-                f"`/pulse alert remove {alert_id}` deletes it."
+                f"Alert #{updated.number} is muted: it keeps being checked but posts nothing. "
+                f"`/pulse alert remove {updated.number}` deletes it."
             )
         until = updated.snoozed_until or self.clock.now() + length  # as stored
-        return f"Alert #{alert_id} is snoozed until {until.strftime('%d %b %H:%M UTC')}."
+        return f"Alert #{updated.number} is snoozed until {until.strftime('%d %b %H:%M UTC')}."

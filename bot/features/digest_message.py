@@ -88,7 +88,7 @@ async def compose(directory: Directory, digest: Digest, scheduled_for: datetime)
         blocks += [*part, divider()]
     blocks.append(
         context(
-            f"Digest #{digest.id} · {describe(schedule_of(digest))} · "
+            f"Digest #{digest.number} · {describe(schedule_of(digest))} · "
             "`/pulse digest list` to manage"
         )
     )

@@ -236,9 +236,9 @@ class Digests:
                 await self.outbound.dm(
                     digest.team,
                     digest.created_by,
-                    f"Your Pulse digest #{digest.id} for <#{digest.channel_id}> is paused: "
+                    f"Your Pulse digest #{digest.number} for <#{digest.channel_id}> is paused: "
                     f"{reason}. Invite Pulse Bot or pick another channel, then "
-                    f"`/pulse digest resume {digest.id}`.",
+                    f"`/pulse digest resume {digest.number}`.",
                 )
             log.warning("digest %s paused after Slack said %s", digest.id, code)
         elif await self.store.digests.start_failing(digest.id):  # the first failure in a row
@@ -246,7 +246,7 @@ class Digests:
             await self.outbound.dm(
                 digest.team,
                 digest.created_by,
-                f"Your Pulse digest #{digest.id} for <#{digest.channel_id}> could not be "
+                f"Your Pulse digest #{digest.number} for <#{digest.channel_id}> could not be "
                 f"posted at {local}: Slack kept failing ({code}). I will try again at its "
                 "next run, and say nothing more until one gets through.",
             )

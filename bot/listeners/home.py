@@ -70,31 +70,33 @@ async def _services(ctx: Context) -> tuple[ServiceState, ...]:
 def _digest(ctx: Context, digest: Digest, may: bool) -> Item:
     buttons: list[tuple[str, str, str | None]] = []
     if may:
-        buttons.append(("Run now", f"digest run {digest.id}", "primary"))
+        buttons.append(("Run now", f"digest run {digest.number}", "primary"))
         toggle = ("Resume", "resume") if digest.paused else ("Pause", "pause")
-        buttons.append((toggle[0], f"digest {toggle[1]} {digest.id}", None))
-        buttons.append(("Remove", f"digest remove {digest.id}", "danger"))
-    return Item(digest.id, digest_summary(ctx, digest), tuple(buttons), urgent=digest.paused)
+        buttons.append((toggle[0], f"digest {toggle[1]} {digest.number}", None))
+        buttons.append(("Remove", f"digest remove {digest.number}", "danger"))
+    return Item(digest.number, digest_summary(ctx, digest), tuple(buttons), urgent=digest.paused)
 
 
 def _alert(ctx: Context, alert: Alert, may: bool, by: dict[tuple[int, str], str]) -> Item:
     quiet, who = quiet_of(ctx, alert, by)
-    line = f"*#{alert.id}* {condition(alert)} → {channel_ref(alert.channel_id)} · *{alert.state}*"
+    line = (
+        f"*#{alert.number}* {condition(alert)} → {channel_ref(alert.channel_id)} · *{alert.state}*"
+    )
     if quiet:
         line += f" · {quiet}" + (f" by <@{who}>" if who else "")
     buttons: list[tuple[str, str, str | None]] = []
     if may:
         if alert.muted:
-            buttons.append(("Unmute", f"alert unmute {alert.id}", "primary"))
+            buttons.append(("Unmute", f"alert unmute {alert.number}", "primary"))
         else:
             if quiet:
-                buttons.append(("End snooze", f"alert snooze {alert.id} 0", None))
+                buttons.append(("End snooze", f"alert snooze {alert.number} 0", None))
             else:
-                buttons.append(("Snooze 1h", f"alert snooze {alert.id} 1h", None))
-                buttons.append(("Snooze 24h", f"alert snooze {alert.id} 24h", None))
-            buttons.append(("Mute", f"alert mute {alert.id}", None))
-        buttons.append(("Remove", f"alert remove {alert.id}", "danger"))
-    return Item(alert.id, line, tuple(buttons), urgent=alert.state == "firing")
+                buttons.append(("Snooze 1h", f"alert snooze {alert.number} 1h", None))
+                buttons.append(("Snooze 24h", f"alert snooze {alert.number} 24h", None))
+            buttons.append(("Mute", f"alert mute {alert.number}", None))
+        buttons.append(("Remove", f"alert remove {alert.number}", "danger"))
+    return Item(alert.number, line, tuple(buttons), urgent=alert.state == "firing")
 
 
 async def dashboard(ctx: Context, notice: str | None = None) -> Home:

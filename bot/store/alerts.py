@@ -27,6 +27,7 @@ from bot.store._rows import (
     text,
 )
 from bot.store.db import Database, Repository, unit
+from bot.store.numbering import next_number
 from bot.team import Team
 
 Op = Literal[">", ">=", "<", "<="]
@@ -37,7 +38,8 @@ STATES: tuple[AlertState, ...] = ("ok", "pending", "firing", "unknown")
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    id: int
+    id: int  # internal: runs, buttons and the scheduler use it
+    number: int  # the workspace's own: what people see and type (`#3`)
     team: Team
     metric: str  # "service.name", e.g. "weldpulse.visitors"
     op: Op
@@ -70,7 +72,7 @@ KEEP = _Keep.KEEP
 """Default of every `update_alert_state` argument: leave that column as it is."""
 
 _COLUMNS = (
-    "id, team_key, metric, op, value, over_seconds, for_seconds, channel_id, created_by, "
+    "id, number, team_key, metric, op, value, over_seconds, for_seconds, channel_id, created_by, "
     "created_at, state, state_since, pending_since, last_value, consecutive_failures, "
     "message_ts, message_channel, last_reminder_at, snoozed_until, muted, unknown_announced, "
     "outbox, announced"
@@ -82,6 +84,7 @@ def _alert(r: dict[str, Any]) -> Alert:
     assert value is not None
     return Alert(
         id=integer(r["id"]),
+        number=integer(r["number"]),
         team=Team.from_key(text(r["team_key"])),
         metric=text(r["metric"]),
         op=cast(Op, text(r["op"])),
@@ -136,11 +139,12 @@ class AlertsRepository(Repository):
             raise ValueError("durations cannot be negative")
         now = iso(self._clock.now())
         cursor = self._db.execute(
-            """INSERT INTO alerts (team_key, metric, op, value, over_seconds, for_seconds,
+            """INSERT INTO alerts (team_key, number, metric, op, value, over_seconds, for_seconds,
                    channel_id, created_by, created_at, state, state_since)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?) RETURNING id""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?) RETURNING id""",
             [
                 team.key,
+                next_number(self._db, team.key, "alert"),
                 metric,
                 op,
                 float(value),
@@ -165,9 +169,17 @@ class AlertsRepository(Repository):
     get = unit(_get)
 
     @unit
+    def numbered(self, team: Team, number: int) -> Alert | None:
+        """The workspace's alert with the number people see (`#3`), or None."""
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? AND number = ?", [team.key, number]
+        )
+        return _alert(rows[0]) if rows else None
+
+    @unit
     def list(self, team: Team) -> builtins.list[Alert]:
         rows = self._db.query(
-            f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? ORDER BY id", [team.key]
+            f"SELECT {_COLUMNS} FROM alerts WHERE team_key = ? ORDER BY number", [team.key]
         )
         return [_alert(r) for r in rows]
 

@@ -32,6 +32,7 @@ TABLES = (
     "answers",
     "leases",
     "rate_windows",
+    "numbering",
 )
 #: Tables whose `id` the database assigns (an identity on PostgreSQL).
 IDENTITIES = ("installations", "bots", "digests", "alerts", "audit")
@@ -75,6 +76,4 @@ def _insert(db: Database, table: str, rows: list[dict[str, object]]) -> None:
     marks = ", ".join("?" for _ in columns)
     with db.transaction():
         for row in rows:
-            db.execute(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})", [row[c] for c in columns]
-            )
+            db.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", [row[c] for c in columns])

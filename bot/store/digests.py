@@ -22,6 +22,7 @@ from typing import Any, Literal, cast, get_args
 from bot.clock import Clock
 from bot.store._rows import integer, iso, opt_int, opt_iso, opt_text, parse_iso, text
 from bot.store.db import Database, Repository, unit
+from bot.store.numbering import next_number
 from bot.team import Team
 
 ScheduleKind = Literal["daily", "weekdays", "weekly", "hourly"]
@@ -32,7 +33,8 @@ FINAL_STATUSES: tuple[RunStatus, ...] = ("posted", "skipped", "failed")
 
 @dataclass(frozen=True, slots=True)
 class Digest:
-    id: int
+    id: int  # internal: runs, buttons and the scheduler use it
+    number: int  # the workspace's own: what people see and type (`#3`)
     team: Team
     channel_id: str
     schedule_kind: ScheduleKind
@@ -65,8 +67,9 @@ class DigestRun:
 
 
 _COLUMNS = (
-    'id, team_key, channel_id, schedule_kind, weekday, hour, minute, tz, services, "range", '
-    "created_by, created_at, paused, paused_reason, last_run_at, next_run_at, failing_since"
+    "id, number, team_key, channel_id, schedule_kind, weekday, hour, minute, tz, services, "
+    '"range", created_by, created_at, paused, paused_reason, last_run_at, next_run_at, '
+    "failing_since"
 )
 
 
@@ -74,6 +77,7 @@ def _digest(r: dict[str, Any]) -> Digest:
     kind = cast(ScheduleKind, text(r["schedule_kind"]))
     return Digest(
         id=integer(r["id"]),
+        number=integer(r["number"]),
         team=Team.from_key(text(r["team_key"])),
         channel_id=text(r["channel_id"]),
         schedule_kind=kind,
@@ -133,11 +137,12 @@ class DigestsRepository(Repository):
     ) -> Digest:
         _check_schedule(schedule_kind, weekday, hour, minute)
         cursor = self._db.execute(
-            """INSERT INTO digests (team_key, channel_id, schedule_kind, weekday, hour, minute,
-                   tz, services, "range", created_by, created_at, paused, next_run_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id""",
+            """INSERT INTO digests (team_key, number, channel_id, schedule_kind, weekday, hour,
+                   minute, tz, services, "range", created_by, created_at, paused, next_run_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id""",
             [
                 team.key,
+                next_number(self._db, team.key, "digest"),
                 channel_id,
                 schedule_kind,
                 weekday,
@@ -164,9 +169,17 @@ class DigestsRepository(Repository):
     get = unit(_get)
 
     @unit
+    def numbered(self, team: Team, number: int) -> Digest | None:
+        """The workspace's digest with the number people see (`#3`), or None."""
+        rows = self._db.query(
+            f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? AND number = ?", [team.key, number]
+        )
+        return _digest(rows[0]) if rows else None
+
+    @unit
     def list(self, team: Team) -> builtins.list[Digest]:
         rows = self._db.query(
-            f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? ORDER BY id", [team.key]
+            f"SELECT {_COLUMNS} FROM digests WHERE team_key = ? ORDER BY number", [team.key]
         )
         return [_digest(r) for r in rows]
 

@@ -75,11 +75,7 @@ def apply_migrations(db: Database, migrations: MigrationRegistry | None = None) 
             return True
 
     db.run_sync(ledger)
-    return [
-        name
-        for name, fn in migrations or registry
-        if db.run_sync(partial(apply, name, fn))
-    ]
+    return [name for name, fn in migrations or registry if db.run_sync(partial(apply, name, fn))]
 
 
 def _run(db: Database, *statements: str) -> None:
@@ -329,4 +325,37 @@ def m006_announcements(db: Database) -> None:
         "ALTER TABLE alerts ADD COLUMN announced INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE digest_runs ADD COLUMN attempted_at TEXT",
         "ALTER TABLE digests ADD COLUMN failing_since TEXT",
+    )
+
+
+@migration
+def m007_numbers_per_workspace(db: Database) -> None:
+    """Digests and alerts are numbered per workspace (a workspace's first digest is #1), so
+    the number a person sees says nothing about other workspaces. The row `id` stays the
+    internal key (runs, buttons already posted); `numbering` hands out each workspace's
+    next number, never reusing one, even after a removal."""
+    _run(
+        db,
+        "ALTER TABLE digests ADD COLUMN number INTEGER",
+        "ALTER TABLE alerts ADD COLUMN number INTEGER",
+        """UPDATE digests SET number = (
+            SELECT COUNT(*) FROM digests AS d
+            WHERE d.team_key = digests.team_key AND d.id <= digests.id
+        )""",
+        """UPDATE alerts SET number = (
+            SELECT COUNT(*) FROM alerts AS a
+            WHERE a.team_key = alerts.team_key AND a.id <= alerts.id
+        )""",
+        "CREATE UNIQUE INDEX digests_team_number ON digests (team_key, number)",
+        "CREATE UNIQUE INDEX alerts_team_number ON alerts (team_key, number)",
+        """CREATE TABLE numbering (
+            team_key TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            last_number INTEGER NOT NULL,
+            PRIMARY KEY (team_key, kind)
+        )""",
+        """INSERT INTO numbering (team_key, kind, last_number)
+           SELECT team_key, 'digest', MAX(number) FROM digests GROUP BY team_key""",
+        """INSERT INTO numbering (team_key, kind, last_number)
+           SELECT team_key, 'alert', MAX(number) FROM alerts GROUP BY team_key""",
     )

@@ -122,3 +122,15 @@ async def test_scheduler_sees_every_workspace(store: Store, team_a: Team, team_b
 
 async def test_update_of_missing_alert(store: Store) -> None:
     assert await store.alerts.update_alert_state(404, state="ok") is None
+
+
+async def test_numbers_are_each_workspaces_own_and_never_reused(
+    store: Store, team_a: Team, team_b: Team
+) -> None:
+    a1, a2, b1 = await _add(store, team_a), await _add(store, team_a), await _add(store, team_b)
+    assert [a1.number, a2.number, b1.number] == [1, 2, 1]
+    found = await store.alerts.numbered(team_b, 1)
+    assert found is not None and found.id == b1.id
+    assert await store.alerts.numbered(team_a, 3) is None
+    assert await store.alerts.remove(team_a, a2.id)
+    assert (await _add(store, team_a)).number == 3

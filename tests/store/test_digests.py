@@ -248,3 +248,18 @@ async def test_removing_a_digest_removes_its_runs(store: Store, team_a: Team) ->
     await store.digests.claim_run(digest_id, SLOT)
     await store.digests.remove(team_a, digest_id)
     assert await store.digests.get_run(digest_id, SLOT) is None
+
+
+async def test_numbers_are_each_workspaces_own_and_never_reused(
+    store: Store, team_a: Team, team_b: Team
+) -> None:
+    first_a, second_a = await _daily(store, team_a), await _daily(store, team_a)
+    first_b = await _daily(store, team_b)
+    numbers = {d.id: d.number for t in (team_a, team_b) for d in await store.digests.list(t)}
+    assert [numbers[first_a], numbers[second_a], numbers[first_b]] == [1, 2, 1]
+    found = await store.digests.numbered(team_b, 1)
+    assert found is not None and found.id == first_b
+    assert await store.digests.numbered(team_b, 2) is None
+    assert await store.digests.remove(team_a, second_a)
+    third = await store.digests.get(team_a, await _daily(store, team_a))
+    assert third is not None and third.number == 3  # #2 is not handed out again

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from bot.store.db import (
 )
 from bot.store.migrations import MigrationRegistry, apply_migrations, registry
 from bot.store.opening import open_database
+from bot.team import Team
 from tests.fakes.clock import FakeClock
 
 EXPECTED_TABLES = {
@@ -241,3 +243,58 @@ async def test_store_ping(empty_database_url: str) -> None:
     assert await store.ping()
     store.close()
     assert not await store.ping()
+
+
+async def test_existing_digests_and_alerts_are_numbered_per_workspace(bare: Database) -> None:
+    """A database from before per-workspace numbers: each workspace's rows are numbered
+    1, 2, … in the order they were made, and new ones continue from there."""
+    before = MigrationRegistry()
+    for name, fn in registry:
+        if name == "m007_numbers_per_workspace":
+            break
+        before.migration(fn)
+    apply_migrations(bare, before)
+    A, B = Team("T0A").key, Team("T0B").key
+    now = "2026-11-01T00:00:00+00:00"
+
+    def old_rows() -> None:
+        with bare.transaction():
+            for team in (A, B, A, A, B):
+                bare.execute(
+                    """INSERT INTO digests (team_key, channel_id, schedule_kind, hour, minute,
+                           tz, services, created_by, created_at, paused)
+                       VALUES (?, 'C1', 'daily', 9, 0, 'UTC', '[]', 'U1', ?, 0)""",
+                    [team, now],
+                )
+                bare.execute(
+                    """INSERT INTO alerts (team_key, metric, op, value, over_seconds,
+                           for_seconds, channel_id, created_by, created_at, state, state_since)
+                       VALUES (?, 'weldpulse.visitors', '>', 1, 3600, 0, 'C1', 'U1', ?, 'ok', ?)""",
+                    [team, now, now],
+                )
+
+    bare.run_sync(old_rows)
+    assert apply_migrations(bare) == ["m007_numbers_per_workspace"]
+    for table in ("digests", "alerts"):
+        rows = bare.run_sync(
+            partial(bare.query, f"SELECT team_key, number FROM {table} ORDER BY id")
+        )
+        assert [(r["team_key"], r["number"]) for r in rows] == [
+            (A, 1),
+            (B, 1),
+            (A, 2),
+            (A, 3),
+            (B, 2),
+        ]
+    store = Store(bare, Secrets([Fernet.generate_key()]), FakeClock())
+    digest = await store.digests.add(
+        Team("T0A"),
+        channel_id="C1",
+        schedule_kind="daily",
+        hour=9,
+        minute=0,
+        tz="UTC",
+        created_by="U1",
+        next_run_at=None,
+    )
+    assert digest.number == 4
