@@ -10,7 +10,10 @@ In order, before anything is parsed or logged:
    form's credentials (Bolt's own check logs the whole body at INFO, so it is switched
    off in `bot.slack.bolt` when this gate runs).
 3. A body that is not what Slack sends (not UTF-8, a form whose `payload` is not a JSON
-   object, JSON that is not an object) is refused with 400.
+   object, JSON that is not an object, or an object whose `view`, `event`, `user`,
+   `team` … are not objects or whose `actions` are not a list of objects — Bolt's own
+   matchers fail on those with a 500; a slash command or an interaction without the
+   fields Slack always sends — who, where, where to answer) is refused with 400.
 Anything Bolt then fails on with an exception is a 400 (one line logged), never a 500.
 
 Replays are caught after the acknowledgement, by the listeners (`replay_key` names a
@@ -83,21 +86,46 @@ class Gate:
         return hmac.compare_digest(expected, signature)
 
 
+#: Parts of a Slack payload that are always objects, and those always lists of objects.
+_OBJECTS = ("view", "event", "user", "team", "channel", "container", "message", "enterprise")
+_LISTS_OF_OBJECTS = ("actions", "authorizations")
+#: What every slash command carries, and the interactions that always name who acted.
+_COMMAND_FIELDS = ("command", "team_id", "user_id", "channel_id", "response_url")
+_INTERACTIONS = ("block_actions", "view_submission", "view_closed", "shortcut", "message_action")
+
+
 def _parse(body: str, content_type: str) -> dict[str, Any]:
     """The request as Slack sent it: a JSON object, or a form (with `payload` a JSON
     object when it is there); ValueError for anything else."""
     if content_type == "application/json":
-        data = json.loads(body)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        return data
+        return _shaped(json.loads(body))
     form = {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
     if "payload" in form:
-        payload = json.loads(form["payload"])
-        if not isinstance(payload, dict):
-            raise ValueError("payload is not an object")
+        payload = _shaped(json.loads(form["payload"]))
+        if not isinstance(payload.get("type"), str):
+            raise ValueError("an interaction without a type")
+        if payload["type"] in _INTERACTIONS and not (payload.get("user") or {}).get("id"):
+            raise ValueError("an interaction without a user")
         return payload
+    if "command" in form and not all(form.get(name) for name in _COMMAND_FIELDS):
+        raise ValueError("a slash command without the fields Slack always sends")
     return form
+
+
+def _shaped(data: Any) -> dict[str, Any]:
+    """`data` if it has the shape of a Slack payload where Bolt relies on one."""
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    for name in _OBJECTS:
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            raise ValueError(f"{name} is not an object")
+    for name in _LISTS_OF_OBJECTS:
+        items = data.get(name)
+        if items is not None and not (
+            isinstance(items, list) and all(isinstance(i, dict) for i in items)
+        ):
+            raise ValueError(f"{name} is not a list of objects")
+    return data
 
 
 def replay_key(payload: dict[str, Any], headers: Mapping[str, Any]) -> str | None:

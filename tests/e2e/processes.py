@@ -42,11 +42,13 @@ async def launch(
     *,
     lease: float = LEASE,
     crash_at: str | None = None,
+    log: Path | None = None,
 ) -> Process:
-    """`python -m tests.e2e.launch` with `env`; `ready()` waits until it serves."""
+    """`python -m tests.e2e.launch` with `env`; `ready()` waits until it serves. Its log
+    goes to `log` when given (a test reads it), else to PULSE_DEBUG_STDERR when set."""
     extra = [f"--crash-at={crash_at}"] if crash_at else []
     # PULSE_DEBUG_STDERR=file keeps the processes' logs, to see why a test failed
-    debug = os.environ.get("PULSE_DEBUG_STDERR")
+    debug = str(log) if log else os.environ.get("PULSE_DEBUG_STDERR")
     errors = (
         os.open(debug, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         if debug

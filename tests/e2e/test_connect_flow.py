@@ -49,7 +49,9 @@ async def test_connect_validates_saves_encrypted_and_stats_shows_sim_numbers(
     team = Team("T0000001")
     assert await h.runtime.store.credentials.get(team, "weldpulse") == {"api_key": KEY}
     assert KEY.encode() not in db_bytes(h)
-    confirm = h.slack.state.called("chat.postEphemeral")
+    state = h.slack.state  # the confirmation follows the ack that closed the modal
+    await state.wait_for(lambda: bool(state.called("chat.postEphemeral")), 5)
+    confirm = state.called("chat.postEphemeral")
     assert confirm and "WeldPulse is connected" in confirm[-1].args["text"]
     assert KEY not in confirm[-1].args["text"]
 

@@ -15,6 +15,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
@@ -37,6 +38,7 @@ TEAM = Team("T0000001")
 @dataclass
 class Deployment:
     web: list[Process]
+    logs: list[Path]  # the web processes' logs
     clocks: list[Process]
     store: Store
     slack: FakeSlackServer
@@ -45,9 +47,9 @@ class Deployment:
     http: httpx.AsyncClient
     _ids: itertools.count[int]
 
-    async def command(self, web: Process, text: str) -> tuple[int, str]:
+    def command_body(self, text: str) -> tuple[str, str]:
         rid = f"m{next(self._ids)}"
-        body = urlencode(
+        return urlencode(
             {
                 "team_id": TEAM.team_id,
                 "channel_id": "C0MULTI",
@@ -57,7 +59,10 @@ class Deployment:
                 "response_url": self.slack.response_url(rid),
                 "trigger_id": f"trigger.{rid}",
             }
-        )
+        ), rid
+
+    async def command(self, web: Process, text: str) -> tuple[int, str]:
+        body, rid = self.command_body(text)
         response = await self.http.post(
             f"http://127.0.0.1:{web.port}/slack/events",
             content=body,
@@ -73,7 +78,7 @@ class Deployment:
 
 
 @pytest.fixture
-async def deployment(postgres: Cluster) -> AsyncIterator[Deployment]:
+async def deployment(postgres: Cluster, tmp_path: Path) -> AsyncIterator[Deployment]:
     url = postgres.database()  # empty: the four processes migrate it together
     key = Fernet.generate_key().decode()
     now = datetime.now(UTC)
@@ -91,9 +96,10 @@ async def deployment(postgres: Cluster) -> AsyncIterator[Deployment]:
             "PYTHONPATH": str(ROOT),
             **{f"{s.upper()}_BASE_URL": u for s, u in sim.base_urls.items()},
         }
+        logs = [tmp_path / "web1.log", tmp_path / "web2.log"]
         processes = [
-            await launch("web1", "web", {**base, "PORT": str(free_port())}, shift),
-            await launch("web2", "web", {**base, "PORT": str(free_port())}, shift),
+            await launch("web1", "web", {**base, "PORT": str(free_port())}, shift, log=logs[0]),
+            await launch("web2", "web", {**base, "PORT": str(free_port())}, shift, log=logs[1]),
             await launch("clock1", "clock", base, shift),
             await launch("clock2", "clock", base, shift),
         ]
@@ -105,7 +111,15 @@ async def deployment(postgres: Cluster) -> AsyncIterator[Deployment]:
             )
             async with httpx.AsyncClient(timeout=30) as http:
                 yield Deployment(
-                    processes[:2], processes[2:], store, slack, sim, due, http, itertools.count()
+                    processes[:2],
+                    logs,
+                    processes[2:],
+                    store,
+                    slack,
+                    sim,
+                    due,
+                    http,
+                    itertools.count(),
                 )
         finally:
             store.close()
@@ -174,3 +188,32 @@ async def test_one_digest_post_across_hosts_a_take_over_and_one_limit_for_all(
     assert len(sent) <= 100
     assert not [r for r in sent if r.status == 429]  # WeldPulse never had to say no
     assert len(answers) - len(refused) == len(sent)
+
+
+async def test_a_command_replayed_to_the_other_process_is_not_acted_on_again(
+    deployment: Deployment,
+) -> None:
+    """Slack's retry (or a replay) of a command can land on another web process behind the
+    load balancer: it is acknowledged there, and not acted on a second time."""
+    d = deployment
+    body, rid = d.command_body("digest add here daily 09:00 UTC --services weldpulse")
+    headers = signed_headers(SECRET, body)
+    first = await d.http.post(
+        f"http://127.0.0.1:{d.web[0].port}/slack/events", content=body, headers=headers
+    )
+    assert first.status_code == 200
+    assert (await d.answer(rid)).startswith("Digest #1 added.")
+    retried = await d.http.post(
+        f"http://127.0.0.1:{d.web[1].port}/slack/events",
+        content=body,
+        headers={**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"},
+    )
+    assert retried.status_code == 200
+    for _ in range(1000):  # until web2 says it saw the replay
+        if "acknowledged a replayed request" in d.logs[1].read_text():
+            break
+        await asyncio.sleep(0.02)
+    else:
+        raise AssertionError("web2 never recognised the replay")
+    assert len(await d.store.digests.list(TEAM)) == 1
+    assert [r["_path"] for r in d.slack.state.responses].count(f"/response/{rid}") == 1

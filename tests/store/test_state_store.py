@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store import Store
+from bot.store.oauth_states import OAuthStatesRepository
 from bot.store.slack_stores import StoreOAuthStateStore
 from tests.fakes.clock import FakeClock
 from tests.store.support import OpenStore, count
@@ -49,3 +50,19 @@ async def test_another_process_can_consume(store: Store, open_store: OpenStore) 
     other = StoreOAuthStateStore(open_store())
     assert await other.async_consume(state) is True
     assert await StoreOAuthStateStore(store).async_consume(state) is False
+
+
+async def test_pending_states_are_bounded_the_newest_kept(store: Store, clock: FakeClock) -> None:
+    """An unauthenticated flood of `GET /slack/install` cannot grow the table past its cap;
+    the person who opened the install page last can still finish."""
+    cap = OAuthStatesRepository(store.db, clock, max_pending=50)
+    issued = []
+    for n in range(120):
+        state = f"state-{n:03d}"
+        await cap.issue(state, 600)
+        issued.append(state)
+        clock.advance(1)
+        assert await cap.count() <= 50
+    assert await cap.consume(issued[-1]) is True
+    assert await cap.consume(issued[-49]) is True
+    assert await cap.consume(issued[0]) is False  # the oldest made room
