@@ -61,9 +61,10 @@ class RedactSecrets(logging.Filter):
             message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, None
         cleaned = scrub(message, self.secrets)
-        head, *rest = cleaned.split("\n")
-        # continuation lines (a traceback) are indented, so none reads as a new entry
-        cleaned = "\n".join([head.replace("\r", " "), *("    " + line for line in rest)])
+        # continuation lines (a traceback) are indented, so none reads as a new entry; every
+        # line break counts (a lone \r, U+2028…: whatever a log reader may split lines on)
+        head, *rest = cleaned.splitlines() or [""]
+        cleaned = "\n".join([head, *("    " + line for line in rest)])
         if cleaned != record.getMessage() or rest:
             record.msg, record.args = cleaned, None
         return True
@@ -80,8 +81,10 @@ def configure_logging(level: str, secrets: Iterable[str] = ()) -> None:
     for chatty in ("httpx", "apscheduler.executors.default", "apscheduler.scheduler"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
     # at DEBUG, Bolt and slack_sdk log whole request and response bodies (messages, form
-    # submissions with credentials, OAuth codes): they stay at INFO whatever LOG_LEVEL says
-    for talkative in ("slack_bolt", "slack_sdk"):
+    # submissions with credentials, OAuth codes), and httpcore every answer's headers (which
+    # a careless service fills with the request's, credentials included): they stay at
+    # INFO whatever LOG_LEVEL says
+    for talkative in ("slack_bolt", "slack_sdk", "httpcore"):
         logging.getLogger(talkative).setLevel(max(logging.INFO, root.level))
 
 

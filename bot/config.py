@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.clients.registry import SPECS
 from bot.errors import ConfigError
@@ -59,8 +59,10 @@ class Settings:
         return bool(self.client_id and self.client_secret)
 
     def secrets(self) -> list[str]:
-        """Every secret value set here, for the log filter to take out by value."""
+        """Every secret value set here, for the log filter to take out by value (the
+        database's password included)."""
         keys = [k.strip() for k in (self.secret_keys or "").split(",")]
+        password = urlsplit(self.database_url).password if self.database_url else None
         return [
             v
             for v in (
@@ -68,6 +70,8 @@ class Settings:
                 self.bot_token,
                 self.client_secret,
                 self.app_token,
+                password,
+                unquote(password or ""),
                 *keys,
             )
             if v

@@ -22,7 +22,7 @@ from bot.clients.limiter import WindowLimiter
 from bot.clients.transport import CallBudget, DecodeError, Manners, ServiceHTTP, SharedLimit
 from bot.clock import Clock, SystemClock
 from bot.errors import AuthFailed
-from bot.redact import secret_values
+from bot.redact import header_secrets, secret_values
 
 MINUTE = 60.0
 
@@ -135,8 +135,10 @@ class ServiceSpec(Generic[C]):
             budget=budget,
             shared=shared,
             secrets=secret_values(
-                [values.get(f.name) for f in self.credential_fields if f.secret]
-                + list(self.auth_headers(values).values())
+                [
+                    *(values.get(f.name) for f in self.credential_fields if f.secret),
+                    *header_secrets(self.auth_headers(values)),
+                ]
             ),
         )
         return self.client(transport, values)

@@ -38,7 +38,7 @@ from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
 from bot.errors import BadResponse, RateLimited, ServiceError, TimedOut, Unavailable
-from bot.redact import scrub, scrub_bytes, secret_values
+from bot.redact import header_secrets, scrub, scrub_bytes, secret_values
 
 log = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ class ServiceHTTP:
         telemetry.UPSTREAM.labels(self.service, str(raw.status_code)).inc()
         # an answer that echoes the call's secrets (an error page quoting its headers, say)
         # loses them here, before anything reads it: messages, logs, the database
-        sent = dict(self.headers if headers is None else headers).values()
+        sent = header_secrets(self.headers if headers is None else headers)
         body = scrub_bytes(raw.content, self.secrets + secret_values(sent))
         response = Response(self.service, raw.status_code, raw.headers, body)
         self.limiter.observe(

@@ -16,9 +16,16 @@ from typing import Any, Literal, get_args
 
 from bot.sim.demo import DEMO_CREDENTIALS, OTHER_WELDPULSE_KEY, PRIMARY_FIELD, SERVICES
 
-FaultKind = Literal["latency", "status", "timeout", "trickle", "malformed", "expired", "quota"]
+FaultKind = Literal[
+    "latency", "status", "timeout", "trickle", "malformed", "expired", "quota", "echo"
+]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 MalformedBody = Literal["html", "truncated"]
+EchoBody = Literal["json", "html"]
+BODIES: dict[str, tuple[str, ...]] = {
+    "malformed": get_args(MalformedBody),
+    "echo": get_args(EchoBody),
+}
 
 
 @dataclass
@@ -35,9 +42,9 @@ class Fault:
     path: str | None = None
     times: int | None = None
     seconds: float = 0.0  # latency / timeout
-    status: int = 503  # status
-    retry_after: int = 30  # status 429
-    body: MalformedBody = "html"  # malformed
+    status: int = 503  # status, echo
+    retry_after: int = 30  # status or echo 429
+    body: MalformedBody | EchoBody = "html"  # malformed, echo
 
     def matches(self, service: str, path: str) -> bool:
         if service != self.service:
@@ -106,7 +113,7 @@ class SimControl:
         seconds: float | None = None,
         status: int = 503,
         retry_after: int = 30,
-        body: MalformedBody = "html",
+        body: MalformedBody | EchoBody = "html",
     ) -> Fault:
         """Inject a fault; see the module docstring of `bot.sim.faults` for each kind."""
         _check_service(service)
@@ -116,8 +123,8 @@ class SimControl:
             raise ValueError("times must be at least 1")
         if not 400 <= status <= 599:
             raise ValueError("a status fault answers an error status, 400 to 599")
-        if body not in ("html", "truncated"):
-            raise ValueError("a malformed body is 'html' or 'truncated'")
+        if kind in BODIES and body not in BODIES[kind]:
+            raise ValueError(f"a {kind} body is {' or '.join(map(repr, BODIES[kind]))}")
         if seconds is None:
             seconds = 3600.0 if kind in {"timeout", "trickle"} else 0.0
         fault = Fault(
@@ -174,6 +181,19 @@ class SimControl:
         path: str | None = None,
     ) -> Fault:
         return self.add_fault(service, "malformed", body=body, times=times, path=path)
+
+    def echo(
+        self,
+        service: str,
+        status: int = 400,
+        *,
+        body: EchoBody = "json",
+        times: int | None = None,
+        path: str | None = None,
+    ) -> Fault:
+        """Answer `status` quoting every request header and the query string back: in the
+        service's own error body (`body="json"`) or in an HTML error page (`"html"`)."""
+        return self.add_fault(service, "echo", status=status, body=body, times=times, path=path)
 
     def expire(self, service: str, *, times: int | None = None, path: str | None = None) -> Fault:
         return self.add_fault(service, "expired", times=times, path=path)

@@ -15,6 +15,11 @@ The kinds of fault `SimControl.add_fault` can inject, and what the service then 
 - `expired`: refuses the credential with the service's 401.
 - `quota`: the service's "allowance used up" answer (PulseTracker and WeldPulse 403; the
   others 429).
+- `echo`: a careless service's error: answers `status` quoting the request back — every
+  header (credentials included; the last sent first), the method, and the path with its
+  query string — in the service's own error body (`body="json"`, its slashes escaped as
+  PHP writes them: `\\/`) or an HTML error page (`body="html"`), and once more in
+  `X-Echo-*` response headers. 429 carries `Retry-After`.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ def fault_middleware(
                 return await _malformed(fault, request, handler)
             if fault.kind == "trickle":
                 return await _trickle(fault, control, request)
+            if fault.kind == "echo":
+                return _echo(fault, request, style)
             return await _refuse(fault, control, style)
         return await handler(request)
 
@@ -70,6 +77,24 @@ async def _refuse(fault: Fault, control: SimControl, style: ErrorStyle) -> web.R
     if fault.status == 429:
         return style.rate_limited(fault.retry_after)
     return style.error(fault.status, None)
+
+
+def _echo(fault: Fault, request: web.Request, style: ErrorStyle) -> web.Response:
+    headers = list(request.headers.items())
+    quoted = "; ".join(f"{name}: {value}" for name, value in reversed(headers))
+    said = f"{quoted} in {request.method} {request.path_qs}"
+    if fault.body == "html":
+        page = f"<html><body><h1>Error {fault.status}</h1><pre>{said}</pre></body></html>"
+        response = web.Response(status=fault.status, text=page, content_type="text/html")
+    else:
+        response = style.error(fault.status, said)
+        assert isinstance(response.body, bytes)
+        response.body = response.body.replace(b"/", b"\\/")  # still JSON, as PHP writes it
+    for name, value in headers:
+        response.headers[f"X-Echo-{name}"] = value
+    if fault.status == 429:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
 
 
 async def _trickle(

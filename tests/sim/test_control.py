@@ -31,10 +31,11 @@ def test_demo_credentials_are_the_documented_ones() -> None:
     (lambda c: c.add_fault("raygun", "explode"), "unknown fault kind"),
     (lambda c: c.add_fault("raygun", "status", times=0), "times must be at least 1"),
     (lambda c: c.add_fault("raygun", "malformed", body="xml"), "body"),
+    (lambda c: c.add_fault("raygun", "echo", body="truncated"), "echo body"),
     (lambda c: c.set_traffic(-1), "negative"),
     (lambda c: c.set_limits(nope=1), "unknown limit"),
     (lambda c: c.register_credential("raygun", client_id="x"), "needs api_key"),
-], ids=["service", "kind", "times", "body", "traffic", "limit", "credential"])
+], ids=["service", "kind", "times", "body", "echo-body", "traffic", "limit", "credential"])
 def test_bad_instructions_are_refused(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call(SimControl())  # type: ignore[operator]

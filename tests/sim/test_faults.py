@@ -198,6 +198,32 @@ async def test_quota_faults(sim: SimServer, http: httpx.AsyncClient, service: st
         assert int(response.headers["Retry-After"]) > 0
 
 
+@pytest.mark.parametrize("status", [401, 429, 503])
+@pytest.mark.parametrize("service", SERVICES)
+async def test_echo_quotes_every_header_and_the_query_in_the_services_error(
+        sim: SimServer, http: httpx.AsyncClient, service: str, status: int) -> None:
+    sim.control.echo(service, status, times=1)
+    response = await call(http, sim, service, params={"q": "x y"})
+    assert response.status_code == status
+    text = error_text(service, response.json())
+    assert "?q=x%20y" in text or "?q=x+y" in text
+    for name, value in REQUESTS[service][2].items():
+        assert f"{name}: {value}" in text
+        assert response.headers[f"X-Echo-{name}"] == value
+    assert ("Retry-After" in response.headers) == (status == 429)
+    assert (await call(http, sim, service)).status_code == OK[service]  # once only
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_echo_as_an_html_error_page(sim: SimServer, http: httpx.AsyncClient,
+                                          service: str) -> None:
+    sim.control.echo(service, 500, body="html")
+    response = await call(http, sim, service)
+    assert response.status_code == 500
+    assert response.headers["Content-Type"].startswith("text/html")
+    for name, value in REQUESTS[service][2].items():
+        assert f"{name}: {value}" in response.text
+
 async def test_requests_are_counted_per_service_and_path(sim: SimServer,
                                                          http: httpx.AsyncClient) -> None:
     sim.control.fail("weldpulse", 503, times=1)

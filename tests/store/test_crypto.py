@@ -85,6 +85,16 @@ def test_key_file_is_created_private_and_reused(tmp_path: Path) -> None:
     assert (again, created_again) == (key, False)
 
 
+@pytest.mark.parametrize("umask", [0o000, 0o022], ids=lambda m: f"umask {m:03o}")
+def test_key_file_is_created_private_whatever_the_umask(tmp_path: Path, umask: int) -> None:
+    before = os.umask(umask)
+    try:
+        load_or_create_key_file(tmp_path / "pulsebot.key")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "pulsebot.key").stat().st_mode) == 0o600
+
+
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o660])
 def test_key_file_readable_by_others_is_refused(tmp_path: Path, mode: int) -> None:
     path = tmp_path / "pulsebot.key"
