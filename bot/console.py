@@ -30,6 +30,7 @@ from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.team import Team
 from commands import dispatch
+from commands.context import ChannelCheck, UserCheck, WorkspaceAdmins
 
 CONSOLE_TEAM = Team("T0CONSOLE")
 CONSOLE_USER = "U0CONSOLE"
@@ -42,12 +43,22 @@ BANNER = (
 
 
 class NoSlack:
-    """The console has no Slack: forms cannot open."""
+    """The console has no Slack: forms cannot open; every channel takes posts (they are
+    printed), every user ID is a person, and the console's user is the workspace admin."""
 
     has_forms = False
 
     async def open_modal(self, view: dict[str, Any]) -> bool:
         return False
+
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        return ChannelCheck("postable")
+
+    async def check_user(self, user_id: str) -> UserCheck:
+        return UserCheck("person")
+
+    async def workspace_admins(self) -> WorkspaceAdmins:
+        return WorkspaceAdmins((CONSOLE_USER,))
 
 
 class ConsolePoster:

@@ -8,7 +8,8 @@ the log gets the traceback.
     PulseError
     ├── UsageError(message, usage)          the command line was wrong
     ├── NotConnected(service)               the workspace has no credential for it
-    ├── PermissionDenied(action)            only admins may do this
+    ├── PermissionDenied(action, owner)     only admins (or the thing's creator) may do this
+    ├── CannotPost(channel, why)            the bot cannot post into the channel named
     ├── ConfigError                         start-up configuration is wrong
     ├── StorageError                        the database cannot be read or written
     └── ServiceError(service)               an upstream service said no
@@ -53,9 +54,28 @@ class NotConnected(PulseError):
 
 
 class PermissionDenied(PulseError):
-    def __init__(self, action: str):
+    """The caller may not `action` (`create Pulsetracker apps`, `run digest #3`). Only
+    admins may, and — when `owner` is set — the person who made the thing, described by
+    `whose` (`the digest's`)."""
+
+    def __init__(self, action: str, *, owner: str | None = None, whose: str = ""):
         super().__init__(f"not allowed: {action}")
         self.action = action
+        self.owner = owner
+        self.whose = whose
+
+
+class CannotPost(PulseError):
+    """Pulse Bot cannot post into the channel a digest or alert names, so it is not
+    saved. `why` is `private` (it is not in a private channel), `missing` (Slack shows no
+    such channel: gone, or private without the bot) or `archived`; `here` when the channel
+    is the one the command was typed in."""
+
+    def __init__(self, channel: str, why: str, *, here: bool = False):
+        super().__init__(f"cannot post to {channel}: {why}")
+        self.channel = channel
+        self.why = why
+        self.here = here
 
 
 class ConfigError(PulseError):

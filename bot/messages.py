@@ -46,10 +46,45 @@ def not_connected(err: e.NotConnected) -> str:
     )
 
 
+ADMINS_ARE = (
+    "workspace admins and owners, people in PULSEBOT_ADMINS (set by the operator) and "
+    "people added with `/pulse admins add @someone`; `/pulse admins` lists them"
+)
+
+
 def permission_denied(err: e.PermissionDenied) -> str:
+    if err.owner:
+        return (
+            f"Only {err.whose} creator (<@{err.owner}>) or a Pulse Bot admin can "
+            f"{err.action}. Pulse Bot admins are {ADMINS_ARE}."
+        )
+    return f"Only Pulse Bot admins can {err.action}: {ADMINS_ARE}."
+
+
+INVITE = "invite me with `/invite @Pulse Bot`"
+
+
+def cannot_post(err: e.CannotPost) -> str:
+    if err.here and err.why in {"private", "missing"}:
+        if err.channel.startswith("D"):
+            return (
+                "I can't post into this conversation: apps can't join direct messages "
+                "between people. Name a channel instead, e.g. `#team`."
+            )
+        return f"I'm not in this channel, so I can't post here: {INVITE} and try again."
+    where = err.channel if err.channel.startswith("#") else f"<#{err.channel}>"
+    if err.why == "archived":
+        return f"{where} is archived, so nothing can be posted there; pick another channel."
+    if err.why == "private":
+        return f"I'm not in {where}, a private channel: {INVITE} there and try again."
+    if err.channel.startswith("#"):
+        return (
+            f"I can't find {where}. Pick the channel from the list as you type `#`; "
+            f"if it is private, {INVITE} there first."
+        )
     return (
-        f"Only Pulse Bot admins can {err.action}: workspace admins and owners, or people "
-        "added with `/pulse admins add @someone`. See who they are with `/pulse admins`."
+        f"I can't see {where}: it no longer exists, or it is private and I'm not in it. "
+        f"If it is private, {INVITE} there and try again."
     )
 
 
@@ -144,6 +179,7 @@ _TABLE: tuple[tuple[type[e.PulseError], Callable[[Any], str]], ...] = (
     (e.UsageError, usage),
     (e.NotConnected, not_connected),
     (e.PermissionDenied, permission_denied),
+    (e.CannotPost, cannot_post),
     (e.ConfigError, config_error),
     (e.StorageError, storage_error),
     (e.AuthFailed, auth_failed),

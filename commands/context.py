@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.clients.pool import Directory
@@ -52,6 +52,40 @@ class Catalog(Protocol):
         ...
 
 
+ChannelState = Literal["postable", "joined", "private", "archived", "missing", "unchecked"]
+UserState = Literal["person", "missing", "bot", "deactivated", "unchecked"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCheck:
+    """Whether the bot can post into a channel, as Slack says: `postable` (it is in it),
+    `joined` (a public channel it has just joined), `private` (a private one it is not
+    in), `archived`, `missing` (Slack shows no such channel: gone, or private without the
+    bot), or `unchecked` when Slack could not say — `reason` then says why."""
+
+    state: ChannelState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class UserCheck:
+    """Who a user ID is, as Slack says: a `person`, `missing` (no such user), a `bot`, a
+    `deactivated` account, or `unchecked` when Slack could not say (`reason`)."""
+
+    state: UserState
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceAdmins:
+    """The workspace's admins and owners as Slack lists them; `complete` False when only
+    part of the member list was read (a large workspace, or Slack failing: `reason`)."""
+
+    user_ids: tuple[str, ...]
+    complete: bool = True
+    reason: str = ""
+
+
 class SlackSurface(Protocol):
     """What a command may ask of Slack for the current request."""
 
@@ -62,6 +96,19 @@ class SlackSurface(Protocol):
 
     async def open_modal(self, view: dict[str, Any]) -> bool:
         """Open `view` for the caller; False where there is no Slack to show it."""
+        ...
+
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        """Whether the bot can post into `channel` (an ID, or `#name`), joining it if it
+        is public and the bot is not in it yet."""
+        ...
+
+    async def check_user(self, user_id: str) -> UserCheck:
+        """Whether `user_id` is a person of this workspace."""
+        ...
+
+    async def workspace_admins(self) -> WorkspaceAdmins:
+        """The workspace's admins and owners (a bounded read of the member list)."""
         ...
 
 
@@ -104,6 +151,12 @@ class Context:
         """Raise PermissionDenied unless the caller may change this workspace's settings."""
         if not await self.is_admin():
             raise PermissionDenied(action)
+
+    async def require_owner_or_admin(self, owner: str, action: str, *, whose: str) -> None:
+        """Raise PermissionDenied, naming `owner`, unless the caller is `owner` (the
+        creator of a digest, say: `whose` is `the digest's`) or an admin."""
+        if self.user_id != owner and not await self.is_admin():
+            raise PermissionDenied(action, owner=owner, whose=whose)
 
     async def audit(self, action: str, **detail: Any) -> None:
         await self.store.audit.record(self.team, self.user_id, action, detail)

@@ -2,7 +2,8 @@
 
 Handlers raise; this turns any `PulseError` into its sentence (`bot.messages`) and
 anything unexpected into a short apology with a reference ID that is also logged with
-the traceback. No stack trace ever reaches a user.
+the traceback. No stack trace ever reaches a user. A refusal of permission is also
+written to the audit table (`permission.denied`: who tried which command), as an attempt.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import uuid
 
 from bot import messages, telemetry
-from bot.errors import PulseError, UsageError
+from bot.errors import PermissionDenied, PulseError, StorageError, UsageError
 from bot.render.blocks import section
 from bot.render.message import Message
 from commands.context import Context
@@ -45,11 +46,23 @@ async def answer(router: Router, text: str, ctx: Context) -> Message:
         if err.usage is None and command is not None:
             err = UsageError(err.message, command.usage_line, err.suggestion)
         return _refused(command, err)
+    except PermissionDenied as err:
+        await _audit_refusal(ctx, command, err)
+        return _refused(command, err)
     except PulseError as err:
         return _refused(command, err)
     except Exception:
         telemetry.COMMANDS.labels("unexpected").inc()
         return unexpected_message(f"/pulse {command.name if command else '?'}")
+
+
+async def _audit_refusal(ctx: Context, command: Command | None, err: PermissionDenied) -> None:
+    """The attempt, in the audit table; a database that cannot be written only loses it."""
+    name = command.name if command else "?"
+    try:
+        await ctx.audit("permission.denied", command=name, refused=err.action)
+    except StorageError:
+        log.warning("a refused /pulse %s was not audited: the database cannot be written", name)
 
 
 def _refused(command: Command | None, err: PulseError) -> Message:

@@ -1,8 +1,8 @@
 """Pulsetracker commands: the apps, with devices and this month's messages against the
 plan's monthly allowance; one app in detail; creating and renaming apps.
 
-Anyone may read and anyone may create or rename (PRODUCT §7: these change the service,
-not the bot's settings), but every change is written to the audit table.
+Anyone may read; creating and renaming write to the company's Pulsetracker account, so
+only Pulse Bot admins may (PRODUCT §7), and every change is written to the audit table.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.clients import pulsetracker
 from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
 from bot.domain.formatting import human, percent
 from bot.domain.headlines import QUOTA_WARNING
+from bot.domain.values import echo
 from bot.errors import NotFound, UsageError
 from bot.render.blocks import Block, context, escape, fields, header, section
 from bot.render.message import Message
@@ -77,9 +78,9 @@ async def by_key(ctx: Context, typed: str, act: Callable[[str], Awaitable[T]]) -
     apps = await ctx.directory.get(pulsetracker.SPEC).all_apps()
     found = [a.key for a in apps.apps if a.key.startswith(key)]
     if len(found) > 1:
-        raise UsageError(f"`{typed}` starts the keys of {len(found)} apps; give more of it.")
+        raise UsageError(f"`{echo(typed)}` starts the keys of {len(found)} apps; give more of it.")
     if not found:
-        raise missing or NotFound(pulsetracker.SPEC.key, f"no app key starts with {key}")
+        raise missing or NotFound(pulsetracker.SPEC.key, f"no app key starts with {echo(key)}")
     return await act(found[0])
 
 
@@ -98,7 +99,7 @@ def _one_key(args: Args) -> str:
     if not args.words:
         raise UsageError("Which app? Give its key, as `/pulse apps` lists them.")
     if len(args.words) > 1:
-        raise UsageError(f"I don't know what `{args.words[1]}` means here.")
+        raise UsageError(f"I don't know what `{echo(args.words[1])}` means here.")
     return args.words[0]
 
 
@@ -220,13 +221,14 @@ async def apps_show(ctx: Context, args: Args) -> Message:
 async def apps_create(ctx: Context, args: Args) -> Message:
     """apps create NAME
 
-    Create a Pulsetracker app named NAME (quotes are optional). Recorded in the
-    audit log.
+    Create a Pulsetracker app named NAME (quotes are optional; admins only).
+    Recorded in the audit log.
 
     /pulse apps create "Night shift"
     """
     reject_unknown(args)
     name = _name(args.words, "new app's")
+    await ctx.require_admin("create Pulsetracker apps")
     app = await ctx.directory.get(pulsetracker.SPEC).create_app(name)
     await ctx.audit("pulsetracker.apps.create", name=app.name, key=app.key)
     text = f"Created the Pulsetracker app {app.name} with key {app.key}."
@@ -238,8 +240,8 @@ async def apps_create(ctx: Context, args: Args) -> Message:
 async def apps_rename(ctx: Context, args: Args) -> Message:
     """apps rename KEY NAME
 
-    Give the app with key KEY a new name (quotes are optional). Recorded in the
-    audit log.
+    Give the app with key KEY a new name (quotes are optional; admins only).
+    Recorded in the audit log.
 
     /pulse apps rename app_9f2c1a "Delivery fleet (north)"
     """
@@ -247,6 +249,7 @@ async def apps_rename(ctx: Context, args: Args) -> Message:
     if not args.words:
         raise UsageError("Which app? Give its key, then the new name.")
     name = _name(args.words[1:], "new")
+    await ctx.require_admin("rename Pulsetracker apps")
     client = ctx.directory.get(pulsetracker.SPEC)
     renamed: list[str] = []
 
@@ -257,6 +260,6 @@ async def apps_rename(ctx: Context, args: Args) -> Message:
     now_named = await by_key(ctx, args.words[0], rename)
     key = renamed[-1]
     await ctx.audit("pulsetracker.apps.rename", key=key, name=now_named)
-    text = f"Renamed the Pulsetracker app {key} to {now_named}."
-    shown = f"Renamed the Pulsetracker app `{key}` to *{escape(now_named)}*."
+    text = f"Renamed the Pulsetracker app {echo(key)} to {now_named}."
+    shown = f"Renamed the Pulsetracker app `{echo(key)}` to *{escape(now_named)}*."
     return Message(text, (section(shown),))

@@ -24,12 +24,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import StorageError
 from bot.features.alerts import Alerts
+from bot.slack import lookups
 from bot.slack.gate import replay_key
 from bot.slack.inflight import InFlight
+from bot.slack.lookups import slack_error as slack_error  # used by other listeners
 from bot.slack.reachability import Reachability
 from bot.store import Store
 from bot.team import Team
-from commands.context import Context, SlackSurface
+from commands.context import ChannelCheck, Context, SlackSurface, UserCheck, WorkspaceAdmins
 from commands.router import Router
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,8 @@ def deps_of(context: AsyncBoltContext) -> Deps:
 
 @dataclass(frozen=True, slots=True)
 class BoltSurface:
-    """A command's way to Slack for the current request: forms need its trigger ID."""
+    """A command's way to Slack for the current request: forms need its trigger ID;
+    channels and people are looked up with the request's bot token (`bot.slack.lookups`)."""
 
     client: AsyncWebClient
     trigger_id: str | None = None
@@ -106,13 +109,14 @@ class BoltSurface:
             return False
         return True
 
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        return await lookups.check_channel(self.client, channel)
 
-def slack_error(exc: SlackApiError) -> str:
-    """The `error` code of a failed Web API call, whatever shape the answer had."""
-    data = getattr(exc.response, "data", None)
-    if isinstance(data, dict):
-        return str(data.get("error", "unknown_error"))
-    return f"HTTP {getattr(exc.response, 'status_code', '?')}"
+    async def check_user(self, user_id: str) -> UserCheck:
+        return await lookups.check_user(self.client, user_id)
+
+    async def workspace_admins(self) -> WorkspaceAdmins:
+        return await lookups.workspace_admins(self.client)
 
 
 def team_of(body: dict[str, Any]) -> Team:

@@ -41,6 +41,10 @@ BOT_SCOPES = (
     "chat:write",
     "chat:write.public",
     "channels:join",
+    "channels:read",  # conversations.info: can a digest or alert post into the channel named
+    "groups:read",
+    "im:read",
+    "mpim:read",
     "users:read",
     "im:write",
     "channels:history",  # finding a post that may have gone through before a crash

@@ -31,7 +31,7 @@ from bot.store import Secrets, Store
 from bot.store.opening import open_database
 from bot.team import Team
 from commands import build_router, dispatch
-from commands.context import Access, Context
+from commands.context import Access, ChannelCheck, Context, UserCheck, WorkspaceAdmins
 from commands.router import Router
 from tests.fakes.clock import FakeClock
 from tests.fakes.poster import RecordingPoster
@@ -42,14 +42,30 @@ NOW = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)  # a Monday
 
 @dataclass
 class RecordingSurface:
-    """Slack as a command sees it: the forms it opened are kept."""
+    """Slack as a command sees it: the forms it opened are kept; channels are postable,
+    user IDs people and nobody a workspace admin unless the harness says otherwise (its
+    `channels`, `people` and `workspace_admins`); the channels checked are kept."""
 
     modals: list[dict[str, Any]]
     has_forms: bool = True
+    channels: dict[str, ChannelCheck] = field(default_factory=dict)
+    people: dict[str, UserCheck] = field(default_factory=dict)
+    admins: WorkspaceAdmins = field(default_factory=lambda: WorkspaceAdmins(()))
+    checked: list[str] = field(default_factory=list)
 
     async def open_modal(self, view: dict[str, Any]) -> bool:
         self.modals.append(view)
         return True
+
+    async def check_channel(self, channel: str) -> ChannelCheck:
+        self.checked.append(channel)
+        return self.channels.get(channel, ChannelCheck("postable"))
+
+    async def check_user(self, user_id: str) -> UserCheck:
+        return self.people.get(user_id, UserCheck("person"))
+
+    async def workspace_admins(self) -> WorkspaceAdmins:
+        return self.admins
 
 
 @dataclass
@@ -66,6 +82,10 @@ class CommandHarness:
     admin: bool = True
     modals: list[dict[str, Any]] = field(default_factory=list)
     operators: frozenset[str] = frozenset({"U0OPERATOR"})
+    channels: dict[str, ChannelCheck] = field(default_factory=dict)
+    people: dict[str, UserCheck] = field(default_factory=dict)
+    workspace_admins: WorkspaceAdmins = field(default_factory=lambda: WorkspaceAdmins(()))
+    checked: list[str] = field(default_factory=list)  # channels asked about, in order
 
     async def connect(
         self, service: str, credential: dict[str, str], team: Team | None = None
@@ -84,7 +104,13 @@ class CommandHarness:
             store=self.store,
             directory=await self.pool.directory(team),
             access=Access(workspace_admin=self.admin, operators=self.operators),
-            slack=RecordingSurface(self.modals),
+            slack=RecordingSurface(
+                self.modals,
+                channels=self.channels,
+                people=self.people,
+                admins=self.workspace_admins,
+                checked=self.checked,
+            ),
             digests=self.digests,
             alerts=self.alerts,
             commands=self.router,

@@ -225,6 +225,52 @@ async def test_apps_rename_sends_the_name_and_is_audited(cmd: CommandHarness) ->
     assert entry.detail == {"key": "app_9f2c1a", "name": "Delivery fleet (north)"}
 
 
+MAY_WRITE = (
+    "Pulse Bot admins can {}: workspace admins and owners, people in PULSEBOT_ADMINS "
+    "(set by the operator) and people added with `/pulse admins add @someone`; "
+    "`/pulse admins` lists them."
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "action"),
+    [
+        ('apps create "Night shift"', "create Pulsetracker apps"),
+        ('apps rename app_9f2c1a "Delivery fleet (north)"', "rename Pulsetracker apps"),
+        ("apps rename 273f Renamed", "rename Pulsetracker apps"),  # no listing for a short key
+    ],
+    ids=["create", "rename", "rename-short-key"],
+)
+@respx.mock(assert_all_called=False)
+async def test_a_member_may_not_write_to_the_account(
+    cmd: CommandHarness, line: str, action: str
+) -> None:
+    """Creating and renaming write to the company's account: admins only (PRODUCT §7)."""
+    cmd.admin = False
+    cmd.user_id = "U0MEMBER"
+    await cmd.store.admins.add(cmd.team, "U0FRIEND", "U0ADMIN")
+    routes = [respx.post(APPS), respx.put(f"{APPS}/app_9f2c1a"), respx.get(APPS)]
+
+    shown = text(await cmd.run(line))
+
+    assert shown.startswith("Only " + MAY_WRITE.format(action))
+    assert not any(route.called for route in routes), "the service is not asked"
+    [attempt] = await cmd.store.audit.list(cmd.team)
+    assert (attempt.user_id, attempt.action) == ("U0MEMBER", "permission.denied")
+    assert attempt.detail == {"command": " ".join(line.split()[:2]), "refused": action}
+
+
+@pytest.mark.parametrize("who", ["added", "operator"])
+@respx.mock
+async def test_added_and_operator_admins_may_create(cmd: CommandHarness, who: str) -> None:
+    cmd.admin = False  # not a workspace admin: an admin of one of the other two kinds
+    cmd.user_id = {"added": "U0FRIEND", "operator": "U0OPERATOR"}[who]
+    await cmd.store.admins.add(cmd.team, "U0FRIEND", "U0ADMIN")
+    respx.post(APPS).respond(201, json=sample("app_created"))
+    message = await cmd.run('apps create "Night shift"')
+    assert message.text == "Created the Pulsetracker app Night shift with key app_new123."
+
+
 @respx.mock
 async def test_apps_rename_unknown_key(cmd: CommandHarness) -> None:
     respx.put(f"{APPS}/app_nope").respond(404, json={"message": "Not found."})

@@ -186,7 +186,9 @@ async def test_a_button_is_still_checked_when_pressed(harness: PulseHarness) -> 
     boss_view = await opened(h, BOSS)
     # the member presses a button of the boss's tab (say, from an old payload)
     view = await press(h, MEMBER, boss_view, "digest pause 1")
-    assert "Only Pulse Bot admins can pause other people's digests" in texts(view)
+    assert f"Only the digest's creator (<@{BOSS}>) or a Pulse Bot admin can pause digest #1" in (
+        texts(view)
+    )
     digest = await h.runtime.store.digests.get(TEAM, 1)
     assert digest is not None and not digest.paused
 

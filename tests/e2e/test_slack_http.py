@@ -74,7 +74,10 @@ async def test_non_admin_cannot_add_admins_but_workspace_admin_can(harness: Puls
     team = Team("T0000001")
     assert await harness.runtime.store.admins.is_admin(team, "U0FRIEND")
     audit = await harness.runtime.store.audit.list(team)
-    assert [(a.user_id, a.action) for a in audit] == [("U0BOSS", "admins.add")]
+    assert [(a.user_id, a.action) for a in audit] == [
+        ("U0BOSS", "admins.add"),
+        ("U0NOBODY", "permission.denied"),  # the attempt, newest first
+    ]
     # the friend may now add others: added admins are admins
     _, rid = await harness.command("admins add <@U0THIRD>", user_id="U0FRIEND")
     assert "is now a Pulse Bot admin" in (await harness.response(rid))["text"]

@@ -12,6 +12,16 @@ HTTP 500 (the post went through, the response did not). Accepted messages are ke
 channel with their `metadata`, and `conversations.history` / `.replies` read them back.
 `down = True` answers every Web API call with HTTP 503.
 
+Channels and people are as a bot token sees them. A channel the fake was not told about
+(`channels`) is a public one the bot is in, and any user ID a person (`users` adds to or
+changes what `users.info` says): tests name only what matters to them. `conversations.info`
+and `.join` take a conversation ID only; a private channel the bot is not in is invisible
+(`channel_not_found`, as for one in `no_such_channels`); joining works for public channels
+only (`method_not_supported_for_channel_type` for a DM or private channel, `is_archived`).
+`chat.*` refuses an archived or invisible channel; a public one the bot is not in takes
+posts (`chat:write.public`). `users.info` says `user_not_found` for `no_such_users`, and
+`users.list` pages through `users` by `limit` and `response_metadata.next_cursor`.
+
 Every message (chat.postMessage, chat.update, chat.postEphemeral, a `response_url` post)
 and every view (views.publish, views.open) is checked as Slack checks it
 (`tests.fakes.slack_rules`): what Slack would refuse is refused, with `invalid_blocks`
@@ -62,6 +72,22 @@ class Call:
 
 
 @dataclass
+class FakeChannel:
+    """A conversation as the fake's Slack knows it (see the module docstring); `im` with
+    `member` is the bot's own DM, without it a DM between people."""
+
+    private: bool = False
+    member: bool = True
+    archived: bool = False
+    im: bool = False
+
+
+def conversation_id(channel: str) -> bool:
+    """Whether `channel` is shaped like a conversation ID (`C…`, `G…`, `D…`), not a name."""
+    return len(channel) > 1 and channel[0] in "CGD" and channel.isalnum() and channel.isupper()
+
+
+@dataclass
 class FakeSlack:
     """State of the fake: users, failures, limits and everything it was sent."""
 
@@ -70,6 +96,9 @@ class FakeSlack:
     responses: list[dict[str, Any]] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     channel_errors: dict[str, str] = field(default_factory=dict)
+    channels: dict[str, FakeChannel] = field(default_factory=dict)
+    no_such_channels: set[str] = field(default_factory=set)
+    no_such_users: set[str] = field(default_factory=set)
     per_channel_interval: float = 0.0
     oauth_team: dict[str, str] = field(default_factory=lambda: {"id": "T0OAUTH1", "name": "Acme"})
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -146,6 +175,93 @@ class FakeSlack:
         ]
         return found if thread else found[::-1]
 
+    def _visible(self, channel: str) -> FakeChannel | None:
+        """The conversation as the bot sees it: None when Slack would say channel_not_found."""
+        if not conversation_id(channel) or channel in self.no_such_channels:
+            return None
+        found = self.channels.get(channel, FakeChannel())
+        if (found.private or found.im) and not found.member:
+            return None  # a private channel or someone else's DM: the bot cannot see it
+        return found
+
+    def _conversation(self, channel: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """conversations.info, as for a bot token with channels/groups/im/mpim:read."""
+        found = self._visible(channel)
+        if found is None:
+            return 200, {"ok": False, "error": "channel_not_found"}, {}
+        if found.im:
+            return 200, {"ok": True, "channel": {"id": channel, "is_im": True, "user": "U0"}}, {}
+        body = {
+            "id": channel,
+            "name": channel.lower(),
+            "is_channel": not found.private,
+            "is_group": False,
+            "is_im": False,
+            "is_mpim": False,
+            "is_private": found.private,
+            "is_archived": found.archived,
+            "is_member": found.member,
+        }
+        return 200, {"ok": True, "channel": body}, {}
+
+    def _join(self, channel: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """conversations.join: public channels only; the bot is a member afterwards."""
+        found = self._visible(channel)
+        if found is None:
+            return 200, {"ok": False, "error": "channel_not_found"}, {}
+        if found.im or found.private:
+            return 200, {"ok": False, "error": "method_not_supported_for_channel_type"}, {}
+        if found.archived:
+            return 200, {"ok": False, "error": "is_archived"}, {}
+        already = found.member
+        found.member = True
+        self.channels[channel] = found
+        body: dict[str, Any] = {"ok": True, "channel": {"id": channel, "is_member": True}}
+        if already:
+            body["warning"] = "already_in_channel"
+        return 200, body, {}
+
+    def _post_refusal(self, channel: str) -> str | None:
+        """What chat.* says for a channel the bot cannot post into (IDs only: Slack also
+        takes a public channel's name there, which the fake lets through)."""
+        if not conversation_id(channel):
+            return None
+        found = self._visible(channel)
+        if found is None:
+            return "channel_not_found"
+        return "is_archived" if found.archived else None
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        user = {
+            "id": user_id,
+            "tz": "Europe/Berlin",
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": False,
+            "deleted": False,
+        }
+        user.update(self.users.get(user_id, {}))
+        return user
+
+    def _members(self, args: Mapping[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """users.list: the known users, `limit` a page (at most 1,000), by cursor."""
+        everyone = [self._user(u) for u in sorted(self.users) if u not in self.no_such_users]
+        limit = min(int(args.get("limit") or 0) or 1000, 1000)
+        cursor = str(args.get("cursor") or "")
+        start = 0
+        if cursor:
+            if not cursor.startswith("next:") or not cursor[5:].isdigit():
+                return 200, {"ok": False, "error": "invalid_cursor"}, {}
+            start = int(cursor[5:])
+        end = start + limit
+        following = f"next:{end}" if end < len(everyone) else ""
+        body = {
+            "ok": True,
+            "members": everyone[start:end],
+            "response_metadata": {"next_cursor": following},
+        }
+        return 200, body, {}
+
     def _next_ts(self) -> str:
         return f"{int(self.wall())}.{next(self._ts):06d}"
 
@@ -184,6 +300,16 @@ class FakeSlack:
             self._last_post[channel] = now
         if token is not None and "revoked" in token:
             return 200, {"ok": False, "error": "token_revoked"}, {}
+        if method == "conversations.info":
+            return self._conversation(channel)
+        if method == "conversations.join":
+            return self._join(channel)
+        if method == "users.list":
+            return self._members(args)
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            refused = self._post_refusal(channel)
+            if refused is not None:
+                return 200, {"ok": False, "error": refused}, {}
         surface = {"views.publish": "home", "views.open": "modal"}.get(method, "message")
         if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"} or (
             method in {"views.publish", "views.open"} and isinstance(args.get("view"), dict)
@@ -208,9 +334,9 @@ class FakeSlack:
             )
         if method == "users.info":
             user_id = str(args.get("user", ""))
-            user = {"id": user_id, "tz": "Europe/Berlin", "is_admin": False, "is_owner": False}
-            user.update(self.users.get(user_id, {}))
-            return 200, {"ok": True, "user": user}, {}
+            if not user_id or user_id in self.no_such_users:
+                return 200, {"ok": False, "error": "user_not_found"}, {}
+            return 200, {"ok": True, "user": self._user(user_id)}, {}
         if method in {"chat.postMessage", "chat.update"}:
             ts = str(args.get("ts") or self._next_ts())
             if method == "chat.postMessage":
