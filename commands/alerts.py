@@ -7,10 +7,11 @@ refuses one that would eat more than the alerts' share.
 
 from __future__ import annotations
 
-import math
+import re
 from datetime import timedelta
 
 from bot.domain.durations import format_duration, parse_duration
+from bot.domain.values import amount, echo, no_such, record_number
 from bot.errors import NotConnected, UsageError
 from bot.features.alert_messages import condition, show_value
 from bot.features.alert_metrics import (
@@ -24,6 +25,7 @@ from bot.render.blocks import context, header, section
 from bot.render.message import Message
 from bot.render.table import Cell, Column, Mention, channel_cell, right, table_blocks
 from bot.store.alerts import OPS, Alert, Op
+from commands.channels import postable_channel
 from commands.context import Context
 from commands.options import channel_arg, channel_ref, reject_unknown
 from commands.parsing import Args
@@ -36,14 +38,19 @@ def _reply(text: str) -> Message:
     return Message(text, (section(text),), shareable=False)
 
 
-def _number(word: str) -> float:
-    try:
-        number = float(word.rstrip("%").replace(",", ""))
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):  # "nan" and "inf" parse, but are no threshold
-        raise UsageError(f"`{word}` is not a number.")
-    return number
+_GLUED = re.compile(r"([^\s<>=≥≤]+)\s*(>=|<=|>|<|≥|≤)\s*(\S+)")  # one split: linear
+_SIGNS = {"≥": ">=", "≤": "<="}
+
+
+def _condition(words: tuple[str, ...]) -> tuple[str, str, str]:
+    """METRIC OP VALUE as typed, the comparison spaced or not (`x > 50`, `x >50`, `x>50`)."""
+    if len(words) != 3:
+        glued = _GLUED.fullmatch(" ".join(words))
+        if glued is None:
+            raise UsageError("Say what to watch: a metric, one of > >= < <=, and a number.")
+        words = glued.groups()
+    metric, op, value = words
+    return metric, _SIGNS.get(op, op), value
 
 
 def private_only(args: Args) -> None:
@@ -55,14 +62,12 @@ def private_only(args: Args) -> None:
 
 
 async def alert_arg(ctx: Context, args: Args, words: int = 1) -> Alert:
-    if len(args.words) != words or not args.words[0].lstrip("#").isdigit():
+    if len(args.words) != words:
         raise UsageError("Give the alert's number, as shown by `/pulse alert list`.")
-    alert = await ctx.store.alerts.get(ctx.team, int(args.words[0].lstrip("#")))
+    number = record_number(args.words[0], noun="alert", listing="/pulse alert list")
+    alert = await ctx.store.alerts.numbered(ctx.team, number)
     if alert is None:
-        raise UsageError(
-            f"There is no alert #{args.words[0].lstrip('#')} in this workspace.",
-            usage="/pulse alert list",
-        )
+        raise no_such("alert", number, listing="/pulse alert list")
     return alert
 
 
@@ -110,7 +115,7 @@ def alert_row(ctx: Context, alert: Alert, by: dict[tuple[int, str], str]) -> lis
     quiet, who = quiet_of(ctx, alert, by)
     held = f"for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
     return [
-        f"#{alert.id}",
+        f"#{alert.number}",
         condition(alert),
         channel_cell(alert.channel_id),
         alert.state,
@@ -134,24 +139,26 @@ async def alert_add(ctx: Context, args: Args) -> Message:
     Post into a channel when a metric crosses a threshold;
     `/pulse alert list` shows the metrics.
 
+    VALUE is a number as the bot prints it (50, 2.5k, 1M); rates and scores are 0 to 100.
+
     /pulse alert add weldpulse.realtime > 50
     /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
     /pulse alert add pulsepro.overdue_actions > 5 --in here
     """
     private_only(args)
     reject_unknown(args, {"over", "for", "in"})
-    if len(args.words) != 3:
-        raise UsageError("Say what to watch: a metric, one of > >= < <=, and a number.")
-    metric = parse_metric(args.words[0])
-    op = args.words[1]
+    name, op, value = _condition(args.words)
+    metric = parse_metric(name)
     if op not in OPS:
-        raise UsageError(f"`{op}` is not a comparison: use >, >=, < or <=.")
-    threshold = _number(args.words[2])
+        raise UsageError(f"`{echo(op)}` is not a comparison: use >, >=, < or <=.")
+    low, high = metric.bounds
+    threshold = amount(value, what=f"A threshold for {metric.name}", low=low, high=high)
     over = parse_over(args.option("over") or "1h")
     hold = parse_for(args.option("for") or "0")
     channel = channel_arg(ctx, args.option("in") or "here")
     if metric.service not in ctx.directory.connected():
         raise NotConnected(metric.service)
+    target = await postable_channel(ctx, args.option("in") or "here")  # may join it
     checked_op: Op = op
     alert = await ctx.alerts.add(
         ctx.team,
@@ -166,8 +173,10 @@ async def alert_add(ctx: Context, args: Args) -> Message:
     note = ""
     if metric.point_in_time and args.option("over"):
         note = f" `--over` is ignored: {metric.name} is a point-in-time value."
+    if target.note:
+        note += f" {target.note}"
     return _reply(
-        f"Alert #{alert.id} added: {condition(alert)} → "
+        f"Alert #{alert.number} added: {condition(alert)} → "
         f"{channel_ref(channel)}. {cost_sentence(metric, ctx.alerts.interval)}{note}"
     )
 
@@ -207,7 +216,7 @@ async def alert_remove(ctx: Context, args: Args) -> Message:
     alert = await alert_arg(ctx, args)
     await may_change(ctx, alert, "remove")
     await ctx.alerts.remove(alert, ctx.user_id)
-    return _reply(f"Alert #{alert.id} removed.")
+    return _reply(f"Alert #{alert.number} removed.")
 
 
 @router.command("alert snooze")
@@ -226,9 +235,9 @@ async def alert_snooze(ctx: Context, args: Args) -> Message:
     await may_change(ctx, alert, "snooze")
     await ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
     if length == 0:
-        return _reply(f"Alert #{alert.id} is no longer snoozed.")
+        return _reply(f"Alert #{alert.number} is no longer snoozed.")
     until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
-    return _reply(f"Alert #{alert.id} is snoozed until {until.strftime('%a %d %b %H:%M')}.")
+    return _reply(f"Alert #{alert.number} is snoozed until {until.strftime('%a %d %b %H:%M')}.")
 
 
 @router.command("alert mute")
@@ -244,8 +253,8 @@ async def alert_mute(ctx: Context, args: Args) -> Message:
     await may_change(ctx, alert, "mute")
     await ctx.alerts.mute(ctx.team, alert.id, ctx.user_id)
     return _reply(
-        f"Alert #{alert.id} is muted: it keeps being checked but posts nothing. "
-        f"`/pulse alert unmute {alert.id}` undoes it."
+        f"Alert #{alert.number} is muted: it keeps being checked but posts nothing. "
+        f"`/pulse alert unmute {alert.number}` undoes it."
     )
 
 
@@ -261,7 +270,7 @@ async def alert_unmute(ctx: Context, args: Args) -> Message:
     alert = await alert_arg(ctx, args)
     await may_change(ctx, alert, "unmute")
     if not alert.muted:
-        return _reply(f"Alert #{alert.id} is not muted.")
+        return _reply(f"Alert #{alert.number} is not muted.")
     await ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, muted=False)
     await ctx.audit("alert.unmute", alert=alert.id)
-    return _reply(f"Alert #{alert.id} is no longer muted.")
+    return _reply(f"Alert #{alert.number} is no longer muted.")

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot import messages
 from bot.clients import registry
+from bot.domain.values import echo
 from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
 from bot.render.blocks import context, header, section
 from bot.render.message import Message
@@ -40,7 +41,7 @@ def service_arg(args: Args, command: str) -> str:
     if name not in registry.BY_KEY:
         close = difflib.get_close_matches(name, registry.KEYS, n=1, cutoff=0.6)
         raise UsageError(
-            f"`{args.words[0]}` is not a service I know ({SERVICE_LIST}).",
+            f"`{echo(args.words[0])}` is not a service I know ({SERVICE_LIST}).",
             suggestion=f"{command} {close[0]}" if close else None,
         )
     return name
@@ -230,7 +231,7 @@ async def services(ctx: Context, args: Args) -> Message:
     Every service: connected or not, last success, last error, rate-limit headroom.
     """
     if args.words:
-        raise UsageError(f"I don't know what `{args.words[0]}` means here.")
+        raise UsageError(f"I don't know what `{echo(args.words[0])}` means here.")
     infos = {i.service: i for i in await ctx.store.credentials.list(ctx.team)}
     blocks: list[dict[str, Any]] = [header("Connected services")]
     for service in registry.KEYS:

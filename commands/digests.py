@@ -1,7 +1,8 @@
 """`/pulse digest …`: scheduled digests into a channel.
 
 Confirmations are ephemeral to the caller; the channel only ever sees the digests.
-Anyone may add a digest; its creator or an admin may change or remove it.
+Anyone may add a digest, into a channel the bot can post to (checked at once); its
+creator or an admin may run, pause, resume or remove it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clients.registry import KEYS
 from bot.domain.periods import parse_range
+from bot.domain.values import echo, no_such, record_number
 from bot.errors import UsageError
 from bot.features.recurrence import default_range, describe, parse_schedule, schedule_of
 from bot.messages import service_name
@@ -17,6 +19,7 @@ from bot.render.blocks import context, header, section
 from bot.render.message import Message
 from bot.render.table import Cell, Column, channel_cell, table_blocks
 from bot.store.digests import Digest
+from commands.channels import postable_channel
 from commands.context import Context
 from commands.options import channel_arg, channel_ref, reject_unknown
 from commands.parsing import Args
@@ -39,8 +42,10 @@ def zone_arg(word: str) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(word if word.upper() not in {"UTC", "GMT"} else "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"`{word}` is not a time zone I know (try e.g. Europe/Berlin).") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder (America/Indiana)
+        raise UsageError(
+            f"`{echo(word)}` is not a time zone I know (try e.g. Europe/Berlin)."
+        ) from None
 
 
 def services_option(raw: str | None) -> tuple[str, ...]:
@@ -54,20 +59,20 @@ def services_option(raw: str | None) -> tuple[str, ...]:
 
 
 async def digest_id(ctx: Context, args: Args) -> Digest:
-    if len(args.words) != 1 or not args.words[0].lstrip("#").isdigit():
+    if len(args.words) != 1:
         raise UsageError("Give the digest's number, as shown by `/pulse digest list`.")
-    digest = await ctx.store.digests.get(ctx.team, int(args.words[0].lstrip("#")))
+    number = record_number(args.words[0], noun="digest", listing="/pulse digest list")
+    digest = await ctx.store.digests.numbered(ctx.team, number)
     if digest is None:
-        raise UsageError(
-            f"There is no digest #{args.words[0].lstrip('#')} in this workspace.",
-            usage="/pulse digest list",
-        )
+        raise no_such("digest", number, listing="/pulse digest list")
     return digest
 
 
 async def may_change(ctx: Context, digest: Digest, action: str) -> None:
-    if digest.created_by != ctx.user_id:
-        await ctx.require_admin(f"{action} other people's digests")
+    """`run`, `pause`, `resume` and `remove` are for the digest's creator and admins."""
+    await ctx.require_owner_or_admin(
+        digest.created_by, f"{action} digest #{digest.number}", whose="the digest's"
+    )
 
 
 def services_of(digest: Digest) -> str:
@@ -87,7 +92,7 @@ def next_of(ctx: Context, digest: Digest) -> str:
 def summary(ctx: Context, digest: Digest) -> str:
     chosen = digest.range or default_range(digest.schedule_kind)
     line = (
-        f"*#{digest.id}* → {channel_ref(digest.channel_id)} · "
+        f"*#{digest.number}* → {channel_ref(digest.channel_id)} · "
         f"{describe(schedule_of(digest))} · {services_of(digest)} · range {chosen}"
     )
     if digest.paused:
@@ -100,7 +105,7 @@ def summary(ctx: Context, digest: Digest) -> str:
 def digest_row(ctx: Context, digest: Digest) -> list[Cell]:
     chosen = digest.range or default_range(digest.schedule_kind)
     return [
-        f"#{digest.id}",
+        f"#{digest.number}",
         channel_cell(digest.channel_id),
         describe(schedule_of(digest)),
         services_of(digest),
@@ -145,11 +150,14 @@ async def digest_add(ctx: Context, args: Args) -> Message:
         rest = rest[:-1]
     schedule, used = parse_schedule(rest, tz)
     if used != len(rest):
-        raise UsageError(f"I don't know what `{rest[used]}` means here. Schedules are {SCHEDULES}.")
+        raise UsageError(
+            f"I don't know what `{echo(rest[used])}` means here. Schedules are {SCHEDULES}."
+        )
     services = services_option(args.option("services"))
     chosen_range = args.option("range")
     if chosen_range is not None:
         parse_range(chosen_range, ctx.now(), tz)
+    target = await postable_channel(ctx, args.words[0])  # last: it may join the channel
     digest = await ctx.digests.add(
         ctx.team,
         ctx.user_id,
@@ -158,7 +166,8 @@ async def digest_add(ctx: Context, args: Args) -> Message:
         services=services,
         range=chosen_range,
     )
-    return _reply(f"Digest #{digest.id} added.\n{summary(ctx, digest)}")
+    note = f"\n{target.note}" if target.note else ""
+    return _reply(f"Digest #{digest.number} added.\n{summary(ctx, digest)}{note}")
 
 
 @router.command("digest list")
@@ -193,7 +202,7 @@ async def _toggle(ctx: Context, args: Args, paused: bool) -> Message:
         await ctx.digests.resume(digest, ctx.user_id)  # from its next scheduled time
     fresh = await ctx.store.digests.get(ctx.team, digest.id)
     assert fresh is not None
-    return _reply(f"Digest #{digest.id} {verb}d.\n{summary(ctx, fresh)}")
+    return _reply(f"Digest #{digest.number} {verb}d.\n{summary(ctx, fresh)}")
 
 
 @router.command("digest pause")
@@ -230,7 +239,7 @@ async def digest_remove(ctx: Context, args: Args) -> Message:
     digest = await digest_id(ctx, args)
     await may_change(ctx, digest, "remove")
     await ctx.digests.remove(digest, ctx.user_id)
-    return _reply(f"Digest #{digest.id} removed.")
+    return _reply(f"Digest #{digest.number} removed.")
 
 
 @router.command("digest preview")
@@ -257,8 +266,9 @@ async def digest_run(ctx: Context, args: Args) -> Message:
     """
     private_only(args)
     digest = await digest_id(ctx, args)
+    await may_change(ctx, digest, "run")
     result = await ctx.digests.run(digest.id, ctx.now(), manual=True)
     await ctx.audit("digest.run", digest=digest.id, status=result.status)
     if result.status == "posted":
-        return _reply(f"Digest #{digest.id} posted to {channel_ref(digest.channel_id)}.")
-    return _reply(f"Digest #{digest.id} was not posted: {result.detail or result.status}.")
+        return _reply(f"Digest #{digest.number} posted to {channel_ref(digest.channel_id)}.")
+    return _reply(f"Digest #{digest.number} was not posted: {result.detail or result.status}.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.values import echo
 from bot.errors import UsageError
 from bot.render.blocks import context, header, section
 from bot.render.message import Message
@@ -66,7 +67,7 @@ async def help_(ctx: Context, args: Args) -> Message:
             return Message(text=text, blocks=(section(text),))
         err = catalog.unknown(list(args.words))
         raise UsageError(
-            f"There is no help for `{wanted}`: it is not a /pulse command.",
+            f"There is no help for `{echo(wanted)}`: it is not a /pulse command.",
             suggestion=f"help {err.suggestion}" if err.suggestion else None,
         )
     related = [c for n, c in catalog.commands.items() if n.startswith(wanted + " ")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from bot.domain.periods import Period, looks_like_range, parse_range
+from bot.domain.values import echo, whole_number
 from bot.errors import UsageError
 from commands.context import Context
 from commands.parsing import CHANNEL, Args
@@ -17,7 +18,7 @@ def reject_unknown(args: Args, allowed: Collection[str] = ()) -> None:
     """Options the command does not take are named, not silently ignored."""
     unknown = sorted(set(args.options) - set(allowed))
     if unknown:
-        names = ", ".join(f"`--{n}`" for n in unknown)
+        names = ", ".join(f"`{echo('--' + n)}`" for n in unknown)
         raise UsageError(f"This command does not take {names}.")
 
 
@@ -25,13 +26,7 @@ def int_option(args: Args, name: str, default: int, *, low: int, high: int) -> i
     raw = args.option(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise UsageError(f"`--{name}` must be a whole number, not `{raw}`.") from None
-    if not low <= value <= high:
-        raise UsageError(f"`--{name}` must be between {low} and {high} (got {value}).")
-    return value
+    return whole_number(raw, what=f"`--{name}`", low=low, high=high)
 
 
 def range_and_rest(
@@ -47,14 +42,14 @@ def range_and_rest(
         if not ranges and len(rest) == max_words + 1:
             # the stray word is most likely a mistyped range: say what ranges look like
             parse_range(extra, ctx.now(), ctx.tz)
-        raise UsageError(f"I don't know what `{extra}` means here.")
+        raise UsageError(f"I don't know what `{echo(extra)}` means here.")
     period = parse_range(ranges[0] if ranges else None, ctx.now(), ctx.tz, default)
     return period, rest
 
 
 def no_words(args: Args) -> None:
     if args.words:
-        raise UsageError(f"I don't know what `{args.words[0]}` means here.")
+        raise UsageError(f"I don't know what `{echo(args.words[0])}` means here.")
 
 
 def channel_arg(ctx: Context, word: str) -> str:
@@ -63,7 +58,7 @@ def channel_arg(ctx: Context, word: str) -> str:
         return ctx.channel_id
     match = CHANNEL.match(word)
     if not match:
-        raise UsageError(f"`{word}` is not a channel: use #channel or `here`.")
+        raise UsageError(f"`{echo(word)}` is not a channel: use #channel or `here`.")
     return match.group(1) or f"#{match.group(2)}"
 
 

@@ -2,8 +2,11 @@
 
 Slack sends mentions escaped (`<#C123|general>`, `<@U123|ana>`, `<mailto:a@b.c|a@b.c>`)
 because the manifest sets `should_escape: true`; bare forms are accepted too. Options are
-`--name value` or `name=value`; a known flag (`--public`) takes no value. Quotes group
-words. Any input yields either an `Args` or a `UsageError`, never another exception.
+`--name value` or `name=value`; a known flag (`--public`) takes no value, or yes/no
+(`--public=yes`). The dash `—` (or `–`) that phones and macOS type for `--` is read as
+`--`. Quotes group words. Any input yields either an `Args` or a `UsageError`, never
+another exception, in time linear in its length; the router refuses text longer than
+`MAX_TEXT` before any of this.
 """
 
 from __future__ import annotations
@@ -12,11 +15,20 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from bot.domain.values import echo
 from bot.errors import UsageError
 
-_MENTION = re.compile(r"<([#@!])([A-Z0-9]+)(?:\|([^>]*))?>")
+MAX_TEXT = 4000
+"""The longest command text read, in characters (Slack's own limit for a slash command's
+text is about this)."""
+# A label never holds `<` (Slack escapes it as `&lt;`): stopping there keeps `<#C1|<#C1|…`
+# linear instead of rescanning the rest of the text from every `<`.
+_MENTION = re.compile(r"<([#@!])([A-Z0-9]+)(?:\|([^<>]*))?>")
 _LINK = re.compile(r"<(?:mailto:)?([^<>|]+)\|([^<>]*)>|<(?:mailto:)?([^<>|#@!][^<>]*)>")
 _OPTION_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_DASHED = re.compile(r"^[\u2014\u2013]-?(?=[A-Za-z])")  # `—limit`, `–limit`, `—-limit`
+YES = frozenset({"yes", "true", "on", "1"})
+NO = frozenset({"no", "false", "off", "0"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,11 +102,27 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def dashes(token: str) -> str:
+    """`—limit` and `–limit` (what phones and macOS make of `--`) → `--limit`."""
+    return _DASHED.sub("--", token, count=1)
+
+
+def _switch(name: str, value: str) -> bool:
+    """A flag written with a value, `--public=yes`: whether it is on."""
+    if value.lower() in YES:
+        return True
+    if value.lower() in NO:
+        return False
+    raise UsageError(f"`--{name}` takes yes or no, not `{echo(value)}`.")
+
+
 def parse_args(tokens: list[str], flags: Collection[str] = ("public",)) -> Args:
-    """Split tokens into words, options and flags. `flags` are options that take no value."""
+    """Split tokens into words, options and flags. `flags` are options that take no value
+    (or yes/no: `--public=yes`, `public=no`)."""
     words: list[str] = []
     options: dict[str, str] = {}
     found: set[str] = set()
+    tokens = [dashes(t) for t in tokens]
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -102,27 +130,34 @@ def parse_args(tokens: list[str], flags: Collection[str] = ("public",)) -> Args:
             name, eq, value = token[2:].partition("=")
             name = name.lower()
             if not _OPTION_NAME.match(name):
-                raise UsageError(f"`{token}` is not an option I know how to read.")
-            if name in flags and not eq:
+                raise UsageError(f"`{echo(token)}` is not an option I know how to read.")
+            if name in flags and (not eq or _switch(name, value)):
                 found.add(name)
+            elif name in flags:
+                pass  # `--public=no`
             elif eq:
                 options[name] = value
             elif i + 1 < len(tokens) and not tokens[i + 1].startswith("--"):
                 options[name] = tokens[i + 1]
                 i += 1
             else:
-                raise UsageError(f"`--{name}` needs a value.")
+                raise UsageError(f"`{echo('--' + name)}` needs a value.")
         elif "=" in token and _OPTION_NAME.match(token.split("=", 1)[0].lower()):
             name, _, value = token.partition("=")
-            options[name.lower()] = value
+            name = name.lower()
+            if name not in flags:
+                options[name] = value
+            elif _switch(name, value):
+                found.add(name)
         else:
             words.append(token)
         i += 1
     return Args(tuple(words), options, frozenset(found))
 
 
-CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)>$|^#([a-z0-9][a-z0-9_-]{0,79})$")
-USER = re.compile(r"^<@([UW][A-Z0-9]+)>$|^([UW][A-Z0-9]{6,})$")
+# Slack's IDs are a letter and a few more (`C0123ABCD`); 24 in all is room to spare.
+CHANNEL = re.compile(r"^<#([CG][A-Z0-9]{1,23})>$|^#([a-z0-9][a-z0-9_-]{0,79})$")
+USER = re.compile(r"^<@([UW][A-Z0-9]{1,23})>$|^([UW][A-Z0-9]{6,23})$")
 
 
 def user_id(word: str) -> str | None:

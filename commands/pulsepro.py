@@ -16,6 +16,7 @@ from bot.clients import pulsepro
 from bot.clients.pulsepro import Action, Inspection, InspectionList
 from bot.domain.formatting import change, human
 from bot.domain.periods import Period
+from bot.domain.values import echo
 from bot.errors import UsageError
 from bot.render.blocks import Block, context, fields, header, section
 from bot.render.message import Message
@@ -89,7 +90,7 @@ def inspections_message(
     for i in kept:
         places[_place(i)].append(i)
 
-    where = f" at location {location}" if location else ""
+    where = f" at location {echo(location)}" if location else ""
     title = f"PulsePro inspections{where} — {period.label}"
     moved = _points(score, score_before)
     blocks: list[Block] = [
@@ -205,7 +206,7 @@ async def inspections(ctx: Context, args: Args) -> Message:
         client.inspections(days_before[0], days_before[-1], location),
     )
     if not within(found, period) and not found.truncated:
-        where = f" at location {location}" if location else ""
+        where = f" at location {echo(location)}" if location else ""
         text = f"No inspections in PulsePro{where} {period.during()}."
         return Message(text, (section(text), context(period.describe())))
     return inspections_message(ctx, period, found, before, location)

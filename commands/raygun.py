@@ -16,7 +16,8 @@ from bot.clients import raygun
 from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
 from bot.domain.formatting import duration, human
 from bot.domain.periods import Period
-from bot.errors import UsageError
+from bot.domain.values import echo, identifier
+from bot.errors import NotFound, UsageError
 from bot.render.blocks import Block, context, escape, fields, header, section
 from bot.render.message import Message
 from bot.render.table import Column, Link, right, shorten, table_blocks
@@ -65,7 +66,7 @@ def countries(args: Args) -> tuple[str, ...]:
     codes = [c.strip() for c in raw.split(",") if c.strip()]
     wrong = [c for c in codes if not _COUNTRY.match(c)]
     if wrong or not codes:
-        what = f"`{wrong[0]}` is not one" if wrong else "none was given"
+        what = f"`{echo(wrong[0])}` is not one" if wrong else "none was given"
         raise UsageError(
             f"`--country` takes 2-letter country codes separated by commas, like `US,NZ`; {what}.",
         )
@@ -246,9 +247,9 @@ async def sessions(ctx: Context, args: Args) -> Message:
     )
     if not page.sessions:
         where = f" from {', '.join(codes)}" if codes else ""
-        text = f"No sessions for {user}{where} {period.during()}"
+        text = f"No sessions for {echo(user)}{where} {period.during()}"
         return Message(text, (section(escape(text)), context(period.describe())))
-    return sessions_message(ctx, user, period, codes, page.sessions, page.total)
+    return sessions_message(ctx, echo(user), period, codes, page.sessions, page.total)
 
 
 @router.command("session")
@@ -266,11 +267,12 @@ async def session(ctx: Context, args: Args) -> Message:
             "Which session? Give its ID, as `/pulse sessions USER` lists them.",
         )
     if len(args.words) > 1:
-        raise UsageError(f"I don't know what `{args.words[1]}` means here.")
+        raise UsageError(f"I don't know what `{echo(args.words[1])}` means here.")
     raw = args.words[0]
-    if not (raw.isascii() and raw.isdigit()):
-        raise UsageError(
-            f"`{raw}` is not a session ID: Raygun session IDs are whole numbers.",
-        )
-    detail = await ctx.directory.get(raygun.SPEC).session(int(raw))
+    number = identifier(
+        raw, malformed=f"`{echo(raw)}` is not a session ID: Raygun session IDs are whole numbers."
+    )
+    if number is None:
+        raise NotFound(raygun.SPEC.key, f"no session {echo(raw)}")
+    detail = await ctx.directory.get(raygun.SPEC).session(number)
     return session_message(ctx, detail)

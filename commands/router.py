@@ -22,8 +22,9 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.domain.values import echo
 from bot.errors import UsageError
-from commands.parsing import Args, parse_args, tokenize
+from commands.parsing import MAX_TEXT, Args, dashes, parse_args, tokenize
 
 if TYPE_CHECKING:
     from bot.render.message import Message
@@ -31,6 +32,15 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Context", Args], Awaitable["Message"]]
 H = TypeVar("H", bound=Handler)
+NEAR = 0.75
+"""How alike (difflib's ratio) a typo and a name must be for the name to be suggested:
+`pgaes`, `hlep`, `shwo` are near `pages`, `help`, `show`; `frobnicate` is near nothing."""
+
+
+def nearest(word: str, names: Collection[str]) -> str | None:
+    """The name `word` is most likely a typo of, if one is near enough."""
+    close = difflib.get_close_matches(word, list(names), n=1, cutoff=NEAR)
+    return close[0] if close else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,26 +137,33 @@ class Router:
         if group:
             wanted = words[1] if len(words) > 1 else ""
             candidates = [n.split(" ", 1)[1] for n in group]
-            close = difflib.get_close_matches(wanted.lower(), candidates, n=1, cutoff=0.5)
+            close = nearest(wanted.lower(), candidates)
             base = self.commands.get(first)
             usage = base.usage_line if base else " | ".join(f"/pulse {n}" for n in group)
-            what = f"`{first} {wanted}`" if wanted else f"`{first}` on its own"
+            what = f"`{echo(f'{first} {wanted}')}`" if wanted else f"`{first}` on its own"
             article = "an" if first[:1] in "aeiou" else "a"
             return UsageError(
                 f"{what} is not {article} `{first}` command.",
                 usage=usage,
-                suggestion=f"{first} {close[0]}" if close else None,
+                suggestion=f"{first} {close}" if close else None,
             )
         singles = sorted({n.split(" ", 1)[0] for n in self.commands})
-        close = difflib.get_close_matches(first, singles, n=1, cutoff=0.6)
         return UsageError(
-            f"`{words[0]}` is not a /pulse command.",
+            f"`{echo(words[0])}` is not a /pulse command.",
             usage="/pulse help",
-            suggestion=close[0] if close else None,
+            suggestion=nearest(first, singles),
         )
 
     def parse(self, text: str) -> tuple[Command, Args]:
-        tokens = tokenize(text)
+        """The command `text` names and its arguments. Every `/pulse` line comes through
+        here: text longer than `MAX_TEXT` is refused before it is read."""
+        if len(text) > MAX_TEXT:
+            raise UsageError(
+                f"That command is {len(text):,} characters long; /pulse reads at most "
+                f"{MAX_TEXT:,}.",
+                usage="/pulse help",
+            )
+        tokens = [dashes(t) for t in tokenize(text)]
         # Flags are only known once the command is found: find it on the bare words first.
         leading = [t for t in tokens if not t.startswith("--") and "=" not in t]
         command, _ = self.find(leading[:2] if leading else [])

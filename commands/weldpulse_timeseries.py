@@ -17,6 +17,7 @@ from bot.clients.weldpulse import Interval, TimeBucket
 from bot.domain.formatting import human
 from bot.domain.periods import Period
 from bot.domain.series import EVERY, STEP, UNIT, Trend, bucket, cut, default_interval
+from bot.domain.values import echo
 from bot.errors import UsageError
 from bot.render.blocks import context, fields, header, section
 from bot.render.chart import trend_chart
@@ -45,7 +46,7 @@ def read_interval(raw: str | None, period: Period) -> Interval:
         return default_interval(period)
     interval = _TYPED.get(raw.strip().lower().replace(" ", ""))
     if interval is None:
-        raise UsageError(f"`--interval` must be `1h` or `1d`, not `{raw}`.")
+        raise UsageError(f"`--interval` must be `1h` or `1d`, not `{echo(raw)}`.")
     return interval
 
 

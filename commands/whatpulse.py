@@ -15,6 +15,7 @@ from bot.clients import whatpulse
 from bot.clients.whatpulse import Pulse
 from bot.domain.formatting import data_size, duration, human
 from bot.domain.periods import Period
+from bot.domain.values import echo, identifier
 from bot.errors import UsageError
 from bot.render.blocks import Block, context, fields, header, section
 from bot.render.chart import PARTIAL
@@ -78,11 +79,11 @@ def computer_option(args: Args) -> int | None:
     raw = args.option("computer")
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
-        raise UsageError(
-            f"`--computer` takes a WhatPulse computer ID, a whole number, not `{raw}`.",
-        )
-    return int(raw)
+    wrong = f"`--computer` takes a WhatPulse computer ID, a whole number, not `{echo(raw)}`."
+    number = identifier(raw, malformed=wrong)
+    if number is None:  # 0, or more than any computer can be numbered
+        raise UsageError(wrong)
+    return number
 
 
 def pulses_message(
@@ -185,8 +186,8 @@ async def pulses(ctx: Context, args: Args) -> Message:
     kept = [p for p in found.pulses if period.start <= p.date < period.end]
     truncated = (len(found.pulses), found.total) if found.truncated else None
     if not kept and truncated is None:
-        text = f"No pulses from {user}{_computer(kept, computer)} {period.during()}."
+        text = f"No pulses from {echo(user)}{_computer(kept, computer)} {period.during()}."
         return Message(text, (section(text), context(period.describe())))
     return pulses_message(
-        user, period, kept, computer=computer, defaulted=not rest, truncated=truncated
+        echo(user), period, kept, computer=computer, defaulted=not rest, truncated=truncated
     )

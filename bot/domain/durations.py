@@ -1,13 +1,18 @@
-"""Durations as people type and read them: `30s`, `5m`, `2h30m`, `1d`."""
+"""Durations as people type and read them: `30s`, `5m`, `2h30m`, `1d`.
+
+Digits are ASCII (`bot.domain.values`), and a number of more digits than any bound is out
+of bounds before `int()` sees it."""
 
 from __future__ import annotations
 
 import re
 
+from bot.domain.values import DIGITS, echo, integer
 from bot.errors import UsageError
 
 _DAY = 86400
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_AMOUNT = f"({DIGITS}+)"
+_DURATION = re.compile(rf"^(?:{_AMOUNT}d)?(?:{_AMOUNT}h)?(?:{_AMOUNT}m)?(?:{_AMOUNT}s)?$")
 _UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
 
 
@@ -30,16 +35,18 @@ def parse_duration(
     if word == "0":
         seconds = 0
     elif word and match:
+        amounts = [integer(g or "0") for g in match.groups()]
         seconds = sum(
-            int(g or 0) * size for g, (_, size) in zip(match.groups(), _UNITS, strict=True)
+            maximum + 1 if n is None else n * size
+            for n, (_, size) in zip(amounts, _UNITS, strict=True)
         )
     else:
         raise UsageError(
-            f"`{text}` is not a duration: say e.g. `30s`, `5m`, `1h`, `2h30m` or `1d`."
+            f"`{echo(text)}` is not a duration: say e.g. `30s`, `5m`, `1h`, `2h30m` or `1d`."
         )
     if not minimum <= seconds <= maximum:
         raise UsageError(
             f"`{option}` must be between {format_duration(minimum)} and "
-            f"{format_duration(maximum)} (got {text})."
+            f"{format_duration(maximum)} (got {echo(text)})."
         )
     return seconds

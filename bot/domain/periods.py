@@ -4,7 +4,8 @@
 `this-week`, `last-week`, `this-month`, `last-month` and `YYYY-MM-DD..YYYY-MM-DD` (both
 days inclusive) are calendar periods in the user's zone, weeks starting on Monday.
 Local midnights are computed as wall-clock times, so a period spanning a daylight-saving
-change is 23 or 25 hours a day where it must be.
+change is 23 or 25 hours a day where it must be. Explicit dates start no earlier than
+`EARLIEST`, so the period before any of them is still a date (year 1 has none before it).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.values import DIGITS, echo
 from bot.errors import UsageError
 
 ROLLING = {
@@ -28,8 +30,10 @@ RANGE_HELP = (
     "RANGE is one of today, yesterday, 24h, 7d, 30d, 90d, this-week, last-week, this-month, "
     "last-month, or YYYY-MM-DD..YYYY-MM-DD"
 )
-_EXPLICIT = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_DAY = f"({DIGITS}{{4}}-{DIGITS}{{2}}-{DIGITS}{{2}})"
+_EXPLICIT = re.compile(rf"^{_DAY}\.\.{_DAY}$")
 MAX_DAYS = 366
+EARLIEST = date(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +125,19 @@ def parse_range(text: str | None, now: datetime, tz: ZoneInfo, default: str = "7
         try:
             first, last = (date.fromisoformat(match.group(i)) for i in (1, 2))
         except ValueError:
-            raise UsageError(f"`{text}` has a date that does not exist.") from None
+            raise UsageError(f"`{echo(name)}` has a date that does not exist.") from None
         if last < first:
-            raise UsageError(f"`{text}` ends before it starts.")
+            raise UsageError(f"`{echo(name)}` ends before it starts.")
         if (last - first).days + 1 > MAX_DAYS:
-            raise UsageError(f"`{text}` is longer than {MAX_DAYS} days.")
+            raise UsageError(f"`{echo(name)}` is longer than {MAX_DAYS} days.")
         if first > today:
-            raise UsageError(f"`{text}` is entirely in the future.")
+            raise UsageError(f"`{echo(name)}` is entirely in the future.")
+        if first < EARLIEST:
+            raise UsageError(f"`{echo(name)}` starts before {EARLIEST.isoformat()}.")
         end = min(local_midnight(last + timedelta(days=1), tz), now)
         label = f"{first.isoformat()} to {last.isoformat()}"
         return Period(local_midnight(first, tz), end, label, tz, True)
-    raise UsageError(f"`{text}` is not a range I know. {RANGE_HELP}.")
+    raise UsageError(f"`{echo(str(text))}` is not a range I know. {RANGE_HELP}.")
 
 
 def looks_like_range(word: str) -> bool:

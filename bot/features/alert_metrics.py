@@ -27,6 +27,7 @@ from bot.clients.pool import Directory
 from bot.clients.pulsetracker import quota_fraction
 from bot.clients.spec import ServiceSpec
 from bot.domain.durations import format_duration, parse_duration
+from bot.domain.values import echo
 from bot.errors import InvalidRequest, UsageError
 
 Unit = Literal["count", "percent", "seconds"]
@@ -39,6 +40,12 @@ OVER_BOUNDS = (60, 30 * 86400)  # --over: 1 minute .. 30 days
 FOR_BOUNDS = (0, 7 * 86400)  # --for: 0 .. 7 days
 DEFAULT_OVER = 3600
 _DAY = 86400
+BOUNDS: Mapping[Unit, tuple[float, float]] = {
+    "count": (0, 1e12),  # a trillion visitors or keys is past anything measured
+    "percent": (0, 100),  # rates, scores and shares of a quota
+    "seconds": (0, 30 * _DAY),
+}
+"""The thresholds that make sense for a metric, by its unit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,11 @@ class Metric:
     def service(self) -> str:
         return self.spec.key
 
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The lowest and highest threshold that make sense for it (`BOUNDS`)."""
+        return BOUNDS[self.unit]
+
 
 def parse_metric(name: str) -> Metric:
     """The catalogue entry for `name`, or a UsageError suggesting the nearest one."""
@@ -76,7 +88,9 @@ def parse_metric(name: str) -> Metric:
         same_service = [m for m in CATALOGUE if m.startswith(f"{key.split('.')[0]}.")]
         nearest = same_service[:1]
     hint = f" Did you mean `{nearest[0]}`?" if nearest else ""
-    raise UsageError(f"`{name}` is not a metric I know.{hint} `/pulse alert list` shows them all.")
+    raise UsageError(
+        f"`{echo(name)}` is not a metric I know.{hint} `/pulse alert list` shows them all."
+    )
 
 
 def parse_over(text: str) -> int:

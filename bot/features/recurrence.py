@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from bot.domain.values import echo
 from bot.errors import UsageError
 
 Kind = Literal["daily", "weekdays", "weekly", "hourly"]
@@ -39,8 +40,8 @@ GRACE = timedelta(hours=1)
 MAX_SKIPPED = 50
 SCHEDULE_HELP = "Schedules are `daily HH:MM`, `weekdays HH:MM`, `weekly DAY HH:MM` or `hourly :MM`."
 
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-_MINUTE = re.compile(r"^:?(\d{1,2})$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$", re.ASCII)  # ASCII digits, as bot.domain.values
+_MINUTE = re.compile(r"^:?(\d{1,2})$", re.ASCII)
 _TICK = timedelta(microseconds=1)
 _MINUTE_STEP = timedelta(minutes=1)
 _DAYS_SEARCHED = 10  # a weekly schedule recurs within 8 local days, with margin
@@ -83,7 +84,7 @@ def _clock(word: str, kind: str) -> tuple[int, int]:
         if hour <= 23 and minute <= 59:
             return hour, minute
     raise UsageError(
-        f"`{word}` is not a time of day: a {kind} schedule takes HH:MM on a 24-hour clock, "
+        f"`{echo(word)}` is not a time of day: a {kind} schedule takes HH:MM on a 24-hour clock, "
         f"e.g. `{kind} 09:00`."
     )
 
@@ -94,7 +95,7 @@ def _weekday(word: str) -> int:
         if lowered in (name, name[:3]):
             return number
     raise UsageError(
-        f"`{word}` is not a day of the week: use mon, tue, wed, thu, fri, sat or sun "
+        f"`{echo(word)}` is not a day of the week: use mon, tue, wed, thu, fri, sat or sun "
         "(or the full name)."
     )
 
@@ -131,14 +132,16 @@ def parse_schedule(words: Sequence[str], tz: ZoneInfo) -> tuple[Schedule, int]:
         raise UsageError(f"Say when to post. {SCHEDULE_HELP}")
     kind = words[0].lower()
     if kind not in KINDS:
-        raise UsageError(f"`{words[0]}` is not a schedule. {SCHEDULE_HELP}")
+        raise UsageError(f"`{echo(words[0])}` is not a schedule. {SCHEDULE_HELP}")
     if len(words) < 2:
         example = {"weekly": "weekly mon 09:00", "hourly": "hourly :15"}.get(kind, f"{kind} 09:00")
         raise UsageError(f"A {kind} schedule needs a time, e.g. `{example}`. {SCHEDULE_HELP}")
     if kind == "hourly":
         match = _MINUTE.match(words[1])
         if not match or int(match.group(1)) > 59:
-            raise UsageError(f"`{words[1]}` is not a minute past the hour: say e.g. `hourly :15`.")
+            raise UsageError(
+                f"`{echo(words[1])}` is not a minute past the hour: say e.g. `hourly :15`."
+            )
         return Schedule("hourly", int(match.group(1)), None, None, tz), 2
     if kind == "weekly":
         if len(words) < 3:
@@ -307,4 +310,3 @@ class CatchUp:
             late = missed.pop(0)
         skipped = missed[: self.max_skipped]
         return late, sorted(skipped)
-

@@ -12,6 +12,7 @@ from bot.render.message import Message
 from bot.store.alerts import Alert
 from bot.team import Team
 from commands import dispatch
+from commands.context import ChannelCheck, ChannelState
 from tests.commands.harness import NOW, CommandHarness, table
 
 CREATOR = "U0ANA"
@@ -181,6 +182,67 @@ async def test_add_in_channel_forms(
     assert (await stored(cmd))[0].channel_id == channel
 
 
+INVITE = "invite me with `/invite @Pulse Bot`"
+
+
+@pytest.mark.parametrize(
+    ("where", "channel", "state", "said"),
+    [
+        (
+            "--in <#G0SECRET>",
+            "G0SECRET",
+            "private",
+            f"I'm not in <#G0SECRET>, a private channel: {INVITE} there and try again.",
+        ),
+        (
+            "--in <#C0OLD|old>",
+            "C0OLD",
+            "archived",
+            "<#C0OLD> is archived, so nothing can be posted there; pick another channel.",
+        ),
+        (
+            "--in <#C0GONE>",
+            "C0GONE",
+            "missing",
+            "I can't see <#C0GONE>: it no longer exists, or it is private and I'm not in it. "
+            f"If it is private, {INVITE} there and try again.",
+        ),
+        (
+            "",  # `here`: the channel the command was typed in
+            "C0TEST",
+            "missing",
+            f"I'm not in this channel, so I can't post here: {INVITE} and try again.",
+        ),
+    ],
+    ids=["private", "archived", "missing", "here-not-in"],
+)
+async def test_add_refuses_a_channel_the_bot_cannot_post_to(
+    cmd: CommandHarness, where: str, channel: str, state: ChannelState, said: str
+) -> None:
+    """Checked when the alert is added, not when it first fires (PRODUCT §5)."""
+    cmd.channels[channel] = ChannelCheck(state)
+    assert await run(cmd, f"alert add weldpulse.realtime > 50 {where}") == said
+    assert cmd.checked == [channel]
+    assert await stored(cmd) == []
+    assert await cmd.store.audit.list(cmd.team) == []
+
+
+async def test_add_into_a_public_channel_it_joined_says_so(cmd: CommandHarness) -> None:
+    cmd.channels["C0PUB"] = ChannelCheck("joined")
+    said = await run(cmd, "alert add weldpulse.realtime > 50 --over 6h --in <#C0PUB>")
+    assert said.endswith(
+        "`--over` is ignored: weldpulse.realtime is a point-in-time value. "
+        "I joined <#C0PUB> to post there."
+    )
+    assert (await stored(cmd))[0].channel_id == "C0PUB"
+
+
+async def test_a_refused_line_asks_slack_nothing(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > fifty --in <#C0PUB>")
+    await run(cmd, "alert add pulsepro.overdue_actions > 5 --in <#C0PUB>")  # not connected
+    assert cmd.checked == [], "nothing is joined for an alert that is not added"
+
+
 async def test_point_in_time_metric_ignores_over_and_says_so(cmd: CommandHarness) -> None:
     said = await run(cmd, "alert add weldpulse.realtime > 50 --over 6h")
     assert said.endswith("`--over` is ignored: weldpulse.realtime is a point-in-time value.")
@@ -322,7 +384,11 @@ async def test_another_non_admin_may_not_change_it(cmd: CommandHarness, line: st
     assert "Only Pulse Bot admins can" in said
     assert "other people's alerts" in said
     assert await stored(cmd) == before
-    assert [user for user, _ in await audited(cmd)] == [CREATOR, CREATOR]
+    assert await audited(cmd) == [
+        (CREATOR, "alert.add"),
+        (CREATOR, "alert.snooze"),
+        (OTHER, "permission.denied"),  # the attempt
+    ]
 
 
 async def test_creator_snoozes_then_ends_the_snooze(cmd: CommandHarness) -> None:

@@ -26,6 +26,7 @@ from bot.slack.outbound import Outbound
 from bot.store.digests import Digest
 from bot.team import Team
 from commands import dispatch
+from commands.context import ChannelCheck, ChannelState
 from tests.commands.harness import CommandHarness, make_harness, table
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import Call, FakeSlackServer
@@ -49,7 +50,7 @@ class Env:
         return await dispatch.answer(self.cmd.router, line, await self.cmd.context(user_id=user))
 
     async def digest(self, number: int) -> Digest | None:
-        return await self.cmd.store.digests.get(self.cmd.team, number)
+        return await self.cmd.store.digests.numbered(self.cmd.team, number)
 
     async def audit(self) -> list[tuple[str | None, str, dict[str, object]]]:
         """(who, what, detail), oldest first."""
@@ -235,6 +236,88 @@ async def test_add_says_what_is_wrong_and_shows_the_usage(
     assert message.text.endswith(ADD_USAGE)
     assert await env.cmd.store.digests.list(TEAM) == []
     assert await env.audit() == []
+    assert env.cmd.checked == [], "a wrong line asks Slack nothing (and joins nothing)"
+
+
+INVITE = "invite me with `/invite @Pulse Bot`"
+
+
+@pytest.mark.parametrize(
+    ("where", "channel", "state", "said"),
+    [
+        (
+            "<#C0PRIV|secret>",
+            "C0PRIV",
+            "private",
+            f"I'm not in <#C0PRIV>, a private channel: {INVITE} there and try again.",
+        ),
+        (
+            "<#C0OLD>",
+            "C0OLD",
+            "archived",
+            "<#C0OLD> is archived, so nothing can be posted there; pick another channel.",
+        ),
+        (
+            "<#C0GONE>",
+            "C0GONE",
+            "missing",
+            "I can't see <#C0GONE>: it no longer exists, or it is private and I'm not in it. "
+            f"If it is private, {INVITE} there and try again.",
+        ),
+        (
+            "#nowhere",
+            "#nowhere",
+            "missing",
+            f"I can't find #nowhere. Pick the channel from the list as you type `#`; if it is "
+            f"private, {INVITE} there first.",
+        ),
+        (
+            "here",
+            "C0TEST",
+            "missing",
+            f"I'm not in this channel, so I can't post here: {INVITE} and try again.",
+        ),
+    ],
+    ids=["private", "archived", "missing", "missing-name", "here-not-in"],
+)
+async def test_add_refuses_a_channel_the_bot_cannot_post_to(
+    env: Env, where: str, channel: str, state: ChannelState, said: str
+) -> None:
+    """Checked when the digest is added, not at its first run (PRODUCT §5)."""
+    env.cmd.channels[channel] = ChannelCheck(state)
+
+    message = await env.run(f"digest add {where} weekdays 09:00")
+
+    assert not message.public
+    assert message.text == said
+    assert env.cmd.checked == [channel]
+    assert await env.cmd.store.digests.list(TEAM) == []
+    assert await env.audit() == []
+
+
+@pytest.mark.parametrize(
+    ("check", "note"),
+    [
+        (ChannelCheck("joined"), "I joined <#C0PUB> to post there."),
+        (
+            ChannelCheck("unchecked", "Slack could not be reached"),
+            "I could not check that I can post into <#C0PUB> (Slack could not be reached); "
+            "if I can't, the first post will fail and say why.",
+        ),
+    ],
+    ids=["joined", "unchecked"],
+)
+async def test_add_says_it_joined_or_could_not_check(
+    env: Env, check: ChannelCheck, note: str
+) -> None:
+    env.cmd.channels["C0PUB"] = check
+
+    message = await env.run("digest add <#C0PUB> weekdays 09:00")
+
+    assert message.text.startswith("Digest #1 added.\n")
+    assert message.text.endswith(f"\n{note}")
+    digest = await env.digest(1)
+    assert digest is not None and digest.channel_id == "C0PUB"
 
 
 # ---- list --------------------------------------------------------------------------------
@@ -338,11 +421,12 @@ async def test_resume_starts_again_from_the_next_scheduled_time(env: Env) -> Non
 @pytest.mark.parametrize(
     ("line", "action"),
     [
-        ("digest pause 1", "pause other people's digests"),
-        ("digest resume 1", "resume other people's digests"),
-        ("digest remove 1", "remove other people's digests"),
+        ("digest pause 1", "pause digest #1"),
+        ("digest resume 1", "resume digest #1"),
+        ("digest remove 1", "remove digest #1"),
+        ("digest run 1", "run digest #1"),
     ],
-    ids=["pause", "resume", "remove"],
+    ids=["pause", "resume", "remove", "run"],
 )
 async def test_another_member_may_not_change_someone_elses_digest(
     env: Env, line: str, action: str
@@ -353,9 +437,16 @@ async def test_another_member_may_not_change_someone_elses_digest(
     message = await env.run(line, user=BEN)
 
     assert not message.public
-    assert message.text.startswith(f"Only Pulse Bot admins can {action}")
+    assert message.text.startswith(
+        f"Only the digest's creator (<@{ANA}>) or a Pulse Bot admin can {action}. "
+        "Pulse Bot admins are workspace admins and owners, people in PULSEBOT_ADMINS"
+    )
     assert await env.digest(1) == before
-    assert [a[1] for a in await env.audit()] == ["digest.add"]
+    assert env.slack.state.posts() == []
+    assert await env.audit() == [
+        (ANA, "digest.add", {"digest": 1, "channel": "#ops"}),
+        (BEN, "permission.denied", {"command": line.rsplit(" ", 1)[0], "refused": action}),
+    ]
 
 
 async def test_resuming_clears_the_reason_slack_gave(env: Env) -> None:
@@ -403,6 +494,20 @@ async def test_another_workspaces_digest_is_not_there(env: Env) -> None:
     assert (await env.run("digest list")).text.startswith("No digests yet")
 
 
+async def test_a_workspaces_first_digest_is_number_one(env: Env) -> None:
+    """Numbers are per workspace: they say nothing about how many other workspaces have."""
+    for _ in range(3):
+        await env.digests.add(
+            Team("T0OTHER"), ANA, channel_id="C9", schedule=Schedule("daily", 0, 9, None, UTC_ZONE)
+        )
+    added = await env.run("digest add <#C123> daily 09:00")
+    assert added.text.startswith("Digest #1 added.")
+    assert [row[0] for row in table(await env.run("digest list"))[1:]] == ["#1"]
+    removed = await env.run("digest remove 1", user=ANA)
+    assert removed.text == "Digest #1 removed."
+    assert len(await env.cmd.store.digests.list(Team("T0OTHER"))) == 3
+
+
 # ---- preview and run ---------------------------------------------------------------------
 
 
@@ -429,14 +534,14 @@ async def test_run_posts_once_into_the_channel_now(env: Env) -> None:
     await env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
     await env.run("digest add <#C123> daily 09:00")
 
-    message = await env.run("digest run 1", user=BEN)
+    message = await env.run("digest run 1", user=ANA)
 
     assert not message.public
     assert message.text == "Digest #1 posted to <#C123>."
     [post] = env.posts("C123")
     assert post.args["text"] == "Pulse digest — yesterday: WeldPulse"
     assert env.slack.state.posts() == [post]
-    assert (await env.audit())[-1] == (BEN, "digest.run", {"digest": 1, "status": "posted"})
+    assert (await env.audit())[-1] == (ANA, "digest.run", {"digest": 1, "status": "posted"})
     # the same instant cannot be posted twice; a later one can
     again = await env.run("digest run 1")
     assert again.text == "Digest #1 was not posted: duplicate."
