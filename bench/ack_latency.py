@@ -1,43 +1,53 @@
-"""Ack latency of /pulse under load, beside a minimal Bolt app that only acks.
+"""Ack latency of /pulse as Slack feels it: every part in its own process.
 
-Fires N concurrent signed slash commands (default 200) at the real app over loopback
-while the upstream service takes 2 s per request (the simulator's latency fault), and the
-same N at a bare Bolt AsyncApp whose listener only acks. Prints p50/p95/p99 of the time
-to the HTTP answer (Slack's 3-second ack) and how many answers later reached response_url.
+- the fake Slack Web API and the simulated services: `python -m bench.fakes`;
+- Pulse Bot as the Procfile runs it: `python -m bot serve` (SQLite, one WeldPulse key);
+- the floor: a bare Bolt app whose listener only acks, `python -m bench.bare_app`;
+- the load: this process, firing `--n` concurrent signed `/pulse stats RANGE` commands.
 
-    .venv/bin/python bench/ack_latency.py [--n 200] [--latency 2.0]
+WeldPulse answers after `--latency` seconds. Rounds alternate bare, bot, bare, bot … (at
+least 3 each); each round asks a different range, so the answer cache cannot serve it.
+Per round it prints p50/p95/p99/max of the time to the HTTP answer (Slack allows 3 s) for
+both, the p99 ratio, how many answers reached response_url and how long they took, and
+how many requests WeldPulse saw; then Pulse Bot's RSS and one `SUMMARY` line a script
+can read (the median of the rounds' p99 ratios, its spread, the slowest ack).
+
+    .venv/bin/python bench/ack_latency.py [--n 200] [--latency 2.0] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from aiohttp import web
 from cryptography.fernet import Fernet
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.fakes
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bot.app import Runtime
-from bot.config import Settings
-from bot.runner import start_http
+from bot.clock import SystemClock
 from bot.sim.demo import DEMO_CREDENTIALS
-from bot.sim.server import SimServer
+from bot.store import Secrets, Store, open_database
 from bot.team import Team
-from tests.fakes.slack import FakeSlackServer, signed_headers
+from tests.e2e.processes import ROOT, free_port
+from tests.fakes.slack import signed_headers
 
 SECRET = "bench-signing-secret"
+TEAM = Team("T0BENCH")
+RANGES = ("7d", "30d", "90d", "24h", "last-week", "last-month", "yesterday", "this-week")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -46,113 +56,178 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def fire(url: str, n: int, slack: FakeSlackServer, text: str) -> list[float]:
-    limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
-
-        async def one(i: int) -> float:
-            body = urlencode(
-                {
-                    "team_id": "T0BENCH",
-                    "user_id": f"U{i:05d}",
-                    "channel_id": "C0BENCH",
-                    "command": "/pulse",
-                    "text": text,
-                    "response_url": slack.response_url(f"b{i}"),
-                    "trigger_id": f"t{i}",
-                    "api_app_id": "A0PULSE",
-                }
-            )
-            started = time.perf_counter()
-            response = await http.post(url, content=body, headers=signed_headers(SECRET, body))
-            elapsed = time.perf_counter() - started
-            assert response.status_code == 200, response.status_code
-            return elapsed
-
-        return list(await asyncio.gather(*(one(i) for i in range(n))))
-
-
-def minimal_app(api_url: str) -> web.Application:
-    bolt = AsyncApp(signing_secret=SECRET, client=AsyncWebClient(token="xoxb-x", base_url=api_url))
-
-    @bolt.command("/pulse")
-    async def only_ack(ack: Any) -> None:
-        await ack()
-
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    app = web.Application()
-    app.router.add_post("/slack/events", events)
-    return app
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-
-
-def row(name: str, values: list[float]) -> str:
+def summary(values: list[float]) -> str:
     ms = [v * 1000 for v in values]
     return (
-        f"{name:<22} p50 {percentile(ms, 50):7.1f} ms   p95 {percentile(ms, 95):7.1f} ms   "
-        f"p99 {percentile(ms, 99):7.1f} ms   max {max(ms):7.1f} ms   "
-        f"mean {statistics.mean(ms):7.1f} ms"
+        f"p50 {percentile(ms, 50):6.0f}  p95 {percentile(ms, 95):6.0f}  "
+        f"p99 {percentile(ms, 99):6.0f}  max {max(ms):6.0f} ms"
     )
 
 
-async def main(n: int, latency: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        async with FakeSlackServer() as slack, SimServer() as sim:
-            sim.control.latency("weldpulse", latency)
-            env = {
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_API_URL": slack.api_url,
-                "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
-                "DATABASE_PATH": str(Path(tmp) / "bench.db"),
-                "LOG_LEVEL": "WARNING",
-                **{f"{s.upper()}_BASE_URL": u for s, u in sim.base_urls.items()},
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@dataclass
+class Fakes:
+    proc: subprocess.Popen[str]
+    urls: dict[str, Any]
+
+    def response_url(self, ident: str) -> str:
+        return str(self.urls["response"]).replace("{id}", ident)
+
+
+@contextmanager
+def started(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    proc = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def until_up(http: httpx.AsyncClient, url: str) -> None:
+    for _ in range(600):
+        try:
+            if (await http.get(url)).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)
+    raise SystemExit(f"{url} did not come up within 60 s")
+
+
+async def fire(
+    http: httpx.AsyncClient, url: str, fakes: Fakes, n: int, text: str, tag: str
+) -> list[float]:
+    async def one(i: int) -> float:
+        body = urlencode(
+            {
+                "team_id": TEAM.team_id,
+                "user_id": f"U{i:05d}",
+                "channel_id": "C0BENCH",
+                "command": "/pulse",
+                "text": text,
+                "response_url": fakes.response_url(f"{tag}-{i}"),
+                "trigger_id": f"t.{tag}.{i}",
+                "api_app_id": "A0PULSE",
             }
-            runtime = Runtime.build(Settings.from_env(env))
-            await runtime.store.credentials.save(
-                Team("T0BENCH"), "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), "U0"
-            )
-            runner = await start_http(runtime, "127.0.0.1", 0)
-            pulse_url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
-            bare_runner, bare_url = await serve(minimal_app(slack.api_url))
-            try:
-                await fire(bare_url, 5, slack, "help")  # warm both up
-                await fire(pulse_url, 5, slack, "help")
-                slack.state.responses.clear()
-                bare = await fire(bare_url, n, slack, "pages 30d")
-                started = time.perf_counter()
-                pulse = await fire(pulse_url, n, slack, "pages 30d")
-                await slack.state.wait_for(lambda: len(slack.state.responses) >= n, 60)
-                answered = time.perf_counter() - started
-            finally:
-                await runner.cleanup()
-                await bare_runner.cleanup()
-                await runtime.close()
-    print(f"{n} concurrent signed /pulse commands, upstream latency {latency:.1f}s")
-    print(row("minimal Bolt (ack only)", bare))
-    print(row("Pulse Bot", pulse))
-    ratio = percentile(pulse, 99) / percentile(bare, 99)
+        )
+        started_at = time.perf_counter()
+        response = await http.post(url, content=body, headers=signed_headers(SECRET, body))
+        elapsed = time.perf_counter() - started_at
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        return elapsed
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+async def answered(http: httpx.AsyncClient, fakes: Fakes, n: int) -> int:
+    for _ in range(1200):
+        count = int((await http.get(fakes.urls["stats"])).json()["responses"])
+        if count >= n:
+            return count
+        await asyncio.sleep(0.05)
+    return count
+
+
+async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
+    control = fakes.urls["control"]
+    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        key = Fernet.generate_key().decode()
+        db = Path(tmp) / "bench.db"
+        store = Store(open_database(db), Secrets([key.encode()]), SystemClock())
+        await store.credentials.save(TEAM, "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), "U0")
+        store.close()
+        bot_port, bare_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PORT": str(bot_port),
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_API_URL": fakes.urls["slack"],
+            "PULSEBOT_SECRET_KEY": key,
+            "DATABASE_PATH": str(db),
+            "LOG_LEVEL": "WARNING",
+            **{f"{s.upper()}_BASE_URL": u for s, u in fakes.urls["sim"].items()},
+        }
+        bot_cmd = [sys.executable, "-m", "bot", "serve"]
+        bare_cmd = [
+            *(sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)),
+            *("--secret", SECRET, "--api-url", fakes.urls["slack"]),
+        ]
+        with started(bot_cmd, env) as bot, started(bare_cmd, env):
+            bot_url = f"http://127.0.0.1:{bot_port}/slack/events"
+            bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
+            async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+                await until_up(http, f"http://127.0.0.1:{bot_port}/healthz")
+                await until_up(http, f"http://127.0.0.1:{bare_port}/healthz")
+                await http.post(
+                    f"{control}/faults",
+                    json={"service": "weldpulse", "kind": "latency", "seconds": latency},
+                )
+                await fire(http, bare_url, fakes, 5, "help", "warm-bare")
+                await fire(http, bot_url, fakes, 5, "help", "warm-bot")
+                await answered(http, fakes, 5)
+                ratios, bot_all, bare_all, delivered = [], [], [], 0
+                print(
+                    f"{n} concurrent signed /pulse stats RANGE, WeldPulse answering after "
+                    f"{latency:g} s; each part in its own process"
+                )
+                for r in range(rounds):
+                    text = f"stats {RANGES[r % len(RANGES)]}"
+                    bare = await fire(http, bare_url, fakes, n, text, f"bare{r}")
+                    await http.delete(fakes.urls["stats"])
+                    await http.delete(f"{control}/requests")
+                    sent = time.perf_counter()
+                    acks = await fire(http, bot_url, fakes, n, text, f"bot{r}")
+                    got = await answered(http, fakes, n)
+                    took = time.perf_counter() - sent
+                    upstream = (await http.get(f"{control}/requests")).json()["total"]
+                    ratio = percentile(acks, 99) / percentile(bare, 99)
+                    ratios.append(ratio)
+                    bot_all += acks
+                    bare_all += bare
+                    delivered += got
+                    print(f"round {r + 1} `{text}`")
+                    print(f"  bare Bolt  {summary(bare)}")
+                    print(f"  Pulse Bot  {summary(acks)}   p99 ratio {ratio:.2f}")
+                    print(f"  answers {got}/{n} within {took:.1f} s; WeldPulse saw {upstream}")
+                rss = rss_mb(bot.pid)
+    median = statistics.median(ratios)
+    print(f"Pulse Bot RSS after the rounds: {rss:.0f} MB")
     print(
-        f"p99 ratio Pulse Bot / minimal: {ratio:.2f} (target <= 1.5); "
-        f"slowest ack {max(pulse):.3f}s (Slack allows 3s)"
+        f"SUMMARY n={n} rounds={rounds} ratio_p99_median={median:.2f} "
+        f"ratio_p99_min={min(ratios):.2f} ratio_p99_max={max(ratios):.2f} "
+        f"bot_p99_ms={percentile(bot_all, 99) * 1000:.0f} "
+        f"bare_p99_ms={percentile(bare_all, 99) * 1000:.0f} "
+        f"bot_max_ms={max(bot_all) * 1000:.0f} answers={delivered}/{n * rounds} rss_mb={rss:.0f}"
     )
-    print(
-        f"all {n} answers reached response_url {answered:.2f}s after the first command; "
-        f"upstream requests: {sim.control.count('weldpulse', '/v1/pages')}"
-    )
+
+
+async def main(n: int, latency: float, rounds: int) -> None:
+    with started([sys.executable, "-m", "bench.fakes"], {**os.environ}) as proc:
+        assert proc.stdout is not None
+        fakes = Fakes(proc, json.loads(proc.stdout.readline()))
+        await bench(fakes, n, latency, rounds)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog="bench/ack_latency.py")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--latency", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.n, args.latency))
+    asyncio.run(main(args.n, args.latency, max(3, args.rounds)))

@@ -1,15 +1,19 @@
-"""Digest fan-out: many digests due in the same minute, under real limits.
+"""Digest fan-out as it happens in production: many digests due in the same minute, posted
+by the app's own process under real limits.
 
-1,000 digests across 200 workspaces (5 each, all into the workspace's one channel) fall
-due at the same minute. The simulator answers with 50 ms latency and the fake Slack Web
-API enforces one message per second per channel (429 + Retry-After). The clock is moved
-to that minute and the scheduler sweeps once (`Scheduler.sweep`, as its job would); then
-it sweeps again (nothing is due any more), and once more after every digest's next run
-has been set back to that minute, as if a process had died before storing it — every run
-is claimed already, so nothing may be posted twice.
+1,000 digests across 200 workspaces (5 each, all into the workspace's one channel) are
+seeded into a SQLite file, due at the next whole minute at least `--lead` seconds away.
+Then, each in its own process:
+- the fake Slack Web API and the simulated services (`python -m bench.fakes`), Slack
+  holding every channel to one message per second (429 + Retry-After), WeldPulse
+  answering after `--latency` seconds, every workspace's key registered;
+- Pulse Bot as the Procfile runs it (`python -m bot serve`, its scheduler inside).
 
-Prints the time to post everything, the lower bound the limits set, their ratio, the
-upstream calls made against the minimum needed, and duplicate posts (must be 0).
+Prints the time from the due minute to the last post, the lower bound the limits set
+(the busiest channel's posts one second apart, plus one upstream answer), their ratio,
+WeldPulse calls against the minimum (one composition per workspace: the digests of a
+workspace ask the same questions), posts refused by Slack's limit, and duplicates; then
+one `SUMMARY` line a script can read.
 
     .venv/bin/python bench/digest_fanout.py [--workspaces 200] [--per-workspace 5]
 """
@@ -18,121 +22,132 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import sys
 import tempfile
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 from cryptography.fernet import Fernet
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.fakes
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
+from bench.ack_latency import started, until_up
 from bot.app import Runtime
-from bot.clock import SystemClock
 from bot.config import Settings
 from bot.features.recurrence import Schedule
-from bot.features.scheduler import Scheduler
-from bot.sim.server import SimServer
 from bot.team import Team
-from tests.fakes.slack import FakeSlackServer
+from tests.e2e.processes import ROOT, free_port
 
-#: WeldPulse calls one digest needs: stats now, stats before, timeseries, pages, referrers.
+#: WeldPulse calls one digest composition needs: stats now, stats before, timeseries,
+#: pages, referrers.
 CALLS_PER_WORKSPACE = 5
 
 
-class ShiftedClock(SystemClock):
-    """The real clock (waits and pacing are real), read as if `offset` later."""
+async def seed(env: dict[str, str], workspaces: int, per_workspace: int, due: datetime) -> None:
+    runtime = Runtime.build(Settings.from_env(env))
+    try:
+        schedule = Schedule("daily", due.minute, due.hour, None, ZoneInfo("UTC"))
+        for w in range(workspaces):
+            team = Team(f"T{w:05d}")
+            await runtime.store.credentials.save(
+                team, "weldpulse", {"api_key": f"ak_live_bench{w:06d}"}, "U0"
+            )
+            for _ in range(per_workspace):
+                await runtime.digests.add(
+                    team, "U0", channel_id=f"C{w:05d}", schedule=schedule, services=("weldpulse",)
+                )
+    finally:
+        await runtime.close()
 
-    offset = timedelta(0)
 
-    def now(self) -> datetime:
-        return super().now() + self.offset
-
-
-async def main(workspaces: int, per_workspace: int, latency: float) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        async with FakeSlackServer() as slack, SimServer() as sim:
-            slack.state.per_channel_interval = 1.0
-            sim.control.latency("weldpulse", latency)
-            env = {
-                "SLACK_SIGNING_SECRET": "bench",
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_API_URL": slack.api_url,
-                "LOG_LEVEL": "WARNING",
-                "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
-                "DATABASE_PATH": str(Path(tmp) / "fanout.db"),
-                **{f"{s.upper()}_BASE_URL": u for s, u in sim.base_urls.items()},
-            }
-            clock = ShiftedClock()
-            runtime = Runtime.build(Settings.from_env(env), clock=clock)
-            store = runtime.store
-            due = (clock.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-            schedule = Schedule("daily", 0, due.hour, None, ZoneInfo("UTC"))
-            ids: list[int] = []
+async def main(workspaces: int, per_workspace: int, latency: float, lead: float) -> None:
+    total = workspaces * per_workspace
+    fakes_cmd = [sys.executable, "-m", "bench.fakes", "--per-channel-interval", "1.0"]
+    with tempfile.TemporaryDirectory() as tmp, started(fakes_cmd, {**os.environ}) as fakes:
+        assert fakes.stdout is not None
+        urls = json.loads(fakes.stdout.readline())
+        control, stats = urls["control"], urls["stats"]
+        port = free_port()
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "PORT": str(port),
+            "SLACK_SIGNING_SECRET": "bench",
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_API_URL": urls["slack"],
+            "LOG_LEVEL": "WARNING",
+            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
+            "DATABASE_PATH": str(Path(tmp) / "fanout.db"),
+            **{f"{s.upper()}_BASE_URL": u for s, u in urls["sim"].items()},
+        }
+        soon = datetime.now(UTC) + timedelta(seconds=lead)
+        due = (soon + timedelta(minutes=1)).replace(second=0, microsecond=0)
+        seeding = time.perf_counter()
+        await seed(env, workspaces, per_workspace, due)
+        seeded = time.perf_counter() - seeding
+        async with httpx.AsyncClient(timeout=30) as http:
             for w in range(workspaces):
-                team = Team(f"T{w:05d}")
-                key = f"ak_live_bench{w:06d}"
-                sim.control.register_credential("weldpulse", api_key=key)
-                await store.credentials.save(team, "weldpulse", {"api_key": key}, "U0")
-                for _ in range(per_workspace):
-                    digest = await runtime.digests.add(
-                        team,
-                        "U0",
-                        channel_id=f"C{w:05d}",
-                        schedule=schedule,
-                        services=("weldpulse",),
-                    )
-                    ids.append(digest.id)
-            scheduler = Scheduler(store, runtime.digests, clock)
-            sim.control.reset_requests()
-            clock.offset = due - datetime.now(UTC)  # the due minute has come
-
-            started = time.perf_counter()
-            first = await scheduler.sweep()
-            elapsed = time.perf_counter() - started
-            second = await scheduler.sweep()
-            for i in ids:
-                await store.digests.set_next_run(i, due)
-            replay = await scheduler.sweep()
-            await scheduler.stop()
-            await runtime.close()
-
-    posts = slack.state.posts()
-    per_channel = Counter(p.args["channel"] for p in posts)
-    duplicates = len(posts) - len(ids)
-    lower_bound = (max(per_channel.values()) - 1) * 1.0 + latency
-    upstream = sim.control.count("weldpulse")
+                await http.post(
+                    f"{control}/credentials",
+                    json={"service": "weldpulse", "api_key": f"ak_live_bench{w:06d}"},
+                )
+            await http.post(
+                f"{control}/faults",
+                json={"service": "weldpulse", "kind": "latency", "seconds": latency},
+            )
+            await http.delete(f"{control}/requests")
+            if datetime.now(UTC) > due - timedelta(seconds=10):
+                raise SystemExit(f"seeding took {seeded:.0f} s: run again with a longer --lead")
+            with started([sys.executable, "-m", "bot", "serve"], env):
+                await until_up(http, f"http://127.0.0.1:{port}/healthz")
+                deadline = due.timestamp() + 600
+                seen: dict[str, float] = {}
+                while time.time() < deadline:
+                    seen = (await http.get(stats)).json()
+                    if seen["posts"] >= total:
+                        break
+                    await asyncio.sleep(0.5)
+                await asyncio.sleep(5)  # anything posted twice would show by now
+                seen = (await http.get(stats)).json()
+                upstream = (await http.get(f"{control}/requests")).json()["total"]
+    elapsed = (seen["last"] or due.timestamp()) - due.timestamp()
+    lower_bound = (seen["busiest"] - 1) * 1.0 + latency
     minimum = workspaces * CALLS_PER_WORKSPACE
-    refused = sum(1 for c in slack.state.calls if c.method == "chat.postMessage" and not c.ok)
     print(
-        f"{len(ids)} digests due at {due:%H:%M} UTC across {workspaces} workspaces "
-        f"({per_workspace} per channel); simulator latency {latency * 1000:.0f} ms; "
-        f"fake Slack 1 msg/s/channel"
-    )
-    print(f"first sweep: {first}")
-    print(f"second sweep: {second}")
-    print(f"after setting every next run back (as a process that died would): {replay}")
-    print(
-        f"time to post all: {elapsed:.2f}s; lower bound from the limits: {lower_bound:.2f}s; "
-        f"ratio {elapsed / lower_bound:.2f}"
+        f"{total} digests due at {due:%H:%M} UTC across {workspaces} workspaces "
+        f"({per_workspace} per channel); seeded in {seeded:.0f} s; WeldPulse latency "
+        f"{latency * 1000:.0f} ms; fake Slack 1 msg/s/channel; app in its own process"
     )
     print(
-        f"upstream WeldPulse calls: {upstream} (minimum needed {minimum}, "
-        f"ratio {upstream / minimum:.2f})"
+        f"posted {seen['posts']} of {total}; first {seen['first'] - due.timestamp():.2f} s and "
+        f"last {elapsed:.2f} s after the due minute"
+        if seen["first"]
+        else f"posted {seen['posts']} of {total}"
+    )
+    print(f"lower bound from the limits: {lower_bound:.2f} s; ratio {elapsed / lower_bound:.2f}")
+    print(f"WeldPulse calls: {upstream} (minimum {minimum}, ratio {upstream / minimum:.2f})")
+    print(
+        f"posts refused by Slack's per-channel limit: {seen['refused']}; duplicates: "
+        f"{seen['duplicates']}"
     )
     print(
-        f"Slack posts: {len(posts)}; refused by the per-channel limit and retried: {refused}; "
-        f"duplicates: {duplicates}"
+        f"SUMMARY digests={total} posted={seen['posts']} elapsed_s={elapsed:.2f} "
+        f"lower_bound_s={lower_bound:.2f} ratio={elapsed / lower_bound:.2f} "
+        f"upstream={upstream} upstream_min={minimum} refused={seen['refused']} "
+        f"duplicates={seen['duplicates']}"
     )
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
+    parser = argparse.ArgumentParser(prog="bench/digest_fanout.py")
     parser.add_argument("--workspaces", type=int, default=200)
     parser.add_argument("--per-workspace", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--lead", type=float, default=45.0)
     args = parser.parse_args()
-    asyncio.run(main(args.workspaces, args.per_workspace, args.latency))
+    asyncio.run(main(args.workspaces, args.per_workspace, args.latency, args.lead))
