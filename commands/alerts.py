@@ -16,12 +16,14 @@ from bot.errors import NotConnected, UsageError
 from bot.features.alert_messages import condition, show_value
 from bot.features.alert_metrics import (
     CATALOGUE,
+    FOR_BOUNDS,
     cost_sentence,
     parse_for,
     parse_metric,
     parse_over,
+    require,
 )
-from bot.render.blocks import context, header, section
+from bot.render.blocks import context, header, section, slack_date
 from bot.render.message import Message
 from bot.render.table import Cell, Column, Mention, channel_cell, right, table_blocks
 from bot.store.alerts import OPS, Alert, Op
@@ -76,7 +78,6 @@ async def may_change(ctx: Context, alert: Alert, action: str) -> None:
         await ctx.require_admin(f"{action} other people's alerts")
 
 
-QUIETING = {"alert.snooze": "snoozed", "alert.mute": "muted"}
 ALERT_COLUMNS = [
     Column("#"),
     Column("Condition", wrap=True),
@@ -88,39 +89,34 @@ ALERT_COLUMNS = [
 ]
 
 
-async def quieted_by(ctx: Context) -> dict[tuple[int, str], str]:
-    """Who last snoozed or muted each alert, from the audit trail: (alert, how) → user."""
-    found: dict[tuple[int, str], str] = {}
-    for entry in await ctx.store.audit.list(ctx.team, limit=1000):  # newest first
-        how = QUIETING.get(entry.action)
-        alert_id = entry.detail.get("alert")
-        if how and entry.user_id and isinstance(alert_id, int):
-            found.setdefault((alert_id, how), entry.user_id)
-    return found
-
-
-def quiet_of(ctx: Context, alert: Alert, by: dict[tuple[int, str], str]) -> tuple[str, str]:
-    """(`snoozed until 23 Nov 17:30` or `muted`, who did it) — empty when neither."""
+def quiet_of(ctx: Context, alert: Alert) -> tuple[str, str]:
+    """(`snoozed until 23 Nov 17:30` or `muted`, who did it) — empty when neither. Plain
+    text in the reader's zone: table cells show no date tokens."""
     if alert.muted:
-        return "muted", by.get((alert.id, "muted"), "")
+        return "muted", alert.muted_by or ""
     if alert.snoozed_until is not None and alert.snoozed_until > ctx.now():
         until = alert.snoozed_until.astimezone(ctx.tz).strftime("%d %b %H:%M")
-        return f"snoozed until {until}", by.get((alert.id, "snoozed"), "")
+        return f"snoozed until {until}", alert.snoozed_by or ""
     return "", ""
 
 
-def alert_row(ctx: Context, alert: Alert, by: dict[tuple[int, str], str]) -> list[Cell]:
+def alert_row(ctx: Context, alert: Alert) -> list[Cell]:
     metric = CATALOGUE.get(alert.metric)
     last = show_value(metric, alert.last_value) if alert.last_value is not None else "—"
-    quiet, who = quiet_of(ctx, alert, by)
+    quiet, who = quiet_of(ctx, alert)
     held = f"for {format_duration(alert.for_seconds)}" if alert.for_seconds else ""
+    kept = (
+        f"keep firing {format_duration(alert.keep_firing_seconds)}"
+        if alert.keep_firing_seconds
+        else ""
+    )
     return [
         f"#{alert.number}",
         condition(alert),
         channel_cell(alert.channel_id),
         alert.state,
         last,
-        " · ".join(n for n in (held, quiet) if n) or "—",
+        " · ".join(n for n in (held, kept, quiet) if n) or "—",
         Mention("user", who) if who else "—",
     ]
 
@@ -134,19 +130,22 @@ def catalogue_text() -> str:
 
 @router.command("alert add")
 async def alert_add(ctx: Context, args: Args) -> Message:
-    """alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--in CHANNEL]
+    """alert add METRIC OP VALUE [--over WINDOW] [--for DURATION] [--keep-firing DURATION] [--in CHANNEL]
 
     Post into a channel when a metric crosses a threshold;
     `/pulse alert list` shows the metrics.
 
     VALUE is a number as the bot prints it (50, 2.5k, 1M); rates and scores are 0 to 100.
+    An alert resolves at the first check where the condition no longer holds;
+    `--keep-firing` keeps it firing until the condition has been false that long.
 
     /pulse alert add weldpulse.realtime > 50
     /pulse alert add weldpulse.bounce_rate >= 70 --over 6h --for 30m --in #growth
     /pulse alert add pulsepro.overdue_actions > 5 --in here
-    """
+    /pulse alert add raygun.sessions < 10 --over 6h --keep-firing 2h
+    """  # noqa: E501 (the usage line, as PRODUCT §2 spells it)
     private_only(args)
-    reject_unknown(args, {"over", "for", "in"})
+    reject_unknown(args, {"over", "for", "keep-firing", "in"})
     name, op, value = _condition(args.words)
     metric = parse_metric(name)
     if op not in OPS:
@@ -155,9 +154,16 @@ async def alert_add(ctx: Context, args: Args) -> Message:
     threshold = amount(value, what=f"A threshold for {metric.name}", low=low, high=high)
     over = parse_over(args.option("over") or "1h")
     hold = parse_for(args.option("for") or "0")
+    keep = parse_duration(
+        args.option("keep-firing") or "0",
+        minimum=FOR_BOUNDS[0],
+        maximum=FOR_BOUNDS[1],
+        option="--keep-firing",
+    )
     channel = channel_arg(ctx, args.option("in") or "here")
     if metric.service not in ctx.directory.connected():
         raise NotConnected(metric.service)
+    require(metric, ctx.directory)  # e.g. quota_percent needs an allowance: said before joining
     target = await postable_channel(ctx, args.option("in") or "here")  # may join it
     checked_op: Op = op
     alert = await ctx.alerts.add(
@@ -169,6 +175,7 @@ async def alert_add(ctx: Context, args: Args) -> Message:
         over_seconds=over,
         for_seconds=hold,
         channel_id=channel,
+        keep_firing_seconds=keep,
     )
     note = ""
     if metric.point_in_time and args.option("over"):
@@ -190,8 +197,7 @@ async def alert_list(ctx: Context, args: Args) -> Message:
     alerts = await ctx.store.alerts.list(ctx.team)
     blocks = [header("Alerts")]
     if alerts:
-        by = await quieted_by(ctx)
-        rows = [alert_row(ctx, a, by) for a in alerts]
+        rows = [alert_row(ctx, a) for a in alerts]
         blocks += table_blocks(ALERT_COLUMNS, rows, noun="alerts")
     else:
         blocks.append(section("No alerts yet. Try `/pulse alert add weldpulse.realtime > 50`."))
@@ -233,11 +239,11 @@ async def alert_snooze(ctx: Context, args: Args) -> Message:
     alert = await alert_arg(ctx, Args(args.words[:1], args.options, args.flags))
     length = parse_duration(args.words[1], minimum=0, maximum=30 * 86400, option="DURATION")
     await may_change(ctx, alert, "snooze")
-    await ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
+    updated = await ctx.alerts.snooze(ctx.team, alert.id, ctx.user_id, timedelta(seconds=length))
     if length == 0:
         return _reply(f"Alert #{alert.number} is no longer snoozed.")
-    until = (ctx.now() + timedelta(seconds=length)).astimezone(ctx.tz)
-    return _reply(f"Alert #{alert.number} is snoozed until {until.strftime('%a %d %b %H:%M')}.")
+    until = updated.snoozed_until if updated and updated.snoozed_until else ctx.now()
+    return _reply(f"Alert #{alert.number} is snoozed until {slack_date(until, ctx.tz)}.")
 
 
 @router.command("alert mute")
@@ -271,6 +277,5 @@ async def alert_unmute(ctx: Context, args: Args) -> Message:
     await may_change(ctx, alert, "unmute")
     if not alert.muted:
         return _reply(f"Alert #{alert.number} is not muted.")
-    await ctx.store.alerts.update_alert_state(alert.id, team=ctx.team, muted=False)
-    await ctx.audit("alert.unmute", alert=alert.id)
+    await ctx.alerts.unmute(ctx.team, alert.id, ctx.user_id)
     return _reply(f"Alert #{alert.number} is no longer muted.")

@@ -1,5 +1,6 @@
-"""The alert state machine: every transition, reminders, flapping, unknown and back,
-snooze and mute. Pure: fixed instants, no clock, no I/O."""
+"""The alert state machine: every transition, reminders, prompt recovery and
+`--keep-firing`, flapping damped on the way up, unknown and back, snooze and mute. Pure:
+fixed instants, no clock, no I/O."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.features.alert_machine import (
-    CLEAR_FOR,
+    REFIRE_HOLD,
+    REFIRE_WINDOW,
     REMIND_EVERY,
     AlertState,
     Effect,
@@ -35,6 +37,7 @@ from bot.team import Team
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 ABOVE = Rule(">", 10.0)
 ABOVE_FOR_5M = Rule(">", 10.0, for_seconds=300)
+KEEP_10M = Rule(">", 10.0, keep_firing_seconds=600)
 HIGH, LOW = 15.0, 5.0
 
 
@@ -50,7 +53,6 @@ def firing(**kw: object) -> AlertState:
     base = AlertState(
         "firing",
         T0,
-        pending_since=T0,
         last_value=HIGH,
         message_ts="111.222",
         message_channel="C1",
@@ -103,22 +105,43 @@ CASES = [
         firing(), HIGH, ABOVE, 240, "firing", [Remind(HIGH, T0)], id="firing-true-reminds-at-4h"
     ),
     pytest.param(
-        firing(pending_since=at(59)),
+        firing(pending_since=T0),  # as stored before prompt recovery: still resolves at once
         LOW,
         ABOVE,
-        60,
-        "firing",
-        [],
-        id="firing-false-briefly-resolve-deferred",
-    ),
-    pytest.param(
-        firing(pending_since=at(50)),
-        LOW,
-        ABOVE,
-        60,
+        1,
         "ok",
         [Resolve(LOW, "111.222", "C1")],
-        id="firing-false-clear-5m-resolves",
+        id="firing-first-false-resolves-at-once",
+    ),
+    pytest.param(
+        firing(), LOW, KEEP_10M, 1, "firing", [], id="keep-firing-first-false-stays-firing"
+    ),
+    pytest.param(
+        firing(clear_since=at(1)),
+        LOW,
+        KEEP_10M,
+        10.9,
+        "firing",
+        [],
+        id="keep-firing-false-not-long-enough",
+    ),
+    pytest.param(
+        firing(clear_since=at(1)),
+        LOW,
+        KEEP_10M,
+        11,
+        "ok",
+        [Resolve(LOW, "111.222", "C1")],
+        id="keep-firing-false-that-long-resolves",
+    ),
+    pytest.param(
+        firing(clear_since=at(1)),
+        HIGH,
+        KEEP_10M,
+        11,
+        "firing",
+        [],
+        id="keep-firing-true-again-stays-quietly",
     ),
     pytest.param(
         firing(message_ts=None, message_channel=None, last_reminder_at=None),
@@ -168,7 +191,7 @@ CASES = [
         id="unknown-back-and-true-fires",
     ),
     pytest.param(
-        unknown(message_ts="111.222", message_channel="C1", pending_since=T0, last_reminder_at=T0),
+        unknown(message_ts="111.222", message_channel="C1", last_reminder_at=T0),
         HIGH,
         ABOVE,
         5,
@@ -177,7 +200,7 @@ CASES = [
         id="unknown-back-still-firing-no-second-message",
     ),
     pytest.param(
-        unknown(message_ts="111.222", message_channel="C1", pending_since=T0),
+        unknown(message_ts="111.222", message_channel="C1"),
         LOW,
         ABOVE,
         30,
@@ -198,7 +221,7 @@ CASES = [
         id="snoozed-reminder-suppressed",
     ),
     pytest.param(
-        firing(snoozed_until=at(600), pending_since=at(200)),
+        firing(snoozed_until=at(600)),
         LOW,
         ABOVE,
         300,
@@ -217,7 +240,7 @@ CASES = [
     ),
     pytest.param(ok(muted=True), HIGH, ABOVE, 0, "firing", [], id="muted-fire-suppressed"),
     pytest.param(
-        firing(muted=True, pending_since=at(100)),
+        firing(muted=True),
         LOW,
         ABOVE,
         300,
@@ -286,6 +309,20 @@ def test_fire_starts_the_reminder_clock_and_resolve_clears_the_message() -> None
     assert cleared.last_reminder_at == at(10)
 
 
+def test_keep_firing_counts_from_the_first_false_and_a_true_value_starts_it_again() -> None:
+    state, said = step(firing(), LOW, KEEP_10M, at(5))
+    assert (state.state, state.clear_since, said) == ("firing", at(5), [])
+    state, said = step(state, LOW, KEEP_10M, at(10))
+    assert (state.clear_since, said) == (at(5), [])  # still counted from the first
+    state, said = step(state, HIGH, KEEP_10M, at(12))
+    assert (state.state, state.clear_since, said) == ("firing", None, [])
+    state, said = step(state, LOW, KEEP_10M, at(16))
+    state, said = step(state, LOW, KEEP_10M, at(25))
+    assert (state.state, said) == ("firing", [])  # 9 minutes since 16
+    state, said = step(state, LOW, KEEP_10M, at(26))
+    assert (state.state, state.clear_since, said) == ("ok", None, [Resolve(LOW, "111.222", "C1")])
+
+
 def test_failures_reset_on_success_and_snooze_is_tidied() -> None:
     state, _ = step(ok(consecutive_failures=2, snoozed_until=at(-1)), LOW, ABOVE, at(0))
     assert state.consecutive_failures == 0
@@ -335,19 +372,58 @@ def test_reminders_at_most_every_4_hours() -> None:
 
 
 @pytest.mark.parametrize("rule", [ABOVE, Rule(">=", 10.0)], ids=["above", "at-or-above"])
-def test_flapping_every_evaluation_fires_once(rule: Rule) -> None:
+def test_a_value_dancing_around_the_threshold_fires_and_resolves_once_per_4_hours(
+    rule: Rule,
+) -> None:
     values = [(at(m), HIGH if m % 2 == 0 else LOW) for m in range(24 * 60)]
-    state, said = run(rule, values)
+    _, said = run(rule, values)
+    # one fire, one resolve at the next (good) evaluation, then nothing: every later
+    # rise comes within 4 hours of that resolve and never holds for 5 minutes
+    assert [(w, type(e).__name__) for w, e in said[:2]] == [(at(0), "Fire"), (at(1), "Resolve")]
+    assert said[2][0] >= at(1) + REFIRE_WINDOW
+    assert kinds(said) == ["Fire", "Resolve"] * (len(said) // 2)
     fires = [w for w, e in said if isinstance(e, Fire)]
-    assert len(fires) == 1
-    assert not any(isinstance(e, Resolve) for _, e in said)
-    assert len([e for _, e in said if isinstance(e, Remind)]) <= 24 * 60 // (4 * 60)
-    assert state.state == "firing"
-    # and then it really clears: resolved once, 5 minutes after the last bad value
-    last_bad = at(24 * 60 - 2)
-    clear = [(last_bad + timedelta(minutes=m), LOW) for m in range(2, 10)]
-    state, said = run(rule, clear, start=state)
-    assert [(w, type(e).__name__) for w, e in said] == [(last_bad + CLEAR_FOR, "Resolve")]
+    assert all(b - a > REFIRE_WINDOW for a, b in itertools.pairwise(fires))
+    assert not any(isinstance(e, Remind) for _, e in said)
+
+
+def test_a_firing_alert_resolves_at_the_first_good_evaluation() -> None:
+    values = [(at(m), HIGH) for m in range(30)] + [(at(30), LOW), (at(31), LOW)]
+    state, said = run(ABOVE, values)
+    assert [(w, type(e).__name__) for w, e in said] == [(at(0), "Fire"), (at(30), "Resolve")]
+    assert (state.state, state.state_since, state.message_ts) == ("ok", at(30), None)
+
+
+def test_keep_firing_resolves_once_false_that_long_and_blips_keep_it_firing() -> None:
+    values: list[tuple[datetime, Observation]] = [(at(0), HIGH)]
+    values += [(at(m), LOW if m % 5 else HIGH) for m in range(1, 30)]  # true every 5 min
+    values += [(at(m), LOW) for m in range(30, 50)]
+    state, said = run(KEEP_10M, values)
+    # true at 25 for the last time, false from 26: resolved at 36, false for 10 minutes
+    assert [(w, type(e).__name__) for w, e in said] == [(at(0), "Fire"), (at(36), "Resolve")]
+    assert state.state == "ok"
+
+
+@pytest.mark.parametrize(
+    ("rule", "held"),
+    [(ABOVE, REFIRE_HOLD), (Rule(">", 10.0, for_seconds=600), timedelta(minutes=10))],
+    ids=["5-minutes", "for-when-longer"],
+)
+def test_after_a_post_it_fires_again_only_once_held_5_minutes_or_for(
+    rule: Rule, held: timedelta
+) -> None:
+    fired = AlertState("firing", at(-60), message_ts="1.1", message_channel="C1")
+    state, said = step(replace(fired, last_reminder_at=at(-60)), LOW, rule, at(0))
+    assert said == [Resolve(LOW, "1.1", "C1")]  # posted at 0
+    minutes = int(held / timedelta(minutes=1))
+    state, later = run(rule, [(at(m), HIGH) for m in range(1, minutes + 2)], start=state)
+    assert [(w, type(e).__name__) for w, e in later] == [(at(1) + held, "Fire")]
+
+
+def test_after_4_quiet_hours_it_fires_at_once_again() -> None:
+    state = ok(last_reminder_at=at(0) - REFIRE_WINDOW)
+    state, said = step(state, HIGH, ABOVE, at(0))
+    assert (state.state, said) == ("firing", [Fire(HIGH)])
 
 
 def test_slow_flapping_fires_at_most_once_per_4_hours() -> None:
@@ -356,7 +432,7 @@ def test_slow_flapping_fires_at_most_once_per_4_hours() -> None:
     values = [(at(m), HIGH if m % 7 == 0 else LOW) for m in range(24 * 60)]
     _, said = run(ABOVE, values)
     assert kinds(said)[:2] == ["Fire", "Resolve"]
-    assert said[1][0] == at(5)
+    assert said[1][0] == at(1)
     fires = [w for w, e in said if isinstance(e, Fire)]
     assert all(b - a > REMIND_EVERY for a, b in itertools.pairwise(fires))
     assert len(fires) <= 6
@@ -368,8 +444,8 @@ def test_a_real_recurrence_after_a_resolve_still_fires() -> None:
     _, said = run(ABOVE, values)
     assert [(w, type(e).__name__) for w, e in said] == [
         (at(0), "Fire"),
-        (at(5), "Resolve"),
-        (at(15), "Fire"),  # held 5 minutes because it had posted within the hour
+        (at(1), "Resolve"),
+        (at(15), "Fire"),  # held 5 minutes because it had posted within 4 hours
     ]
 
 
@@ -469,6 +545,7 @@ def test_round_trip_with_the_stored_alert() -> None:
         unknown_announced=False,
     )
     assert rule_of(alert) == Rule(">=", 100.0, 300)
+    assert rule_of(replace(alert, keep_firing_seconds=600)) == Rule(">=", 100.0, 300, 600)
     before = state_of(alert)
     after, _ = step(before, 150.0, rule_of(alert), at(1))
     assert changes(before, after) == {

@@ -24,9 +24,10 @@ from cryptography.fernet import Fernet
 from bot.clients import weldpulse
 from bot.clients.pool import ClientPool
 from bot.domain.formatting import human
-from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H
+from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H, UNMUTE
 from bot.features.alerts import Alerts
 from bot.features.poster import Posted
+from bot.render.text import dates_as_text
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
@@ -92,7 +93,14 @@ class World:
     def state(self) -> FakeSlack:
         return self.slack.state
 
-    async def add(self, op: Op = ">", value: float = THRESHOLD, *, for_seconds: int = 0) -> Alert:
+    async def add(
+        self,
+        op: Op = ">",
+        value: float = THRESHOLD,
+        *,
+        for_seconds: int = 0,
+        keep_firing_seconds: int = 0,
+    ) -> Alert:
         return await self.store.alerts.add(
             TEAM,
             metric="weldpulse.realtime",
@@ -100,6 +108,7 @@ class World:
             value=value,
             over_seconds=0,
             for_seconds=for_seconds,
+            keep_firing_seconds=keep_firing_seconds,
             channel_id=CHANNEL,
             created_by=CREATOR,
         )
@@ -181,6 +190,11 @@ async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
             made.store.close()
 
 
+def plain(call: Call) -> str:
+    """What a person reads, date tokens shown as their fallback (UTC for alerts)."""
+    return dates_as_text(shown(call))
+
+
 def buttons(call: Call) -> list[dict[str, Any]]:
     return [e for b in call.args.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 
@@ -258,13 +272,9 @@ async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_thre
     assert reminder.args["text"].startswith("Still firing after 4h: weldpulse.realtime > 50")
     assert len(world.top_level()) == 1
 
-    # traffic drops: not resolved until it has been clear for five minutes
+    # traffic drops: resolved at the first evaluation that sees it
     world.traffic(LOW)
-    for _ in range(4):
-        assert (await world.tick())["posted"] == 0
-    assert world.state.called("chat.update") == []
-    assert (await world.alert()).state == "firing"
-    assert (await world.tick(2 * MINUTE))["posted"] == 1
+    assert (await world.tick())["posted"] == 1
 
     [edit] = world.state.called("chat.update")
     assert (edit.args["channel"], edit.args["ts"]) == (CHANNEL, ts)
@@ -276,6 +286,44 @@ async def test_reminder_after_4_hours_in_the_thread_then_recovery_edits_and_thre
     assert len(world.top_level()) == 1
     stored = await world.alert()
     assert (stored.state, stored.message_ts) == ("ok", None)
+
+
+async def test_a_firing_alert_resolves_at_the_first_good_evaluation(world: World) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = (await world.alert()).message_ts
+    assert ts is not None
+
+    world.traffic(LOW)
+    resolved = int((world.clock.now() + timedelta(minutes=1)).timestamp())
+    assert (await world.tick()) == {"evaluated": 1, "posted": 1}  # 12:02, a minute later
+
+    [edit] = world.state.called("chat.update")
+    assert (edit.args["channel"], edit.args["ts"]) == (CHANNEL, ts)
+    assert buttons(edit) == []
+    assert f"resolved <!date^{resolved}^{{date_short_pretty}} {{time}}|" in shown(edit)
+    assert "Alert #1 · resolved Mon 23 Nov 12:02 UTC" in plain(edit)
+    assert [r.args["text"] for r in world.replies(ts)] == ["Resolved: now 0."]
+    assert len(world.top_level()) == 1
+    stored = await world.alert()
+    assert (stored.state, stored.message_ts, stored.clear_since) == ("ok", None, None)
+
+
+async def test_keep_firing_keeps_it_firing_until_false_that_long(world: World) -> None:
+    await world.add(keep_firing_seconds=600)
+    world.traffic(HIGH)
+    await world.tick()
+    world.traffic(LOW)
+    first_false = world.clock.now() + timedelta(minutes=1)
+    for _ in range(10):  # false at 12:02 … 12:11: less than 10 minutes since 12:02
+        assert (await world.tick())["posted"] == 0
+        assert (await world.alert()).state == "firing"
+    assert (await world.alert()).clear_since == first_false
+    assert world.state.called("chat.update") == []
+    assert (await world.tick())["posted"] == 1  # 12:12: false for 10 minutes
+    assert len(world.state.called("chat.update")) == 1
+    assert (await world.alert()).state == "ok"
 
 
 async def test_for_keeps_the_alert_pending_until_the_condition_has_held_that_long(
@@ -309,7 +357,7 @@ async def test_a_dip_while_pending_starts_the_wait_again(world: World) -> None:
     assert (await world.tick())["posted"] == 1
 
 
-async def test_flapping_every_minute_posts_at_most_once_per_4_hours(world: World) -> None:
+async def test_flapping_every_minute_fires_and_resolves_once_per_4_hours(world: World) -> None:
     await world.add()
     started = world.clock.now()
     at: list[timedelta] = []
@@ -317,10 +365,11 @@ async def test_flapping_every_minute_posts_at_most_once_per_4_hours(world: World
         world.traffic(HIGH if minute % 2 == 0 else LOW)
         if (await world.tick())["posted"]:
             at.append(world.clock.now() - started)
-    # the firing message, then only the reminders: one each four hours
-    assert [round(t / timedelta(hours=1), 1) for t in at] == [0.0, 4.0]
-    assert len(world.top_level()) == 1
-    assert world.state.called("chat.update") == []
+    # a fire and its resolve a minute later; then nothing until 4 hours after that post
+    # (no rise holds for 5 minutes), when the next rise fires and resolves again
+    assert [round(t / timedelta(minutes=1)) for t in at] == [1, 2, 4 * 60 + 3, 4 * 60 + 4]
+    assert len(world.top_level()) == 2
+    assert len(world.state.called("chat.update")) == 2
 
 
 # ---- upstream failures -------------------------------------------------------------------
@@ -528,7 +577,7 @@ async def test_a_snooze_that_ends_lets_a_still_true_condition_post(world: World)
     assert (await world.tick())["posted"] == 1  # the hour is over, and it still holds
     [fired] = world.state.posts()
     assert len(buttons(fired)) == 3
-    assert "firing since 23 Nov 12:01 UTC" in shown(fired)  # not since the snooze ended
+    assert "firing since Mon 23 Nov 12:01 UTC" in plain(fired)  # not since the snooze ended
     stored = await world.alert()
     assert (stored.snoozed_until, stored.message_ts is not None) == (None, True)
 
@@ -558,7 +607,10 @@ async def test_snoozing_a_firing_alert_holds_the_reminder_but_not_the_resolve(
     assert len(world.state.posts()) == 1
     world.traffic(LOW)
     await world.tick(6 * MINUTE)
-    assert [c.args["ts"] for c in world.state.called("chat.update")] == [ts]
+    snoozed, resolved = world.state.called("chat.update")
+    assert (snoozed.args["ts"], resolved.args["ts"]) == (ts, ts)
+    assert "Snoozed by <@U0ANA> until" in shown(snoozed)
+    assert "Resolved" in shown(resolved)
     assert world.replies(str(ts))[-1].args["text"] == "Resolved: now 0."
 
 
@@ -578,6 +630,92 @@ async def test_snooze_and_mute_are_audited_and_scoped_to_the_workspace(world: Wo
         ("U0ANA", "alert.mute"),
         ("U0ANA", "alert.snooze"),
     ]
+
+
+def contexts(call: Call) -> list[str]:
+    return [e["text"] for b in call.args["blocks"] if b["type"] == "context" for e in b["elements"]]
+
+
+async def test_mute_and_unmute_buttons_say_who_in_the_firing_message(world: World) -> None:
+    alert = await world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = (await world.alert()).message_ts
+
+    said = await world.alerts.press(TEAM, TEAM.team_id, MUTE, str(alert.id), "U0ANA")
+    assert "`/pulse alert unmute 1` undoes it" in said
+    [muted] = world.state.called("chat.update")
+    assert (muted.args["channel"], muted.args["ts"]) == (CHANNEL, ts)
+    assert contexts(muted)[-1] == (
+        ":mute: Muted by <@U0ANA>: it posts nothing until unmuted (`/pulse alert unmute 1`)."
+    )
+    assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons(muted)] == [
+        ("Unmute", UNMUTE, str(alert.id))
+    ]
+    assert "now *" in shown(muted) and "firing since Mon 23 Nov 12:01 UTC" in plain(muted)
+
+    said = await world.alerts.press(TEAM, TEAM.team_id, UNMUTE, str(alert.id), "U0BEN")
+    assert said == "Alert #1 is no longer muted."
+    unmuted = world.state.called("chat.update")[-1]
+    assert not any("Muted" in line for line in contexts(unmuted))
+    assert [b["action_id"] for b in buttons(unmuted)] == [SNOOZE_1H, SNOOZE_24H, MUTE]
+    assert ((await world.alert()).muted, (await world.alert()).muted_by) == (False, None)
+    assert [(e.user_id, e.action) for e in await world.store.audit.list(TEAM)] == [
+        ("U0BEN", "alert.unmute"),
+        ("U0ANA", "alert.mute"),
+    ]
+    assert len(world.state.posts()) == 1  # edits only: the channel is told nothing new
+
+
+async def test_a_muted_alert_still_says_who_muted_it_once_resolved(world: World) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    await world.alerts.mute(TEAM, 1, "U0ANA")
+    world.traffic(LOW)
+    await world.tick()
+    resolved = world.state.called("chat.update")[-1]
+    assert "Resolved" in shown(resolved) and buttons(resolved) == []
+    assert contexts(resolved)[-1].startswith(":mute: Muted by <@U0ANA>")
+
+
+class ResolvedDuringEdit:
+    """The real poster, with the alert resolved and its resolve delivered while the first
+    attribution edit is on its way to Slack (that edit lands last)."""
+
+    def __init__(self, world: World):
+        self.world, self.inner, self.raced = world, world.outbound, False
+
+    async def post(self, team: Team, channel: str, payload: dict[str, Any], **kw: Any) -> Posted:
+        return await self.inner.post(team, channel, payload, **kw)
+
+    async def update(self, team: Team, channel: str, ts: str, payload: dict[str, Any]) -> Posted:
+        if not self.raced:
+            self.raced = True
+            self.world.traffic(LOW)
+            await self.world.tick()
+        return await self.inner.update(team, channel, ts, payload)
+
+    async def dm(self, team: Team, user_id: str, text: str) -> Posted:
+        return await self.inner.dm(team, user_id, text)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_an_attribution_edit_never_stands_over_a_resolve_it_raced(world: World) -> None:
+    await world.add()
+    world.traffic(HIGH)
+    await world.tick()
+    ts = (await world.alert()).message_ts
+    world.alerts.poster = ResolvedDuringEdit(world)
+    await world.alerts.mute(TEAM, 1, "U0ANA")
+    resolve, late, again = world.state.called("chat.update")
+    assert "Resolved" in shown(resolve) and "Muted by" in shown(late)
+    assert again.args["ts"] == ts
+    assert "Resolved" in shown(again) and buttons(again) == []  # the last word
+    assert contexts(again)[-1].startswith(":mute: Muted by <@U0ANA>")
+    assert (await world.alert()).state == "ok"
 
 
 # ---- a press while the metric is being read ----------------------------------------------

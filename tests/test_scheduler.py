@@ -29,6 +29,7 @@ from bot.features import scheduler as scheduler_module
 from bot.features.digests import Digests, RunResult
 from bot.features.recurrence import Kind, Schedule
 from bot.features.scheduler import Scheduler
+from bot.render.text import dates_as_text
 from bot.slack.outbound import Outbound
 from bot.store import Store, open_database
 from bot.store.crypto import Secrets
@@ -124,7 +125,13 @@ def counts(due: int = 0, posted: int = 0, late: int = 0, skipped: int = 0) -> di
 
 
 def notes(post: Call) -> list[str]:
-    return [e["text"] for b in post.args["blocks"] for e in b.get("elements", []) if "text" in e]
+    """The context lines of a post, Slack date tokens shown as their fallback."""
+    return [
+        dates_as_text(e["text"])
+        for b in post.args["blocks"]
+        for e in b.get("elements", [])
+        if "text" in e
+    ]
 
 
 # ---- wall-clock times across daylight saving ------------------------------------------------
@@ -198,7 +205,7 @@ async def test_a_run_posted_more_than_five_minutes_late_says_so(
     await clocks.add()
     assert await clocks.sweep_at(NINE_BERLIN + timedelta(minutes=minutes)) == expected
     [post] = clocks.posts()
-    late = "Posted late: Pulse Bot was not running at 09:00 CET."
+    late = "Posted late: Pulse Bot was not running at Mon 23 Nov 09:00 CET."
     assert (late in notes(post)) is late_note
 
 
@@ -219,7 +226,7 @@ async def test_after_days_down_the_newest_run_is_posted_and_at_most_50_skipped(
     now = utc(2026, 11, 26, 8, 30)  # three days later; 08:15 is 15 minutes late
     assert await clocks.sweep_at(now) == counts(due=1, late=1, skipped=50)
     [post] = clocks.posts()
-    assert "Posted late: Pulse Bot was not running at 09:15 CET." in notes(post)
+    assert "Posted late: Pulse Bot was not running at Thu 26 Nov 09:15 CET." in notes(post)
     skipped = await clocks.store.digests.get_run(digest.id, utc(2026, 11, 24, 6, 15))
     assert skipped is not None and skipped.status == "skipped"  # the 50th newest
     assert await clocks.store.digests.get_run(digest.id, utc(2026, 11, 24, 5, 15)) is None
@@ -335,7 +342,7 @@ async def test_start_catches_up_then_keeps_a_sweep_and_an_alerts_job(
     await scheduler.start(apscheduler)
 
     [post] = clocks.posts()
-    assert "Posted late: Pulse Bot was not running at 09:00 CET." in notes(post)
+    assert "Posted late: Pulse Bot was not running at Mon 23 Nov 09:00 CET." in notes(post)
     skip = await clocks.store.digests.get_run(skipped.id, utc(2026, 11, 23, 7))
     assert skip is not None and skip.status == "skipped"
     assert {job.id for job in apscheduler.get_jobs()} == {"sweep", "alerts"}

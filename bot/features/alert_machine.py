@@ -1,7 +1,7 @@
 """The alert state machine (pure, no I/O): one observation in, the new state and what to
 say out.
 
-    ok ──true──▶ pending ──held for --for──▶ firing ──false for 5 min──▶ ok
+    ok ──true──▶ pending ──held for --for──▶ firing ──false (for --keep-firing)──▶ ok
      ▲              │ false (silently)          │
      └──────────────┘                           └─ reminder at most every 4 hours
     any state ──3 failures in a row──▶ unknown ──success──▶ ok / firing
@@ -18,18 +18,19 @@ of `bot.store.alerts.Alert`) and a list of effects for the caller to carry out:
 - `Unknown(failures, detail)`: the upstream failed `FAILURES_FOR_UNKNOWN` (3) times in a
   row; said once per outage. `UpstreamBack()`: the first success after it; said once.
 
-Anti-flap policy (deterministic, two rules):
+Recovery and flapping (PRODUCT §6, deterministic):
 
-1. *Resolve late.* A firing alert resolves only when the condition has not been seen true
-   for `CLEAR_FOR` (5 minutes): the time since the last evaluation where it held. A value
-   that alternates around the threshold at every evaluation therefore stays firing — one
-   message, then reminders at most every 4 hours. A slow evaluation (a Raygun metric read
-   every 2 hours) resolves at its first good value, since its last bad one is long past.
-2. *Re-fire slowly.* If the alert posted (fire, reminder or resolve) less than
+1. *Resolve promptly.* A firing alert resolves at the first evaluation where the condition
+   no longer holds, unless the rule has `keep_firing_seconds` (`--keep-firing`, as
+   Prometheus' `keep_firing_for`): then it stays firing, silently, until the condition has
+   been false that long, counted from the first evaluation where it stopped holding
+   (`clear_since`); holding again meanwhile cancels that count.
+2. *Damp on the way up.* If the alert posted (fire, reminder or resolve) less than
    `REFIRE_WINDOW` (4 hours, the reminder pace) ago, the condition must hold for
-   `REFIRE_HOLD` (5 minutes), or `--for` if longer, before it fires again. Short blips
-   after a resolve say nothing; a real recurrence still fires, 5 minutes late; a cycle of
-   fire and resolve needs at least 5 minutes of sustained change each way.
+   `REFIRE_HOLD` (5 minutes), or `--for` if longer, before it fires again. A value dancing
+   around the threshold therefore gives one fire and one resolve, then nothing until it
+   holds for 5 minutes or the 4 hours have passed; a real recurrence still fires, 5
+   minutes late.
 
 A condition that stops holding while pending returns to ok silently.
 
@@ -39,11 +40,12 @@ also suppresses `Unknown` and `UpstreamBack`. An alert that started firing while
 posts its `Fire` once the silence ends, if the condition still holds then.
 
 How the columns are used: `state_since` is when the current state began; `pending_since`
-is when the condition started holding while *pending*, and the last time it was seen
-holding while *firing* (the clock of rule 1); `last_reminder_at` is the last time the
-alert posted anything (fire, reminder or resolve); `message_ts`/`message_channel` name the
-firing message and are cleared by `Resolve`; a firing alert that becomes unknown keeps
-them, so a later recovery can still edit it.
+is when the condition started holding while *pending* (None otherwise); `clear_since` is
+when it stopped holding while *firing* (the clock of rule 1, None while it holds);
+`last_reminder_at` is the last time the alert posted anything (fire, reminder or
+resolve); `message_ts`/`message_channel` name the firing message and are cleared by
+`Resolve`; a firing alert that becomes unknown keeps them, so a later recovery can still
+edit it.
 """
 
 from __future__ import annotations
@@ -59,7 +61,6 @@ StateName = Literal["ok", "pending", "firing", "unknown"]
 
 REMIND_EVERY = timedelta(hours=4)
 FAILURES_FOR_UNKNOWN = 3
-CLEAR_FOR = timedelta(minutes=5)
 REFIRE_WINDOW = timedelta(hours=4)
 REFIRE_HOLD = timedelta(minutes=5)
 
@@ -69,6 +70,7 @@ class Rule:
     op: Op
     threshold: float
     for_seconds: int = 0
+    keep_firing_seconds: int = 0
 
 
 def compare(op: str, value: float, threshold: float) -> bool:
@@ -111,6 +113,7 @@ class AlertState:
     snoozed_until: datetime | None = None
     muted: bool = False
     unknown_announced: bool = False
+    clear_since: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,9 @@ def step(
         if state.message_ts is not None:  # it was firing: carry on from there
             state = replace(state, state="firing", state_since=now)
         else:
-            state = replace(state, state="ok", state_since=now, pending_since=None)
+            state = replace(
+                state, state="ok", state_since=now, pending_since=None, clear_since=None
+            )
     state = replace(
         state,
         consecutive_failures=0,
@@ -175,7 +180,7 @@ def step(
     held = compare(rule.op, value, rule.threshold)
     silenced = state.muted or state.snoozed_until is not None
     if state.state == "firing":
-        state, more = _firing(state, held, value, now, silenced)
+        state, more = _firing(state, held, value, rule, now, silenced)
     else:
         state, more = _quiet(state, held, value, rule, now, silenced)
     return state, effects + more
@@ -185,8 +190,7 @@ def _failed(state: AlertState, failure: Failure, now: datetime) -> tuple[AlertSt
     failures = state.consecutive_failures + 1
     state = replace(state, consecutive_failures=failures)
     if state.state != "unknown" and failures >= FAILURES_FOR_UNKNOWN:
-        pending_since = state.pending_since if state.state == "firing" else None
-        state = replace(state, state="unknown", state_since=now, pending_since=pending_since)
+        state = replace(state, state="unknown", state_since=now, pending_since=None)
     if state.state == "unknown" and not state.unknown_announced and not state.muted:
         return replace(state, unknown_announced=True), [Unknown(failures, failure.detail)]
     return state, []
@@ -209,24 +213,25 @@ def _quiet(
         hold = max(hold, REFIRE_HOLD)
     if now - state.pending_since < hold:
         return state, []
-    fired = replace(state, state="firing", state_since=now, pending_since=now)
+    fired = replace(state, state="firing", state_since=now, pending_since=None, clear_since=None)
     if silenced:
         return fired, []
     return replace(fired, last_reminder_at=now), [Fire(value)]
 
 
 def _firing(
-    state: AlertState, held: bool, value: float, now: datetime, silenced: bool
+    state: AlertState, held: bool, value: float, rule: Rule, now: datetime, silenced: bool
 ) -> tuple[AlertState, list[Effect]]:
     if not held:
-        last_seen = state.pending_since
-        if last_seen is not None and now - last_seen < CLEAR_FOR:
-            return state, []  # rule 1: not clear for long enough yet
+        clear_since = state.clear_since or now
+        if now - clear_since < timedelta(seconds=rule.keep_firing_seconds):
+            return replace(state, clear_since=clear_since), []  # rule 1: kept firing
         ok = replace(
             state,
             state="ok",
             state_since=now,
             pending_since=None,
+            clear_since=None,
             message_ts=None,
             message_channel=None,
         )
@@ -234,7 +239,7 @@ def _firing(
             return ok, []
         resolve = Resolve(value, state.message_ts, state.message_channel)
         return replace(ok, last_reminder_at=now), [resolve]
-    state = replace(state, pending_since=now)
+    state = replace(state, pending_since=None, clear_since=None)
     if silenced:
         return state, []
     last = state.last_reminder_at
@@ -266,11 +271,12 @@ def state_of(alert: Alert) -> AlertState:
         snoozed_until=alert.snoozed_until,
         muted=alert.muted,
         unknown_announced=alert.unknown_announced,
+        clear_since=alert.clear_since,
     )
 
 
 def rule_of(alert: Alert) -> Rule:
-    return Rule(alert.op, alert.value, alert.for_seconds)
+    return Rule(alert.op, alert.value, alert.for_seconds, alert.keep_firing_seconds)
 
 
 def changes(before: AlertState, after: AlertState) -> dict[str, Any]:

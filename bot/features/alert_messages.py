@@ -1,4 +1,10 @@
-"""What alerts say: the condition in words, the firing and resolved messages, buttons."""
+"""What alerts say: the condition in words, the firing and resolved messages, buttons.
+
+Times are Slack date tokens (`slack_date`), so each reader sees their own zone; the
+fallback is UTC, as a channel has no one zone. An alert's message says who snoozed or
+muted it and until when (`quiet_note`); a muted alert's firing message carries an Unmute
+button instead of Snooze and Mute.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,16 @@ from typing import Any
 from bot.domain.durations import format_duration
 from bot.domain.formatting import duration, human
 from bot.features.alert_metrics import CATALOGUE, Metric
-from bot.render.blocks import context, section
+from bot.render.blocks import context, section, slack_date
 from bot.store._rows import parse_iso
 from bot.store.alerts import Alert
 
 SNOOZE_1H = "alert_snooze_1h"
 SNOOZE_24H = "alert_snooze_24h"
 MUTE = "alert_mute"
-BUTTONS = {SNOOZE_1H: timedelta(hours=1), SNOOZE_24H: timedelta(hours=24), MUTE: None}
+UNMUTE = "alert_unmute"
+SNOOZES = {SNOOZE_1H: timedelta(hours=1), SNOOZE_24H: timedelta(hours=24)}
+BUTTONS = (*SNOOZES, MUTE, UNMUTE)  # every button an alert's message may carry
 
 
 def show_value(metric: Metric | None, value: float | None) -> str:
@@ -38,33 +46,54 @@ def condition(alert: Alert) -> str:
     return f"{alert.metric} {alert.op} {show_value(metric, alert.value)}{window}"
 
 
-def firing_message(alert: Alert, value: float, since: datetime) -> dict[str, Any]:
+def quiet_note(alert: Alert, now: datetime) -> str | None:
+    """Who muted the alert, or who snoozed it and until when; None when it is neither."""
+    if alert.muted:
+        by = f" by <@{alert.muted_by}>" if alert.muted_by else ""
+        return (
+            f":mute: Muted{by}: it posts nothing until unmuted "
+            f"(`/pulse alert unmute {alert.number}`)."
+        )
+    if alert.snoozed_until is not None and alert.snoozed_until > now:
+        by = f" by <@{alert.snoozed_by}>" if alert.snoozed_by else ""
+        return f":zzz: Snoozed{by} until {slack_date(alert.snoozed_until)}."
+    return None
+
+
+def firing_message(
+    alert: Alert, value: float, since: datetime | None, now: datetime
+) -> dict[str, Any]:
+    """The firing message as it stands at `now` (who silenced it, which buttons); `since`
+    is when it started firing, left out when not known."""
     metric = CATALOGUE.get(alert.metric)
     text = (
         f":rotating_light: *{condition(alert)}* — now *{show_value(metric, value)}* "
         f"(threshold {show_value(metric, alert.value)})"
     )
     about = metric.description if metric else alert.metric
+    firing = f" · firing since {slack_date(since)}" if since is not None else ""
+    blocks = [
+        section(text),
+        context(f"Alert #{alert.number} · {about}{firing} · set by <@{alert.created_by}>"),
+    ]
+    note = quiet_note(alert, now)
+    if note:
+        blocks.append(context(note))
+    buttons = (
+        [_button(UNMUTE, "Unmute", alert.id, style="primary")]
+        if alert.muted
+        else [
+            _button(SNOOZE_1H, "Snooze 1h", alert.id),
+            _button(SNOOZE_24H, "Snooze 24h", alert.id),
+            _button(MUTE, "Mute", alert.id, style="danger"),
+        ]
+    )
+    blocks.append({"type": "actions", "block_id": f"alert:{alert.id}", "elements": buttons})
     return {
         "text": (
             f"Alert #{alert.number} firing: {condition(alert)} (now {show_value(metric, value)})"
         ),
-        "blocks": [
-            section(text),
-            context(
-                f"Alert #{alert.number} · {about} · firing since "
-                f"{since.strftime('%d %b %H:%M UTC')} · set by <@{alert.created_by}>"
-            ),
-            {
-                "type": "actions",
-                "block_id": f"alert:{alert.id}",
-                "elements": [
-                    _button(SNOOZE_1H, "Snooze 1h", alert.id),
-                    _button(SNOOZE_24H, "Snooze 24h", alert.id),
-                    _button(MUTE, "Mute", alert.id, style="danger"),
-                ],
-            },
-        ],
+        "blocks": blocks,
     }
 
 
@@ -83,13 +112,11 @@ def _button(action_id: str, label: str, alert_id: int, style: str | None = None)
 def resolved_message(alert: Alert, value: float, now: datetime) -> dict[str, Any]:
     metric = CATALOGUE.get(alert.metric)
     text = f":white_check_mark: *Resolved:* {condition(alert)} — now {show_value(metric, value)}"
-    return {
-        "text": f"Alert #{alert.number} resolved: {condition(alert)}",
-        "blocks": [
-            section(text),
-            context(f"Alert #{alert.number} · resolved {now.strftime('%d %b %H:%M UTC')}"),
-        ],
-    }
+    blocks = [section(text), context(f"Alert #{alert.number} · resolved {slack_date(now)}")]
+    note = quiet_note(alert, now)
+    if note:
+        blocks.append(context(note))
+    return {"text": f"Alert #{alert.number} resolved: {condition(alert)}", "blocks": blocks}
 
 
 def announcement_message(
@@ -101,7 +128,7 @@ def announcement_message(
     kind, at = entry["kind"], parse_iso(entry["at"])
     value = float(entry.get("value", float("nan")))
     if kind == "fire":
-        return firing_message(alert, value, alert.state_since), None, None
+        return firing_message(alert, value, alert.state_since, at), None, None
     if kind == "remind":
         since = at - parse_iso(entry["since"])
         text = (

@@ -12,6 +12,14 @@ outbox in the same write as the state it announces, and is then delivered, oldes
 until Slack accepts it; what Slack did not accept is tried again at every evaluation.
 Each announcement has a key (`alert:<id>:<n>`) that tags its message, so one that may
 have reached Slack before a crash or a timeout is found there rather than posted twice.
+
+Snooze, mute and unmute (buttons and commands alike) are stored with who did it and then
+shown in the firing message at once, by whoever acted: a `chat.update` of the stored
+`message_ts`, best-effort rather than queued. It tells the channel nothing new (the
+person is answered, the audit trail has it), the outbox is written only by the evaluator,
+and the next edit (a resolve) renders the attribution anyway; a refused edit is logged.
+It never stands over a resolve it raced: the machine clears `message_ts` before a
+resolve is delivered, so when it is gone after the edit, the resolve is put back.
 """
 
 from __future__ import annotations
@@ -40,9 +48,19 @@ from bot.features.alert_machine import (
     state_of,
     step,
 )
-from bot.features.alert_messages import BUTTONS, announcement_message
+from bot.features.alert_messages import (
+    BUTTONS,
+    MUTE,
+    SNOOZES,
+    UNMUTE,
+    announcement_message,
+    firing_message,
+    resolved_message,
+)
 from bot.features.alert_metrics import CATALOGUE, Metric, check_budget, daily_cost, due, measure
+from bot.features.costs import scheduled_use
 from bot.features.poster import Posted, Poster
+from bot.render.blocks import slack_date
 from bot.store import Store
 from bot.store._rows import iso, opt_iso
 from bot.store.alerts import Alert, Op
@@ -249,15 +267,12 @@ class Alerts:
         over_seconds: int,
         for_seconds: int,
         channel_id: str,
+        keep_firing_seconds: int = 0,
     ) -> Alert:
         """A new alert, refused (UsageError) if it would spend more of a daily budget than
-        alerts may; audited."""
+        alerts and digests may; audited."""
         if metric.spec.limits.per_day is not None:
-            existing = sum(
-                daily_cost(CATALOGUE[a.metric], self.interval)
-                for a in await self.store.alerts.list(team)
-                if a.metric in CATALOGUE and CATALOGUE[a.metric].spec is metric.spec
-            )
+            existing = await scheduled_use(self.store, team, metric.spec, self.interval)
             check_budget(metric.spec, existing, daily_cost(metric, self.interval))
         alert = await self.store.alerts.add(
             team,
@@ -266,6 +281,7 @@ class Alerts:
             value=threshold,
             over_seconds=0 if metric.point_in_time else over_seconds,
             for_seconds=for_seconds,
+            keep_firing_seconds=keep_firing_seconds,
             channel_id=channel_id,
             created_by=user_id,
         )
@@ -280,34 +296,71 @@ class Alerts:
     async def snooze(
         self, team: Team, alert_id: int, user_id: str, length: timedelta
     ) -> Alert | None:
-        """Quiet for `length` (still checked); a zero length ends a snooze."""
+        """Quiet for `length` (still checked); a zero length ends a snooze. Audited, and
+        said in the alert's message."""
         if not length:
             updated = await self.store.alerts.update_alert_state(
-                alert_id, team=team, snoozed_until=None
+                alert_id, team=team, snoozed_until=None, snoozed_by=None
             )
             if updated is not None:
                 await self.store.audit.record(team, user_id, "alert.unsnooze", {"alert": alert_id})
+                await self.show_quiet(updated)
             return updated
         until = self.clock.now() + length
         updated = await self.store.alerts.update_alert_state(
-            alert_id, team=team, snoozed_until=until
+            alert_id, team=team, snoozed_until=until, snoozed_by=user_id
         )
         if updated is not None:
             await self.store.audit.record(
                 team, user_id, "alert.snooze", {"alert": alert_id, "until": until.isoformat()}
             )
+            await self.show_quiet(updated)
         return updated
 
-    async def mute(self, team: Team, alert_id: int, user_id: str) -> Alert | None:
-        updated = await self.store.alerts.update_alert_state(alert_id, team=team, muted=True)
+    async def mute(
+        self, team: Team, alert_id: int, user_id: str, muted: bool = True
+    ) -> Alert | None:
+        """Mute (or with `muted` False, unmute) the alert: audited, said in its message."""
+        by = user_id if muted else None
+        updated = await self.store.alerts.update_alert_state(
+            alert_id, team=team, muted=muted, muted_by=by
+        )
         if updated is not None:
-            await self.store.audit.record(team, user_id, "alert.mute", {"alert": alert_id})
+            action = "alert.mute" if muted else "alert.unmute"
+            await self.store.audit.record(team, user_id, action, {"alert": alert_id})
+            await self.show_quiet(updated)
         return updated
+
+    async def unmute(self, team: Team, alert_id: int, user_id: str) -> Alert | None:
+        return await self.mute(team, alert_id, user_id, muted=False)
+
+    async def show_quiet(self, alert: Alert) -> None:
+        """Edit the alert's firing message to say who snoozed or muted it (or that nobody
+        does any more); best-effort, as the module docstring says."""
+        ts, channel = alert.message_ts, alert.message_channel
+        if ts is None or channel is None:  # nothing posted, or its post is still queued
+            return
+        value = float("nan") if alert.last_value is None else alert.last_value
+        since = alert.state_since if alert.state == "firing" else None
+        message = firing_message(alert, value, since, self.clock.now())
+        edited = await self.poster.update(alert.team, channel, ts, message)
+        if not edited.ok:
+            log.warning("alert %s: Slack did not take its edit: %s", alert.id, edited.error)
+            return
+        latest = await self.store.alerts.get(alert.team, alert.id)
+        if latest is None or latest.message_ts == ts:
+            return
+        if any(e["kind"] == "resolve" and e.get("ts") == ts for e in latest.outbox):
+            return  # the resolve is still to be delivered: it edits after this
+        # Resolved while this edit was on its way, and its edit may have landed first.
+        at = latest.state_since if latest.state != "firing" else self.clock.now()
+        value = float("nan") if latest.last_value is None else latest.last_value
+        await self.poster.update(alert.team, channel, ts, resolved_message(latest, value, at))
 
     async def press(
         self, team: Team, user_team_id: str | None, action_id: str, value: str, user_id: str
     ) -> str:
-        """A Snooze/Mute button: the sentence to show the person who pressed it."""
+        """A Snooze/Mute/Unmute button: the sentence to show the person who pressed it."""
         if user_team_id is not None and user_team_id != team.team_id:
             return "Only members of the workspace that owns this alert can snooze or mute it."
         if (
@@ -316,18 +369,19 @@ class Alerts:
         ):
             return "That button is not one I know."
         alert_id = int(value)
-        length = BUTTONS[action_id]
-        updated = (
-            await self.snooze(team, alert_id, user_id, length)
-            if length is not None
-            else await self.mute(team, alert_id, user_id)
-        )
+        if action_id in (MUTE, UNMUTE):
+            updated = await self.mute(team, alert_id, user_id, muted=action_id == MUTE)
+        else:
+            updated = await self.snooze(team, alert_id, user_id, SNOOZES[action_id])
         if updated is None:
             return "That alert no longer exists."
-        if length is None:
+        if action_id == MUTE:
             return (
                 f"Alert #{updated.number} is muted: it keeps being checked but posts nothing. "
+                f"`/pulse alert unmute {updated.number}` undoes it; "
                 f"`/pulse alert remove {updated.number}` deletes it."
             )
-        until = updated.snoozed_until or self.clock.now() + length  # as stored
-        return f"Alert #{updated.number} is snoozed until {until.strftime('%d %b %H:%M UTC')}."
+        if action_id == UNMUTE:
+            return f"Alert #{updated.number} is no longer muted."
+        until = updated.snoozed_until or self.clock.now() + SNOOZES[action_id]  # as stored
+        return f"Alert #{updated.number} is snoozed until {slack_date(until)}."

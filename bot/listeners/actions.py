@@ -1,4 +1,4 @@
-"""Buttons: "Share in channel" under an answer, Snooze/Mute on a firing alert, and the
+"""Buttons: "Share in channel" under an answer, Snooze/Mute/Unmute on an alert, and the
 App Home's buttons (each runs the `/pulse` line it carries, then the tab is published
 again with what happened)."""
 
@@ -55,7 +55,8 @@ async def alert_button(
     context: AsyncBoltContext,
     request: AsyncBoltRequest,
 ) -> None:
-    """Snooze 1h / Snooze 24h / Mute on a firing alert: audited, members only."""
+    """Snooze 1h / Snooze 24h / Mute on a firing alert, Unmute on a muted one: audited,
+    members of the owning workspace only, and said in the alert's message."""
     await ack()
     if await seen_before(deps_of(context), body, request):
         return

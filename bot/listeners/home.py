@@ -25,7 +25,7 @@ from bot.render.home import Home, Item, ServiceState, home_view
 from bot.store.alerts import Alert
 from bot.store.digests import Digest
 from bot.team import Team
-from commands.alerts import quiet_of, quieted_by
+from commands.alerts import quiet_of
 from commands.connect import headroom_of, service_line
 from commands.context import Context
 from commands.digests import summary as digest_summary
@@ -77,8 +77,8 @@ def _digest(ctx: Context, digest: Digest, may: bool) -> Item:
     return Item(digest.number, digest_summary(ctx, digest), tuple(buttons), urgent=digest.paused)
 
 
-def _alert(ctx: Context, alert: Alert, may: bool, by: dict[tuple[int, str], str]) -> Item:
-    quiet, who = quiet_of(ctx, alert, by)
+def _alert(ctx: Context, alert: Alert, may: bool) -> Item:
+    quiet, who = quiet_of(ctx, alert)
     line = (
         f"*#{alert.number}* {condition(alert)} → {channel_ref(alert.channel_id)} · *{alert.state}*"
     )
@@ -103,12 +103,11 @@ async def dashboard(ctx: Context, notice: str | None = None) -> Home:
     admin = await ctx.is_admin()
     digests = await ctx.store.digests.list(ctx.team)
     alerts = await ctx.store.alerts.list(ctx.team)
-    by = await quieted_by(ctx) if alerts else {}
     return Home(
         admin=admin,
         services=await _services(ctx),
         digests=tuple(_digest(ctx, d, admin or d.created_by == ctx.user_id) for d in digests),
-        alerts=tuple(_alert(ctx, a, admin or a.created_by == ctx.user_id, by) for a in alerts),
+        alerts=tuple(_alert(ctx, a, admin or a.created_by == ctx.user_id) for a in alerts),
         notice=notice,
     )
 

@@ -10,16 +10,22 @@ import re
 from typing import Any
 
 from bot.domain.formatting import human
-from bot.render.blocks import sparkline
-from bot.render.chart import series_of
+from bot.render.chart import series_of, spark
 from bot.render.table import monospace
 
+_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 _MENTION = re.compile(r"<([@#!])([^>|]+)(?:\|([^>]*))?>")
 _LINK = re.compile(r"<(https?://[^>|]+)\|([^>]*)>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 
 
+def dates_as_text(text: str) -> str:
+    """Slack's date tokens (`bot.render.blocks.slack_date`) as their fallback text."""
+    return _DATE.sub(lambda m: m.group(1), text)
+
+
 def mrkdwn(text: str) -> str:
+    text = dates_as_text(text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _MENTION.sub(lambda m: m.group(1) + (m.group(3) or m.group(2)), text)
     text = _BOLD.sub(r"\1", text)
@@ -33,10 +39,8 @@ def chart_lines(block: dict[str, Any]) -> list[str]:
     width = max((len(name) for name, _ in series), default=0)
     for name, values in series:
         if values:
-            lines.append(
-                f"  {name.ljust(width)}  {sparkline(values)}  min {human(min(values))} · "
-                f"max {human(max(values))} · last {human(values[-1])}"
-            )
+            line, numbers = spark(categories, values)
+            lines.append(f"  {name.ljust(width)}  {line}  {numbers}")
     rows = [
         [category, *(human(values[i]) if i < len(values) else "" for _, values in series)]
         for i, category in enumerate(categories)

@@ -62,6 +62,10 @@ class Alert:
     unknown_announced: bool
     outbox: tuple[dict[str, Any], ...] = ()  # announcements Slack has not accepted yet
     announced: int = 0  # announcements made so far (names the next one)
+    keep_firing_seconds: int = 0  # `--keep-firing`: stays firing this long after clearing
+    clear_since: datetime | None = None  # firing, but the condition stopped holding then
+    snoozed_by: str | None = None  # who snoozed it last (said in its message)
+    muted_by: str | None = None  # who muted it last (said in its message)
 
 
 class _Keep(enum.Enum):
@@ -75,7 +79,7 @@ _COLUMNS = (
     "id, number, team_key, metric, op, value, over_seconds, for_seconds, channel_id, created_by, "
     "created_at, state, state_since, pending_since, last_value, consecutive_failures, "
     "message_ts, message_channel, last_reminder_at, snoozed_until, muted, unknown_announced, "
-    "outbox, announced"
+    "outbox, announced, keep_firing_seconds, clear_since, snoozed_by, muted_by"
 )
 
 
@@ -107,6 +111,10 @@ def _alert(r: dict[str, Any]) -> Alert:
         unknown_announced=bool(r["unknown_announced"]),
         outbox=tuple(json.loads(text(r["outbox"]) or "[]")),
         announced=integer(r["announced"]),
+        keep_firing_seconds=integer(r["keep_firing_seconds"]),
+        clear_since=opt_iso(r["clear_since"]),
+        snoozed_by=opt_text(r["snoozed_by"]),
+        muted_by=opt_text(r["muted_by"]),
     )
 
 
@@ -131,17 +139,18 @@ class AlertsRepository(Repository):
         channel_id: str,
         created_by: str,
         for_seconds: int = 0,
+        keep_firing_seconds: int = 0,
     ) -> Alert:
         """A new alert, in state ``ok`` since now."""
         if op not in OPS:
             raise ValueError(f"unknown operator {op!r}")
-        if over_seconds < 0 or for_seconds < 0:
+        if over_seconds < 0 or for_seconds < 0 or keep_firing_seconds < 0:
             raise ValueError("durations cannot be negative")
         now = iso(self._clock.now())
         cursor = self._db.execute(
             """INSERT INTO alerts (team_key, number, metric, op, value, over_seconds, for_seconds,
-                   channel_id, created_by, created_at, state, state_since)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?) RETURNING id""",
+                   keep_firing_seconds, channel_id, created_by, created_at, state, state_since)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?) RETURNING id""",
             [
                 team.key,
                 next_number(self._db, team.key, "alert"),
@@ -150,6 +159,7 @@ class AlertsRepository(Repository):
                 float(value),
                 over_seconds,
                 for_seconds,
+                keep_firing_seconds,
                 channel_id,
                 created_by,
                 now,
@@ -226,6 +236,9 @@ class AlertsRepository(Repository):
         unknown_announced: bool | _Keep = KEEP,
         outbox: Sequence[Mapping[str, Any]] | _Keep = KEEP,
         announced: int | _Keep = KEEP,
+        clear_since: datetime | _Keep | None = KEEP,
+        snoozed_by: str | _Keep | None = KEEP,
+        muted_by: str | _Keep | None = KEEP,
     ) -> Alert | None:
         """Set the given state columns; the others keep their values.
 
@@ -262,6 +275,12 @@ class AlertsRepository(Repository):
             changes["outbox"] = json.dumps([dict(a) for a in outbox])
         if not isinstance(announced, _Keep):
             changes["announced"] = announced
+        if not isinstance(clear_since, _Keep):
+            changes["clear_since"] = _opt_iso_param(clear_since)
+        if not isinstance(snoozed_by, _Keep):
+            changes["snoozed_by"] = snoozed_by
+        if not isinstance(muted_by, _Keep):
+            changes["muted_by"] = muted_by
 
         where = "id = ?"
         scope: builtins.list[object] = [alert_id]

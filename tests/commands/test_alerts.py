@@ -1,12 +1,15 @@
-"""`/pulse alert add|list|remove|snooze`: what people type, what they are told, what is
-stored and audited. No service is called: adding an alert only checks the connection."""
+"""`/pulse alert add|list|remove|snooze|mute|unmute`: what people type, what they are
+told, what is stored and audited, and the firing message edited to say who snoozed or
+muted it. No service is called: adding an alert only checks the connection."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H, UNMUTE
 from bot.features.alert_metrics import CATALOGUE
 from bot.render.message import Message
 from bot.store.alerts import Alert
@@ -14,6 +17,7 @@ from bot.team import Team
 from commands import dispatch
 from commands.context import ChannelCheck, ChannelState
 from tests.commands.harness import NOW, CommandHarness, table
+from tests.fakes.poster import RecordingPoster
 
 CREATOR = "U0ANA"
 OTHER = "U0BEN"
@@ -161,6 +165,35 @@ async def test_add_windows_and_holds(
     assert shown in said
     [alert] = await stored(cmd)
     assert (alert.value, alert.over_seconds, alert.for_seconds) == (1000.0, over, hold)
+    assert alert.keep_firing_seconds == 0  # resolves at the first good value
+
+
+@pytest.mark.parametrize(
+    ("options", "kept"),
+    [("--keep-firing 30m", 1800), ("keep-firing=2h", 7200), ("--keep-firing 0", 0)],
+    ids=["option", "name=value", "zero"],
+)
+async def test_add_keep_firing(cmd: CommandHarness, options: str, kept: int) -> None:
+    await run(cmd, f"alert add weldpulse.realtime > 50 --for 5m {options}")
+    [alert] = await stored(cmd)
+    assert (alert.for_seconds, alert.keep_firing_seconds) == (300, kept)
+    [*_, row] = table(await answer(cmd, "alert list", CREATOR, admin=False))
+    notes = "for 5m · keep firing 30m" if kept == 1800 else "for 5m · keep firing 2h"
+    assert row[5] == (notes if kept else "for 5m")
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        ("--keep-firing 8d", "`--keep-firing` must be between 0 and 7d"),
+        ("--keep-firing later", "`later` is not a duration"),
+        ("--keep-firing", "`--keep-firing` needs a value."),
+    ],
+    ids=["too-long", "not-a-duration", "no-value"],
+)
+async def test_add_keep_firing_refusals(cmd: CommandHarness, option: str, fragment: str) -> None:
+    assert fragment in await run(cmd, f"alert add weldpulse.realtime > 50 {option}")
+    assert await stored(cmd) == []
 
 
 @pytest.mark.parametrize(
@@ -243,6 +276,23 @@ async def test_a_refused_line_asks_slack_nothing(cmd: CommandHarness) -> None:
     assert cmd.checked == [], "nothing is joined for an alert that is not added"
 
 
+async def test_quota_percent_needs_the_allowance_an_admin_enters(cmd: CommandHarness) -> None:
+    """Pulsetracker never reports the plan's allowance: no percentage of an invented one."""
+    await cmd.connect("pulsetracker", {"token": "pt-token-0001"})
+    said = await run(cmd, "alert add pulsetracker.quota_percent > 80 --in <#C0PUB>")
+    assert said.startswith(
+        "`pulsetracker.quota_percent` is a share of the plan's monthly messages, and "
+        "Pulsetracker's API does not report the plan's monthly message allowance; an admin "
+        "can enter it in the “Monthly messages per app” field of `/pulse connect "
+        "pulsetracker`. Until then, alert on `pulsetracker.messages_sent` instead."
+    )
+    assert await stored(cmd) == [] and cmd.checked == []  # refused before joining a channel
+    await cmd.connect("pulsetracker", {"token": "pt-token-0001", "allowance": "10000"})
+    said = await run(cmd, "alert add pulsetracker.quota_percent > 80")
+    assert said.startswith("Alert #1 added: pulsetracker.quota_percent > 80")
+    assert [a.metric for a in await stored(cmd)] == ["pulsetracker.quota_percent"]
+
+
 async def test_point_in_time_metric_ignores_over_and_says_so(cmd: CommandHarness) -> None:
     said = await run(cmd, "alert add weldpulse.realtime > 50 --over 6h")
     assert said.endswith("`--over` is ignored: weldpulse.realtime is a point-in-time value.")
@@ -266,7 +316,7 @@ async def test_one_raygun_alert_fits_and_the_second_is_refused_by_the_budget(
     second = await run(cmd, "alert add raygun.sessions > 5000 --over 1d", OTHER)
     assert "This alert would cost 24 Raygun Pulse calls a day" in second
     assert "at most 30 of Raygun Pulse's 50 daily calls (leaving 20 for people)" in second
-    assert "this account's alerts already use 24" in second
+    assert "this account's alerts and digests already use 24" in second
     assert [a.metric for a in await stored(cmd)] == ["raygun.sessions"]
     # other services' alerts do not count against Raygun's share
     assert "Alert #2 added" in await run(cmd, "alert add weldpulse.realtime > 1")
@@ -394,8 +444,12 @@ async def test_another_non_admin_may_not_change_it(cmd: CommandHarness, line: st
 async def test_creator_snoozes_then_ends_the_snooze(cmd: CommandHarness) -> None:
     await run(cmd, "alert add weldpulse.realtime > 50")
     said = await run(cmd, "alert snooze 1 2h")
-    assert said == "Alert #1 is snoozed until Mon 23 Nov 17:30."  # 14:30 UTC is 15:30 Berlin
-    assert (await stored(cmd))[0].snoozed_until == NOW + timedelta(hours=2)
+    until = NOW + timedelta(hours=2)  # 14:30 UTC is 15:30 Berlin: the reader's zone falls back
+    assert said == (
+        f"Alert #1 is snoozed until <!date^{int(until.timestamp())}^{{date_short_pretty}} "
+        "{time}|Mon 23 Nov 17:30 CET>."
+    )
+    assert (await stored(cmd))[0].snoozed_until == until
     assert await run(cmd, "alert snooze 1 0") == "Alert #1 is no longer snoozed."
     assert (await stored(cmd))[0].snoozed_until is None
     assert await audited(cmd) == [
@@ -486,3 +540,76 @@ async def test_another_member_may_not_mute_or_unmute(cmd: CommandHarness, line: 
     said = await run(cmd, line, "U0SOMEONE")
     assert said.startswith("Only Pulse Bot admins can")
     assert await stored(cmd) == before
+
+
+# ---- who snoozed or muted it, said in the firing message ----------------------------------
+
+FIRING_TS = "1700000000.000100"
+
+
+async def a_firing_alert(cmd: CommandHarness) -> RecordingPoster:
+    """Alert #1, firing with its message posted in #C0TEST; the poster its edits go to."""
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    await cmd.store.alerts.update_alert_state(
+        1, state="firing", last_value=120.0, message_ts=FIRING_TS, message_channel="C0TEST"
+    )
+    poster = cmd.alerts.poster
+    assert isinstance(poster, RecordingPoster)
+    return poster
+
+
+def said_in(payload: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """An edited alert message: its context lines, and its buttons' action ids."""
+    lines = [e["text"] for b in payload["blocks"] if b["type"] == "context" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    return lines, buttons
+
+
+async def test_mute_and_unmute_say_who_in_the_firing_message(cmd: CommandHarness) -> None:
+    poster = await a_firing_alert(cmd)
+    await run(cmd, "alert mute 1", ADMIN, admin=True)
+    [(channel, ts, muted)] = poster.updates
+    assert (channel, ts) == ("C0TEST", FIRING_TS)
+    lines, buttons = said_in(muted)
+    assert lines[-1] == (
+        f":mute: Muted by <@{ADMIN}>: it posts nothing until unmuted (`/pulse alert unmute 1`)."
+    )
+    assert buttons == [UNMUTE]
+    assert muted["text"].startswith("Alert #1 firing: weldpulse.realtime > 50 (now 120)")
+    assert (await stored(cmd))[0].muted_by == ADMIN
+
+    await run(cmd, "alert unmute 1")
+    lines, buttons = said_in(poster.updates[-1][2])
+    assert not any("Muted" in line for line in lines)
+    assert buttons == [SNOOZE_1H, SNOOZE_24H, MUTE]
+    assert ((await stored(cmd))[0].muted, (await stored(cmd))[0].muted_by) == (False, None)
+    assert len(poster.updates) == 2 and poster.posts == []  # edits only: nothing new posted
+
+
+async def test_snooze_and_its_end_say_who_and_until_when_in_the_firing_message(
+    cmd: CommandHarness,
+) -> None:
+    poster = await a_firing_alert(cmd)
+    await run(cmd, "alert snooze 1 1h")
+    lines, buttons = said_in(poster.updates[-1][2])
+    until = int((NOW + timedelta(hours=1)).timestamp())
+    assert lines[-1] == (
+        f":zzz: Snoozed by <@{CREATOR}> until "
+        f"<!date^{until}^{{date_short_pretty}} {{time}}|Mon 23 Nov 15:30 UTC>."
+    )
+    assert buttons == [SNOOZE_1H, SNOOZE_24H, MUTE]
+    await run(cmd, "alert snooze 1 0")
+    lines, _ = said_in(poster.updates[-1][2])
+    assert not any("Snoozed" in line for line in lines)
+    assert len(poster.updates) == 2
+
+
+async def test_an_alert_without_a_posted_message_has_nothing_to_edit(cmd: CommandHarness) -> None:
+    await run(cmd, "alert add weldpulse.realtime > 50")
+    await run(cmd, "alert mute 1")
+    await run(cmd, "alert snooze 1 1h")
+    poster = cmd.alerts.poster
+    assert isinstance(poster, RecordingPoster)
+    assert poster.updates == []

@@ -1,7 +1,8 @@
-"""Snooze 1h / Snooze 24h / Mute on a firing alert, pressed through Slack's interactivity
-endpoint: real `block_actions` payloads, signed as Slack signs them, into the running app.
-Members of the owning workspace may press them (audited, answered only to the presser);
-anyone else, and anything unsigned, changes nothing."""
+"""Snooze 1h / Snooze 24h / Mute on a firing alert, and Unmute on a muted one, pressed
+through Slack's interactivity endpoint: real `block_actions` payloads, signed as Slack
+signs them, into the running app. Members of the owning workspace may press them (audited,
+answered only to the presser, said in the alert's message); anyone else, and anything
+unsigned, changes nothing."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H
+from bot.features.alert_messages import MUTE, SNOOZE_1H, SNOOZE_24H, UNMUTE
 from bot.store.alerts import Alert
 from bot.team import Team
 from tests.e2e.harness import PulseHarness
@@ -102,7 +103,10 @@ async def test_snooze_button_snoozes_audits_and_answers_the_presser(
     assert before + length <= until <= after + length
     assert answer["response_type"] == "ephemeral"
     assert answer["replace_original"] is False
-    assert answer["text"] == f"Alert #1 is snoozed until {until:%d %b %H:%M} UTC."
+    assert answer["text"] == (
+        f"Alert #1 is snoozed until <!date^{int(until.timestamp())}^{{date_short_pretty}} "
+        f"{{time}}|{until:%a %d %b %H:%M} UTC>."
+    )
     [(user, action, detail)] = await audit(harness)
     assert (user, action) == (MEMBER, "alert.snooze")
     assert detail["alert"] == 1
@@ -119,7 +123,7 @@ async def test_mute_button_mutes_and_says_how_to_delete(harness: PulseHarness) -
     assert answer["response_type"] == "ephemeral"
     assert answer["text"] == (
         "Alert #1 is muted: it keeps being checked but posts nothing. "
-        "`/pulse alert remove 1` deletes it."
+        "`/pulse alert unmute 1` undoes it; `/pulse alert remove 1` deletes it."
     )
     assert (await stored(harness)).muted is True
     assert (await stored(harness)).snoozed_until is None
@@ -127,9 +131,56 @@ async def test_mute_button_mutes_and_says_how_to_delete(harness: PulseHarness) -
     assert [a.id for a in await harness.runtime.store.alerts.list_all_for_scheduler()] == []
 
 
+def said_in(payload: dict[str, Any]) -> tuple[str, list[str]]:
+    """An edited alert message: its last context line, and its buttons' action ids."""
+    lines = [e["text"] for b in payload["blocks"] if b["type"] == "context" for e in b["elements"]]
+    buttons = [
+        e["action_id"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    return lines[-1], buttons
+
+
+async def test_mute_then_unmute_on_the_firing_message_say_who_there(
+    harness: PulseHarness,
+) -> None:
+    alert = await add_alert(harness)
+    await harness.runtime.store.alerts.update_alert_state(
+        alert.id,
+        state="firing",
+        last_value=120.0,
+        message_ts="1700000000.000100",  # the message the buttons are on
+        message_channel="C0ALERTS",
+    )
+    await harness.interact(pressed(harness, MUTE, str(alert.id), "mute"))
+    await harness.response("mute")
+    [muted] = harness.slack.state.called("chat.update")
+    assert (muted.args["channel"], muted.args["ts"]) == ("C0ALERTS", "1700000000.000100")
+    assert said_in(muted.args) == (
+        f":mute: Muted by <@{MEMBER}>: it posts nothing until unmuted (`/pulse alert unmute 1`).",
+        [UNMUTE],
+    )
+
+    response = await harness.interact(pressed(harness, UNMUTE, str(alert.id), "unmute"))
+    assert response.status_code == 200
+    answer = await harness.response("unmute")
+    assert (answer["response_type"], answer["text"]) == (
+        "ephemeral",
+        "Alert #1 is no longer muted.",
+    )
+    unmuted = harness.slack.state.called("chat.update")[-1]
+    line, buttons = said_in(unmuted.args)
+    assert "Muted" not in line and buttons == [SNOOZE_1H, SNOOZE_24H, MUTE]
+    assert ((await stored(harness)).muted, (await stored(harness)).muted_by) == (False, None)
+    assert [(user, action) for user, action, _ in await audit(harness)] == [
+        (MEMBER, "alert.unmute"),
+        (MEMBER, "alert.mute"),
+    ]
+    assert harness.slack.state.posts() == []  # edits only
+
+
 async def test_someone_from_another_workspace_is_refused(harness: PulseHarness) -> None:
     alert = await add_alert(harness)
-    for action_id in (SNOOZE_1H, MUTE):
+    for action_id in (SNOOZE_1H, MUTE, UNMUTE):
         payload = pressed(harness, action_id, "1", action_id, user_team="T0STRANGER")
         assert (await harness.interact(payload)).status_code == 200
         answer = await harness.response(action_id)

@@ -3,7 +3,8 @@
 The app runs with its real scheduler on an injected `FakeClock`. A digest created by slash
 command for the next minute is posted once with the simulator's numbers when the clock is
 moved to that minute and the scheduler sweeps; an alert on weldpulse.realtime fires when
-the simulator's traffic is raised and resolves when it is lowered. Nothing sleeps to show
+the simulator's traffic is raised and resolves at the first evaluation after it is
+lowered, with no time passing on the clock. Nothing sleeps to show
 that something did not happen: a later sweep or evaluation round that has returned does.
 """
 
@@ -112,7 +113,7 @@ async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
     assert run is not None and run.status == "posted"
 
 
-async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
+async def test_alert_fires_on_raised_traffic_and_resolves_at_the_first_good_evaluation(
     database_url: str, slack: FakeSlackServer, sim: SimServer
 ) -> None:
     clock = FakeClock(datetime.now(UTC))
@@ -139,8 +140,8 @@ async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
         assert buttons == ["alert_snooze_1h", "alert_snooze_24h", "alert_mute"]
 
         firing_ts = await stored_message_ts(h)
-        sim.control.set_traffic(0.0001)
-        clock.advance(6 * 60)  # clear for longer than the 5-minute anti-flap window
+        fired_at = clock.now()
+        sim.control.set_traffic(0.0001)  # the clock stays put: no clear-for window to wait out
         await state.wait_for(lambda: len(state.called("chat.update")) == 1, timeout=10)
         update = state.called("chat.update")[0]
         assert (update.args["channel"], update.args["ts"]) == ("C0ALERTS", firing_ts)
@@ -154,6 +155,10 @@ async def test_alert_fires_on_raised_traffic_and_resolves_when_lowered(
                 break
             await asyncio.sleep(0.1)
         assert alert is not None and alert.state == "ok" and alert.message_ts is None
+        assert alert.state_since - fired_at < timedelta(seconds=30)  # pacing sleeps only
+        assert [p.args["text"] for p in state.posts() if p.args.get("thread_ts")] == [
+            "Resolved: now 0."
+        ]
         firing_posts = [p for p in state.posts("C0ALERTS") if "thread_ts" not in p.args]
         assert len(firing_posts) == 1
     finally:
