@@ -15,7 +15,7 @@ the log gets the traceback.
     └── ServiceError(service)               an upstream service said no
         ├── AuthFailed                      401/403: the credential is rejected
         ├── RateLimited(retry_after)        429, or our own limiter refused locally
-        │   └── BudgetExhausted(resets_at)  a daily call budget is spent (Raygun 50/day)
+        │   └── BudgetExhausted(resets_at)  a daily call budget is spent (Raygun 50/day, or its 429)
         ├── QuotaExceeded(detail)           the account's plan quota is used up
         ├── NotFound(what)                  404: no such ID/key/user
         ├── InvalidRequest(field_errors)    400/422: the service rejected our input
@@ -114,10 +114,31 @@ class RateLimited(ServiceError):
 
 
 class BudgetExhausted(RateLimited):
-    def __init__(self, service: str, retry_after: float, resets_at: datetime, limit: int):
-        super().__init__(service, retry_after, f"daily budget of {limit} calls spent", local=True)
+    """The day's calls are spent: nothing is sent before `resets_at`. `upstream` when the
+    service itself said so (a 429, now or earlier), rather than the count of calls sent;
+    `local` unless this very call was the one the service refused."""
+
+    def __init__(
+        self,
+        service: str,
+        retry_after: float,
+        resets_at: datetime,
+        limit: int,
+        *,
+        upstream: bool = False,
+        local: bool = True,
+        status: int | None = None,
+    ):
+        super().__init__(
+            service,
+            retry_after,
+            f"daily budget of {limit} calls spent",
+            status=status,
+            local=local,
+        )
         self.resets_at = resets_at
         self.limit = limit
+        self.upstream = upstream
 
 
 class QuotaExceeded(ServiceError):

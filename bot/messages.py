@@ -8,11 +8,11 @@ a credential: errors only carry the service key and safe details.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 from bot import errors as e
-from bot.clients import registry
+from bot.clients import pulsetracker, registry
+from bot.render.blocks import slack_date
 
 
 def service_name(key: str) -> str:
@@ -64,6 +64,15 @@ def permission_denied(err: e.PermissionDenied) -> str:
 INVITE = "invite me with `/invite @Pulse Bot`"
 
 
+def allowance_howto() -> str:
+    """How an admin sets Pulsetracker's monthly allowance, which its API never reports."""
+    label = pulsetracker.ALLOWANCE_FIELD.label
+    return (
+        "Pulsetracker's API does not report the plan's monthly message allowance; an admin "
+        f"can enter it in the “{label}” field of `/pulse connect pulsetracker`"
+    )
+
+
 def cannot_post(err: e.CannotPost) -> str:
     if err.here and err.why in {"private", "missing"}:
         if err.channel.startswith("D"):
@@ -105,11 +114,17 @@ def auth_failed(err: e.AuthFailed) -> str:
 
 
 def budget_exhausted(err: e.BudgetExhausted) -> str:
+    """The day's calls are used up and when they come back, in the reader's own zone."""
     name = service_name(err.service)
-    when = err.resets_at.astimezone(UTC).strftime("%H:%M UTC")
+    when = f"{slack_date(err.resets_at)} (in {wait_phrase(err.retry_after)})"
+    if err.upstream:
+        return (
+            f"{name} says its daily API quota is used up ({err.limit} calls a day); "
+            f"Pulse Bot makes no more calls to it until {when}."
+        )
     return (
         f"{name} allows {err.limit} API calls a day and today's are used up; "
-        f"it resets at {when} (in {wait_phrase(err.retry_after)})."
+        f"Pulse Bot makes no more until they reset {when}."
     )
 
 

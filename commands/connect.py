@@ -18,10 +18,13 @@ from typing import Any
 
 from bot import messages
 from bot.clients import registry
+from bot.clients.budget import day_ends
+from bot.clients.spec import ServiceSpec
 from bot.domain.values import echo
 from bot.errors import AuthFailed, InvalidRequest, ServiceError, UsageError
-from bot.render.blocks import context, header, section
+from bot.render.blocks import context, header, section, slack_date
 from bot.render.message import Message
+from bot.render.text import dates_as_text
 from bot.store.credentials import CredentialInfo
 from commands.context import Context
 from commands.parsing import Args
@@ -68,6 +71,7 @@ def connect_view(service: str, channel_id: str) -> dict[str, Any]:
                 "label": {"type": "plain_text", "text": field.label},
                 "hint": {"type": "plain_text", "text": field.hint[:150]},
                 "element": {"type": "plain_text_input", "action_id": field.name},
+                "optional": not field.required,
             }
         )
     return {
@@ -115,7 +119,7 @@ def field_errors(service: str, err: ServiceError | TimeoutError) -> dict[str, st
     if isinstance(err, AuthFailed):
         name = messages.service_name(service)
         return {secret: f"{name} rejected this credential: check it and try again."}
-    return {secret: messages.sentence(err)[:150]}
+    return {secret: dates_as_text(messages.sentence(err))[:150]}  # a form shows plain text
 
 
 async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
@@ -126,10 +130,12 @@ async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
         raise UsageError(f"unknown service {service!r}")
     spec = registry.spec(service)
     fields = spec.credential_fields
-    missing = {f.name: "Required." for f in fields if not submission.values.get(f.name)}
+    missing = {
+        f.name: "Required." for f in fields if f.required and not submission.values.get(f.name)
+    }
     if missing:
         return missing
-    credential = {f.name: submission.values[f.name] for f in fields}
+    credential = {f.name: value for f in fields if (value := submission.values.get(f.name))}
     try:
         described = await asyncio.wait_for(
             ctx.directory.validate(spec, credential), VALIDATE_TIMEOUT
@@ -138,7 +144,11 @@ async def submit(ctx: Context, submission: Submission) -> dict[str, str] | str:
         return field_errors(service, err)
     await ctx.store.credentials.save(ctx.team, service, credential, ctx.user_id)
     ctx.directory.forget(service)
-    await ctx.audit("credentials.connect", service=service)
+    # the optional fields are settings (a default user, an allowance): said, unless secret
+    settings = {
+        f.name: credential.get(f.name, "") for f in fields if not f.required and not f.secret
+    }
+    await ctx.audit("credentials.connect", service=service, **settings)
     name = messages.service_name(service)
     return f"{name} is connected ({described}). Try `/pulse stats`."
 
@@ -193,16 +203,39 @@ async def disconnect(ctx: Context, args: Args) -> Message:
     return Message(text, (section(text),), shareable=False)
 
 
+async def daily_headroom(ctx: Context, spec: ServiceSpec[Any], credential: dict[str, str]) -> str:
+    """A daily budget (Raygun's 50) as the database keeps it for every process: the calls
+    used and left today, when the day starts again, and the last refusal — the service's
+    own 429 (no call goes until it ends) or the count being spent."""
+    per_day, zone = spec.limits.per_day_allowance(), spec.limits.day_zone
+    key, now = spec.budget_key(credential), ctx.now()
+    used = await ctx.store.budgets.used(key, now, zone)
+    last = await ctx.store.budgets.refusal(key)
+    stopped = last is not None and last.upstream and last.until > now
+    left = 0 if stopped else max(0, per_day - used)
+    text = (
+        f"{left} of {per_day} calls left today ({used} used; the day starts again "
+        f"{slack_date(day_ends(now, zone))})"
+    )
+    if last is None:
+        return f"{text}\nlast refusal: none"
+    why = (
+        f"{spec.name} answered 429, its daily quota used up"
+        if last.upstream
+        else f"the day's {per_day} calls were used"
+    )
+    then = "no calls until" if last.until > now else "calls resumed"
+    return f"{text}\nlast refusal: {slack_date(last.at)}: {why}; {then} {slack_date(last.until)}"
+
+
 async def headroom_of(ctx: Context, service: str) -> str:
     """How many calls the service has left: a daily budget (Raygun's 50) as counted in the
-    database for today, whichever process spent it; else this process's window."""
+    database, whichever process spent it (`daily_headroom`); else this process's window."""
     spec = registry.spec(service)
-    per_day = spec.limits.per_day
-    if per_day is not None:
+    if spec.limits.per_day is not None:
         credential = await ctx.store.credentials.get(ctx.team, service)
         if credential is not None:
-            used = await ctx.store.budgets.used(spec.budget_key(credential), ctx.now())
-            return f"{max(0, per_day - used)}/{per_day} calls left today (UTC)"
+            return await daily_headroom(ctx, spec, credential)
     room = ctx.directory.headroom(service)
     if room is None:
         return spec.limits.describe()

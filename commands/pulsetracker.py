@@ -1,5 +1,6 @@
-"""Pulsetracker commands: the apps, with devices and this month's messages against the
-plan's monthly allowance; one app in detail; creating and renaming apps.
+"""Pulsetracker commands: the apps, with devices and this month's messages (against the
+plan's monthly allowance when an admin entered it: the API never reports it); one app in
+detail; creating and renaming apps.
 
 Anyone may read; creating and renaming write to the company's Pulsetracker account, so
 only Pulse Bot admins may (PRODUCT §7), and every change is written to the audit table.
@@ -12,8 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
+from bot import messages
 from bot.clients import pulsetracker
-from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, App, quota_fraction
+from bot.clients.pulsetracker import App, quota_fraction
 from bot.domain.formatting import human, percent
 from bot.domain.headlines import QUOTA_WARNING
 from bot.domain.values import echo
@@ -29,7 +31,6 @@ from commands.router import Router
 router = Router(group=pulsetracker.SPEC.name)
 MAX_PAGE = 10_000
 HISTORY = 12  # months of messages shown for one app
-ALLOWANCE = human(MONTHLY_MESSAGES_DEFAULT)
 SHORT_KEY = 8  # characters of a long app key shown in tables
 LONG_KEY = 36  # a whole UUID key
 _HEX = re.compile(r"[0-9a-fA-F-]{4,}")
@@ -41,10 +42,22 @@ def this_month(ctx: Context) -> date:
     return ctx.now().astimezone(ctx.tz).date().replace(day=1)
 
 
-def usage_of(app: App, month: date) -> tuple[int, float]:
-    """Messages sent in `month` and their share of the monthly allowance."""
-    return app.messages_sent_in(month.year, month.month), quota_fraction(
-        app, month.year, month.month
+def usage_of(app: App, month: date, allowance: int | None) -> tuple[int, float | None]:
+    """Messages sent in `month` and their share of the monthly `allowance` (None when no
+    allowance is known: never a share of an invented one)."""
+    sent = app.messages_sent_in(month.year, month.month)
+    if allowance is None:
+        return sent, None
+    return sent, quota_fraction(app, month.year, month.month, allowance)
+
+
+def allowance_note(allowance: int | None) -> str:
+    """What the percentages are of, or why there are none."""
+    if allowance is None:
+        return messages.allowance_howto() + " to see each app's share of it"
+    return (
+        f"Monthly allowance: {human(allowance)} messages per app, as an admin entered it; "
+        f"⚠ at {QUOTA_WARNING:.0%} or more"
     )
 
 
@@ -103,18 +116,18 @@ def _one_key(args: Args) -> str:
     return args.words[0]
 
 
-def app_message(ctx: Context, app: App) -> Message:
+def app_message(ctx: Context, app: App, allowance: int | None) -> Message:
     month = this_month(ctx)
-    sent, fraction = usage_of(app, month)
+    sent, fraction = usage_of(app, month, allowance)
     created = app.created_at.astimezone(ctx.tz).strftime("%d %b %Y") if app.created_at else "—"
+    this = f"{sent:,}"
+    if allowance is not None and fraction is not None:
+        this = f"{this} ({percent(fraction)} of {human(allowance)}) {warning(fraction)}".strip()
     facts = fields(
         [
             ("Key", f"`{app.key}`"),
             ("Devices", human(app.devices_count)),
-            (
-                f"Messages in {month:%B}",
-                f"{sent:,} ({percent(fraction)} of {ALLOWANCE}) {warning(fraction)}".strip(),
-            ),
+            (f"Messages in {month:%B}", this),
             ("Created", created),
         ]
     )
@@ -125,25 +138,22 @@ def app_message(ctx: Context, app: App) -> Message:
             [
                 date(q.year, q.month, 1).strftime("%b %Y"),
                 f"{q.messages_sent:,}",
-                share(q.messages_sent / MONTHLY_MESSAGES_DEFAULT),
+                *([] if allowance is None else [share(q.messages_sent / allowance)]),
             ]
             for q in history
         ]
-        columns = [Column("Month"), right("Messages"), right("Of allowance")]
+        columns = [Column("Month"), right("Messages")]
+        columns += [] if allowance is None else [right("Of allowance")]
         blocks += table_blocks(columns, rows, noun="months")
     else:
         blocks.append(section("No messages recorded for this app yet."))
-    blocks.append(
-        context(
-            f"Monthly allowance: {ALLOWANCE} messages (the default plan's); "
-            f"⚠ at {QUOTA_WARNING:.0%} or more. Months in {ctx.tz.key}."
-        )
-    )
+    blocks.append(context(f"{allowance_note(allowance)}. Months in {ctx.tz.key}."))
     lead = (
         f"{app.name} ({app.key}): {_plural(app.devices_count, 'device')}, "
-        f"{sent:,} message{'' if sent == 1 else 's'} in {month:%B %Y} ({percent(fraction)} of the "
-        "monthly allowance)"
+        f"{sent:,} message{'' if sent == 1 else 's'} in {month:%B %Y}"
     )
+    if fraction is not None:
+        lead += f" ({percent(fraction)} of the monthly allowance)"
     return Message(lead, tuple(blocks))
 
 
@@ -151,8 +161,8 @@ def app_message(ctx: Context, app: App) -> Message:
 async def apps(ctx: Context, args: Args) -> Message:
     """apps [--page N]
 
-    Pulsetracker apps, 12 a page: key, devices, and this month's messages against
-    the monthly allowance (⚠ from 80%).
+    Pulsetracker apps, 12 a page: key, devices, and this month's messages (against
+    the monthly allowance an admin entered, ⚠ from 80%).
 
     /pulse apps
     /pulse apps --page 2
@@ -161,7 +171,8 @@ async def apps(ctx: Context, args: Args) -> Message:
         raise router.unknown(["apps", *args.words])
     reject_unknown(args, {"page"})
     number = int_option(args, "page", 1, low=1, high=MAX_PAGE)
-    page = await ctx.directory.get(pulsetracker.SPEC).apps(number)
+    client = ctx.directory.get(pulsetracker.SPEC)
+    page = await client.apps(number)
     if page.total == 0:
         text = "There are no apps in Pulsetracker yet; create one with `/pulse apps create NAME`."
         return Message(text, (section(text),))
@@ -171,27 +182,30 @@ async def apps(ctx: Context, args: Args) -> Message:
             f"{_plural(page.last, 'page')}."
         )
         raise UsageError(text)
-    month = this_month(ctx)
-    used = [(app, *usage_of(app, month)) for app in page.items]
+    month, allowance = this_month(ctx), client.allowance
+    used = [(app, *usage_of(app, month, allowance)) for app in page.items]
     rows = [
-        [app.name, short_key(app.key), human(app.devices_count), f"{sent:,}", share(f)]
+        [
+            app.name,
+            short_key(app.key),
+            human(app.devices_count),
+            f"{sent:,}",
+            *([] if f is None else [share(f)]),
+        ]
         for app, sent, f in used
     ]
-    near = sum(1 for _, _, f in used if f >= QUOTA_WARNING)
+    near = sum(1 for _, _, f in used if f is not None and f >= QUOTA_WARNING)
     where = f"page {page.number} of {page.last}"
     title = f"Pulsetracker apps — {page.total} apps, {where}"
-    notes = [
-        f"Messages sent in {month:%B %Y} ({ctx.tz.key}) against the default plan's "
-        f"{ALLOWANCE} a month; ⚠ at {QUOTA_WARNING:.0%} or more"
-    ]
+    notes = [f"Messages sent in {month:%B %Y} ({ctx.tz.key})", allowance_note(allowance)]
     if page.number < page.last:
         notes.append(f"next: `/pulse apps --page {page.number + 1}`")
     shortened = any(short_key(app.key) != app.key for app in page.items)
     notes.append(
         "one app: `/pulse apps show KEY`" + (" (the short key works)" if shortened else "")
     )
-    columns = [Column("App"), Column("Key"), right("Devices")]
-    columns += [right(f"{month:%b} messages"), right("Of allowance")]
+    columns = [Column("App"), Column("Key"), right("Devices"), right(f"{month:%b} messages")]
+    columns += [] if allowance is None else [right("Of allowance")]
     blocks: list[Block] = [
         header(title),
         *table_blocks(columns, rows, noun="apps"),
@@ -207,14 +221,15 @@ async def apps(ctx: Context, args: Args) -> Message:
 async def apps_show(ctx: Context, args: Args) -> Message:
     """apps show KEY
 
-    One app: its devices, this month's messages against the allowance, and the
-    messages of recent months. KEY may be the short key `/pulse apps` shows.
+    One app: its devices, this month's messages (against the allowance an admin
+    entered), and the messages of recent months. KEY may be the short key `/pulse apps`
+    shows.
 
     /pulse apps show app_9f2c1a
     """
     reject_unknown(args)
     client = ctx.directory.get(pulsetracker.SPEC)
-    return app_message(ctx, await by_key(ctx, _one_key(args), client.app))
+    return app_message(ctx, await by_key(ctx, _one_key(args), client.app), client.allowance)
 
 
 @router.command("apps create")

@@ -38,7 +38,7 @@ CREDENTIALS = {
     "weldpulse": {"api_key": "ak_live_metrics_key_01"},
     "raygun": {"api_key": "rg-key-0001", "client_id": "client", "client_secret": "secret-0001"},
     "whatpulse": {"token": "wp-token-0001", "user": "alice"},
-    "pulsetracker": {"token": "pt-token-0001"},
+    "pulsetracker": {"token": "pt-token-0001", "allowance": "10000"},  # entered at connect
     "pulsepro": {"api_key": "pp-key-0001"},
 }
 HOUR = 3600
@@ -243,7 +243,7 @@ async def test_weldpulse_realtime_is_point_in_time(directory: Directory) -> None
 async def test_raygun_sessions_total_with_one_search_per_evaluation(
     directory: Directory,
 ) -> None:
-    auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    auth = respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(200, json={"sessionKey": "sk-test-1"})
     )
     search = respx.get(f"{RAYGUN}/api/v1/pulse/sessions").mock(
@@ -332,6 +332,20 @@ async def test_pulsetracker_this_month(directory: Directory, name: str, expected
     assert await value(directory, name) == pytest.approx(expected)
     assert await value(directory, name) == pytest.approx(expected)
     assert route.call_count == 2
+
+
+@respx.mock
+async def test_quota_percent_without_an_allowance_says_how_to_set_one(
+    harness: CommandHarness,
+) -> None:
+    await harness.connect("pulsetracker", {"token": "pt-token-0001"})  # no allowance entered
+    page = {"data": [app("a1", 8500)], "meta": {"current_page": 1, "last_page": 1, "total": 1}}
+    route = respx.get(f"{TRACKER}/api/apps").respond(200, json=page)
+    directory = await harness.pool.directory(harness.team)
+    with pytest.raises(UsageError, match="“Monthly messages per app” field of `/pulse connect"):
+        await value(directory, "pulsetracker.quota_percent")
+    assert not route.called  # a percentage of nothing is not asked for
+    assert await value(directory, "pulsetracker.messages_sent") == 8500
 
 
 def action(ident: int, overdue: bool) -> dict[str, Any]:

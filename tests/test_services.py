@@ -67,7 +67,7 @@ async def test_one_client_per_credential(
 async def test_raygun_budget_survives_a_restart(
     database_url: str, key: bytes, clock: FakeClock, http: httpx.AsyncClient
 ) -> None:
-    auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    auth = respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(202, json={"sessionKey": "sess"})
     )
     sessions = respx.get(f"{RAYGUN}/api/v1/pulse/sessions").mock(

@@ -15,12 +15,11 @@ import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from bot.clients.budget import PersistedBudget
+from bot.clients.budget import BudgetBackend, PersistedBudget
 from bot.clients.limiter import SharedWindow, WindowStore
 from bot.clients.registry import KEYS
 from bot.clients.spec import MINUTE, ServiceClient, ServiceSpec
@@ -47,8 +46,7 @@ class CredentialStore(Protocol):
     async def record_error(self, team: Team, service: str, message: str) -> None: ...
 
 
-class BudgetStore(Protocol):
-    async def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]: ...
+BudgetStore = BudgetBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +93,9 @@ class ClientPool:
         key = spec.budget_key(credential)
         budget = None
         if spec.limits.per_day is not None:
-            budget = PersistedBudget(self._budgets, key, spec.limits.per_day, self.clock)
+            budget = PersistedBudget(
+                self._budgets, key, spec.limits.per_day, self.clock, zone=spec.limits.day_zone
+            )
         shared = None
         if self._windows is not None:
             shared = SharedWindow(

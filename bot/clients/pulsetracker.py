@@ -5,17 +5,21 @@ Documented: Bearer token; `GET/POST /api/apps` (12 per page, `page`), `GET/PUT
 201 `{"data"}`, 403 when the plan's quota is exceeded, 422 on validation errors; PUT may
 answer a bare JSON string or number. Pulsetracker documents no rate limit, so the spec
 keeps to a conservative 60 requests a minute per credential.
+
+The API reports each app's messages sent per month, never the plan's monthly allowance.
+It is unknown unless an admin enters it with the credential (the optional `allowance`
+field: messages a month per app); without it nothing is a percentage of it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from bot.clients.paging import Page, collect
 from bot.clients.pulsetracker_models import (
-    MONTHLY_MESSAGES_DEFAULT,
     SERVICE,
     App,
     AppList,
@@ -43,7 +47,7 @@ from bot.errors import (
 )
 
 __all__ = [
-    "MONTHLY_MESSAGES_DEFAULT",
+    "ALLOWANCE_FIELD",
     "SPEC",
     "App",
     "AppList",
@@ -52,6 +56,7 @@ __all__ = [
     "PulsetrackerClient",
     "QuotaMonth",
     "decode_error",
+    "parse_allowance",
     "quota_fraction",
 ]
 
@@ -59,6 +64,34 @@ APPS_PATH = "/api/apps"
 APP_PATH = "/api/apps/{key}"
 DEVICES_PATH = "/api/devices"
 DEVICE_PATH = "/api/devices/{key}"
+MAX_ALLOWANCE = 10**12
+_GROUPING = re.compile(r"(?<=\d)[,_ \u00a0\u202f](?=\d{3}(?!\d))", re.ASCII)
+
+ALLOWANCE_FIELD = CredentialField(
+    "allowance",
+    "Monthly messages per app",
+    "Your plan's monthly messages per app, e.g. 10000. Pulsetracker's API does not report "
+    "it; left empty, no percentage of it is shown.",
+    secret=False,
+    required=False,
+)
+
+
+def parse_allowance(text: str | None) -> int | None:
+    """The allowance an admin entered: a whole number of messages (`10000`, `10,000`);
+    None when left empty. Anything else is an `InvalidRequest` naming the field."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    digits = _GROUPING.sub("", raw)
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 13:
+        value = None
+    else:
+        value = int(digits)
+    if value is None or not 1 <= value <= MAX_ALLOWANCE:
+        problem = "a whole number of messages a month, such as 10000, or nothing"
+        raise InvalidRequest(SERVICE, f"the allowance must be {problem}", {"allowance": [problem]})
+    return value
 
 
 def decode_error(response: Response) -> ServiceError:
@@ -111,6 +144,8 @@ class PulsetrackerClient:
 
     def __init__(self, transport: ServiceHTTP, credential: Mapping[str, str]) -> None:
         self.transport = transport
+        #: messages a month per app, as an admin entered it; None: unknown
+        self.allowance = parse_allowance(credential.get(ALLOWANCE_FIELD.name))
 
     def __repr__(self) -> str:
         return f"PulsetrackerClient(base_url={self.transport.base_url!r})"
@@ -190,6 +225,7 @@ SPEC: ServiceSpec[PulsetrackerClient] = ServiceSpec(
         CredentialField(
             "token", "API token", "The Bearer token from your Pulsetracker account's API settings."
         ),
+        ALLOWANCE_FIELD,
     ),
     auth_headers=lambda credential: {"Authorization": f"Bearer {credential['token']}"},
     decode_error=decode_error,

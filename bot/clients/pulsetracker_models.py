@@ -18,9 +18,6 @@ from bot.errors import BadResponse
 
 SERVICE = "pulsetracker"
 T = TypeVar("T")
-# The plan's monthly message allowance used for the "quota near its limit" warning.
-# The API does not report it; 10,000 is the default plan's allowance.
-MONTHLY_MESSAGES_DEFAULT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +62,10 @@ class App:
         )
 
 
-def quota_fraction(app: App, year: int, month: int, limit: int = MONTHLY_MESSAGES_DEFAULT) -> float:
-    """Share of the monthly allowance used, e.g. 0.83 (may exceed 1.0)."""
+def quota_fraction(app: App, year: int, month: int, limit: int) -> float:
+    """Share of a monthly allowance of `limit` messages used, e.g. 0.83 (may exceed 1.0).
+    The API reports messages sent, never the plan's allowance: `limit` is what an admin
+    entered (`PulsetrackerClient.allowance`)."""
     if limit <= 0:
         raise ValueError("the monthly limit must be positive")
     return app.messages_sent_in(year, month) / limit

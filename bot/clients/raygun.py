@@ -1,10 +1,21 @@
 """Raygun Pulse API v1: session search and session detail (seeds/raygun-pulse-api.txt).
 
-`POST /api/v1/pulse/authenticate` with the application's `X-ApiKey` and Basic
+`/api/v1/pulse/authenticate` with the application's `X-ApiKey` and Basic
 `client_id:client_secret` answers a `sessionKey` valid for 15 minutes; every other call
 sends it as `X-SessionKey` instead of the credential. The client keeps the key until a
 minute before it ends, and when a call is answered 401 it renews the key once and
 retries once.
+
+Where the document leaves a detail open, the safe reading is chosen here, in one place:
+
+- `authenticate` is declared `GET`, but its example sends `POST`. The client sends the
+  declared `GET`; answered 404 or 405, it tries `POST` once and keeps to whichever worked
+  for this credential (`AUTH_DECLARED`, `AUTH_EXAMPLE`).
+- "50 calls per day" does not say whose day. Raygun's datetimes are all UTC, so its day is
+  taken to start at UTC midnight (`DAY_ZONE`); correct it there if Raygun says otherwise.
+- 429 means "too many requests within the specified period", and the only period Raygun
+  documents is the day: a 429 spends the rest of the day (the transport's `CallBudget`),
+  unless its `Retry-After` names an earlier or later moment.
 
 Raygun allows 50 calls a day per application, authentication included: the spec's
 `Limits.per_day`, counted by the transport's `CallBudget` *before* a request leaves (a
@@ -18,7 +29,7 @@ import asyncio
 import base64
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.clients.parse import iso_z
@@ -66,6 +77,11 @@ SESSION_PATH = "/api/v1/pulse/session"
 SESSION_KEY_LIFETIME = 15 * 60.0
 SESSION_KEY_MARGIN = 60.0
 MAX_PAGE = 500
+AUTH_DECLARED, AUTH_EXAMPLE = "GET", "POST"
+"""How `authenticate` is sent: as the document declares it, else as its example does."""
+WRONG_METHOD = frozenset({404, 405})  # what a server says to a method it does not route
+DAY_ZONE = UTC
+"""Where Raygun's day (and its 50 calls) starts: not documented; UTC midnight assumed."""
 
 MANNERS = Manners(cache_ttl=300.0, retries=1, deadline=12.0)
 """Raygun's manners. With 50 calls a day, a 60 s cache would let a few people re-running
@@ -131,14 +147,23 @@ class RaygunClient:
         self._session_key: str | None = None
         self._key_expires = 0.0
         self._auth_lock = asyncio.Lock()
+        self.auth_method = AUTH_DECLARED  # what worked for this credential
 
     def __repr__(self) -> str:
         return f"RaygunClient(base_url={self.transport.base_url!r}, key=…{self._key_tail})"
 
     async def authenticate(self) -> None:
-        """Get a new session key (one budgeted call); it is kept until shortly before
-        its 15 minutes end."""
-        response = await self.transport.send("POST", AUTH_PATH, invalidates=False)
+        """Get a new session key (one budgeted call; two the first time if `GET` is not
+        routed and `POST` is); it is kept until shortly before its 15 minutes end."""
+        method = self.auth_method
+        try:
+            response = await self.transport.send(method, AUTH_PATH, invalidates=False)
+        except ServiceError as exc:
+            if method != AUTH_DECLARED or exc.status not in WRONG_METHOD:
+                raise
+            method = AUTH_EXAMPLE
+            response = await self.transport.send(method, AUTH_PATH, invalidates=False)
+        self.auth_method = method
         key = parse_session_key(response.json())
         self._session_key = key
         self._key_expires = self._clock.monotonic() + SESSION_KEY_LIFETIME - SESSION_KEY_MARGIN
@@ -234,10 +259,11 @@ SPEC: ServiceSpec[RaygunClient] = ServiceSpec(
     key=SERVICE,
     name="Raygun Pulse",
     default_base_url="https://api.raygun.com",
-    # 50 calls a (UTC) day per application, counted by the daily budget; the per-minute
-    # window counts the same 50, so it binds only if a whole day's calls come at once,
-    # and a 429 without Retry-After pauses a minute.
-    limits=Limits(per_minute=50, per_day=50),
+    # 50 calls a day (from UTC midnight: DAY_ZONE) per application, counted by the daily
+    # budget; a 429 spends what is left of the day (or until its Retry-After). The
+    # per-minute window counts the same 50, so it binds only if a whole day's calls come
+    # at once.
+    limits=Limits(per_minute=50, per_day=50, day_zone=DAY_ZONE),
     credential_fields=(
         CredentialField(
             "api_key", "Application API key", "Raygun → Application settings → API key"

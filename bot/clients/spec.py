@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import Generic, Protocol, TypeVar
 
 import httpx
@@ -42,12 +43,14 @@ class CredentialField:
 @dataclass(frozen=True, slots=True)
 class Limits:
     """How much a credential may ask: `per_minute` requests in any minute, and, where the
-    service counts them, `per_day` calls a (UTC) day. `documented` is False where the
-    service states no limit and the per-minute pace is our own courtesy."""
+    service counts them, `per_day` calls a day, the day starting at midnight in
+    `day_zone` (the service's own choice, stated in its client module). `documented` is
+    False where the service states no limit and the per-minute pace is our own courtesy."""
 
     per_minute: int
     per_day: int | None = None
     documented: bool = True
+    day_zone: tzinfo = UTC
 
     def describe(self) -> str:
         """As `/pulse services` says it: `100 requests/min`, `50 calls/day`."""
@@ -121,7 +124,7 @@ class ServiceSpec(Generic[C]):
         values = self.check(credential)
         clock = clock or SystemClock()
         if budget is None and self.limits.per_day is not None:
-            budget = MemoryBudget(self.limits.per_day, clock)
+            budget = MemoryBudget(self.limits.per_day, clock, zone=self.limits.day_zone)
         manners = manners or self.manners
         transport = ServiceHTTP(
             http=http,

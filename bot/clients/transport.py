@@ -5,7 +5,8 @@ One `ServiceHTTP` exists per credential. It owns that credential's manners:
 - a `WindowLimiter` keeping to the documented limit (never send what would certainly be
   refused: if the wait is longer than `max_wait`, refuse locally with `RateLimited`);
   `Retry-After` and `RateLimit-Remaining`/`RateLimit-Reset` feed back into it;
-- an optional persisted `CallBudget` (Raygun's 50 calls a day) spent per request sent;
+- an optional persisted `CallBudget` (Raygun's 50 calls a day) spent per request sent; a
+  429 from such a service spends the rest of its day, for every process;
 - an overall deadline per request (`Manners.deadline`, connect + headers + body);
 - GET retries with jittered exponential backoff on connection errors and 502/503/504,
   bounded; a request that ran out of its deadline is not retried, nothing retries on 4xx,
@@ -37,7 +38,14 @@ import httpx
 from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
-from bot.errors import BadResponse, RateLimited, ServiceError, TimedOut, Unavailable
+from bot.errors import (
+    BadResponse,
+    BudgetExhausted,
+    RateLimited,
+    ServiceError,
+    TimedOut,
+    Unavailable,
+)
 from bot.redact import header_secrets, scrub, scrub_bytes, secret_values
 
 log = logging.getLogger(__name__)
@@ -79,6 +87,12 @@ class CallBudget(Protocol):
 
     async def spend(self, service: str) -> None:
         """Count one call, or raise `BudgetExhausted` without counting."""
+
+    async def exhausted(self, service: str, retry_after: float | None) -> BudgetExhausted:
+        """The service answered 429: its day's calls are spent, whatever was counted. Stop
+        every call until `retry_after` seconds from now (or, unsaid, until its day ends)
+        and answer the error to raise."""
+        ...
 
 
 @dataclass(slots=True)
@@ -202,8 +216,9 @@ class ServiceHTTP:
         params: Params | None = None,
         invalidates: bool = True,
     ) -> Response:
-        """A non-GET request: never retried, never cached. A write (`invalidates`) clears
-        the cache on success; a request that changes nothing (Raygun's authenticate) not."""
+        """A request sent once: never retried, never cached (every non-GET, and a GET that
+        must not be, as Raygun's authenticate). A write (`invalidates`) clears the cache on
+        success; a request that changes nothing (Raygun's authenticate) not."""
         response = await self._attempt(method, self.url(path), params, json_body)
         if response.status in RETRYABLE_STATUS:
             raise await self._refusal(response)
@@ -295,6 +310,12 @@ class ServiceHTTP:
         )
         if response.status == 429:
             retry = retry_after_seconds(response.headers.get("retry-after"), self.clock.now())
+            if self.budget is not None:
+                # A service that counts calls by the day refuses when the day's are spent:
+                # no call until it comes back, here or in any process (the budget keeps it).
+                exhausted = await self.budget.exhausted(self.service, retry)
+                await self._note_error("daily quota used up (HTTP 429)")
+                raise exhausted
             retry = retry if retry is not None else self.limiter.window
             self.limiter.block_for(retry)
             await self._note_error(f"rate limited (HTTP 429), retry in {retry:.0f}s")

@@ -113,7 +113,12 @@ class WhatPulseClient:
         max_pages: int = 20,
         fresh: bool = False,
     ) -> PulseList:
-        """The user's pulses between two days (inclusive, as WhatPulse filters them)."""
+        """The user's pulses between two dates (inclusive, as WhatPulse filters them).
+
+        The dates are WhatPulse's, not the caller's: its filter is on whole days (read as
+        UTC dates of each pulse's `date`, as far as its answers show). A caller whose days
+        are elsewhere asks for every date covering its period and keeps the pulses within
+        it (`bot.domain.periods.covering_dates`)."""
         if not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidRequest(
                 SERVICE,

@@ -9,8 +9,11 @@ Raygun allows 50 calls a day per application, shared with people's `/pulse` comm
 Raygun evaluation costs 2 calls: its 15-minute session key has always expired since the
 previous evaluation, so it authenticates (1 call) and then reads the session total
 (1 call). Raygun metrics are therefore evaluated at most every 2 hours (24 calls a day
-per alert), and `check_budget` keeps all of an application's alerts within
-`RAYGUN_ALERT_SHARE` (30) of the 50, leaving 20 for people.
+per alert), and `check_budget` keeps all of an application's alerts and digests together
+within `ALERT_SHARE` (30) of the 50, leaving 20 for people.
+
+`pulsetracker.quota_percent` is a share of the plan's monthly allowance, which the API
+never reports: it `needs` the allowance an admin entered, and is refused without it.
 """
 
 from __future__ import annotations
@@ -29,13 +32,14 @@ from bot.clients.spec import ServiceSpec
 from bot.domain.durations import format_duration, parse_duration
 from bot.domain.values import echo
 from bot.errors import InvalidRequest, UsageError
+from bot.messages import allowance_howto
 
 Unit = Literal["count", "percent", "seconds"]
 Read = Callable[[Directory, datetime, datetime], Awaitable[float]]
 
 ALERT_SHARE = 0.6
-"""Of a daily budget (Raygun's 50 calls a day per application), alerts may use at most this
-share (30 calls); the rest is left for people's commands."""
+"""Of a daily budget (Raygun's 50 calls a day per application), alerts and digests together
+may use at most this share (30 calls); the rest is left for people's commands."""
 OVER_BOUNDS = (60, 30 * 86400)  # --over: 1 minute .. 30 days
 FOR_BOUNDS = (0, 7 * 86400)  # --for: 0 .. 7 days
 DEFAULT_OVER = 3600
@@ -53,7 +57,8 @@ class Metric:
     """One metric of a service: `spec.key` + `.` + `key` is its name. `read` measures it
     over a window; `calls_per_evaluation` counts the upstream calls of one evaluation
     (first page only for paged answers); `min_interval_seconds` is the shortest gap
-    between evaluations."""
+    between evaluations; `needs`, if set, raises `UsageError` (saying how to set it) when
+    the workspace lacks a setting the metric cannot be read without."""
 
     spec: ServiceSpec[Any]
     key: str
@@ -63,6 +68,7 @@ class Metric:
     read: Read = field(repr=False, compare=False)
     calls_per_evaluation: int = 1
     min_interval_seconds: int = 0
+    needs: Callable[[Directory], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -133,31 +139,50 @@ def alert_share(spec: ServiceSpec[Any]) -> int:
     return int(spec.limits.per_day_allowance() * ALERT_SHARE)
 
 
-def check_budget(spec: ServiceSpec[Any], existing_costs: int, new_cost: int) -> None:
-    """Refuse an alert that would push a credential's alerts past their share of its daily
-    budget."""
+def check_budget(
+    spec: ServiceSpec[Any],
+    existing_costs: int,
+    new_cost: int,
+    *,
+    what: str = "alert",
+    advice: str | None = None,
+) -> None:
+    """Refuse an alert or digest (`what`) that would push a credential's alerts and digests
+    past their share of its daily budget; `advice` says what to do instead."""
     share = alert_share(spec)
     if existing_costs + new_cost <= share:
         return
     daily = spec.limits.per_day_allowance()
     already = (
-        f"this account's alerts already use {existing_costs}"
+        f"this account's alerts and digests already use {existing_costs}"
         if existing_costs
-        else "no other alert uses any yet"
+        else "no other alert or digest uses any yet"
     )
     raise UsageError(
-        f"This alert would cost {new_cost} {spec.name} calls a day, and alerts may use at "
-        f"most {share} of {spec.name}'s {daily} daily calls (leaving {daily - share} for "
-        f"people); {already}. Remove a {spec.name} alert first."
+        f"This {what} would cost {new_cost} {spec.name} calls a day, and alerts and digests "
+        f"together may use at most {share} of {spec.name}'s {daily} daily calls (leaving "
+        f"{daily - share} for people); {already}. "
+        + (advice or f"Remove a {spec.name} alert or digest first.")
     )
+
+
+def calls_a_day(spec: ServiceSpec[Any], cost: int) -> str:
+    """What scheduled work costs a service's calls, e.g. `about 24 raygun calls a day of 50`."""
+    return f"about {cost:,} {spec.key} calls a day of {spec.limits.per_day_allowance():,}"
 
 
 def cost_sentence(metric: Metric, interval_seconds: float) -> str:
-    """What `alert add` tells the user, e.g. "Checked every 2h: 24 Raygun calls a day of 50."""
+    """What `alert add` tells the user, e.g. "Checked every 2h: about 24 raygun calls a day
+    of 50."""
     every = format_duration(evaluation_interval(metric, interval_seconds))
     cost = daily_cost(metric, interval_seconds)
-    of = f" of {metric.spec.limits.per_day_allowance():,}"
-    return f"Checked every {every}: about {cost:,} {metric.service} calls a day{of}."
+    return f"Checked every {every}: {calls_a_day(metric.spec, cost)}."
+
+
+def require(metric: Metric, directory: Directory) -> None:
+    """Refuse (UsageError) an alert on `metric` that this workspace could never read."""
+    if metric.needs is not None:
+        metric.needs(directory)
 
 
 # ---- measuring --------------------------------------------------------------------------
@@ -197,12 +222,28 @@ async def _whatpulse(field: str, directory: Directory, start: datetime, end: dat
     return float(sum(getattr(p, field) for p in found.pulses if start < p.date <= end))
 
 
+def _allowance(directory: Directory) -> int:
+    """The monthly allowance per app an admin entered; UsageError saying how to, if none."""
+    allowance = directory.get(pulsetracker.SPEC).allowance
+    if allowance is None:
+        raise UsageError(
+            "`pulsetracker.quota_percent` is a share of the plan's monthly messages, and "
+            f"{allowance_howto()}. Until then, alert on `pulsetracker.messages_sent` instead."
+        )
+    return allowance
+
+
+def _needs_allowance(directory: Directory) -> None:
+    _allowance(directory)
+
+
 async def _tracker(field: str, directory: Directory, start: datetime, end: datetime) -> float:
+    limit = None if field == "messages_sent" else _allowance(directory)
     apps = (await directory.get(pulsetracker.SPEC).all_apps(fresh=True)).apps
     year, month = end.year, end.month  # the plan's month, in UTC
-    if field == "messages_sent":
+    if limit is None:
         return float(sum(a.messages_sent_in(year, month) for a in apps))
-    return max((quota_fraction(a, year, month) * 100.0 for a in apps), default=0.0)
+    return max((quota_fraction(a, year, month, limit) * 100.0 for a in apps), default=0.0)
 
 
 async def _actions(which: str, directory: Directory, start: datetime, end: datetime) -> float:
@@ -294,12 +335,14 @@ CATALOGUE: Mapping[str, Metric] = {
             "messages sent this month across apps",
             _with(_tracker, "messages_sent"),
         ),
-        _point(
+        Metric(
             PT,
             "quota_percent",
-            "the busiest app's share of its monthly messages, 0–100",
-            _with(_tracker, "quota_percent"),
+            "the busiest app's share of the monthly allowance an admin set, 0–100",
             "percent",
+            point_in_time=True,
+            read=_with(_tracker, "quota_percent"),
+            needs=_needs_allowance,
         ),
         _point(PP, "overdue_actions", "overdue corrective actions", _with(_actions, "overdue")),
         _point(PP, "open_actions", "open corrective actions", _with(_actions, "open")),

@@ -33,7 +33,9 @@ class Fault:
     """One injected misbehaviour of a service.
 
     `path` limits it to requests whose path inside the service equals it or lies under it
-    (`/v1/stats`, `/api/v1/pulse`); `times` limits it to the next N matching requests.
+    (`/v1/stats`, `/api/v1/pulse`); `method` to requests of that method (a service that
+    routes only `POST` to a path answers `GET` 405); `times` limits it to the next N
+    matching requests.
     """
 
     id: int
@@ -45,9 +47,12 @@ class Fault:
     status: int = 503  # status, echo
     retry_after: int = 30  # status or echo 429
     body: MalformedBody | EchoBody = "html"  # malformed, echo
+    method: str | None = None
 
-    def matches(self, service: str, path: str) -> bool:
+    def matches(self, service: str, path: str, method: str | None = None) -> bool:
         if service != self.service:
+            return False
+        if self.method is not None and method is not None and method.upper() != self.method:
             return False
         if self.path is None:
             return True
@@ -114,6 +119,7 @@ class SimControl:
         status: int = 503,
         retry_after: int = 30,
         body: MalformedBody | EchoBody = "html",
+        method: str | None = None,
     ) -> Fault:
         """Inject a fault; see the module docstring of `bot.sim.faults` for each kind."""
         _check_service(service)
@@ -128,7 +134,16 @@ class SimControl:
         if seconds is None:
             seconds = 3600.0 if kind in {"timeout", "trickle"} else 0.0
         fault = Fault(
-            next(self._ids), service, kind, path, times, seconds, status, retry_after, body
+            next(self._ids),
+            service,
+            kind,
+            path,
+            times,
+            seconds,
+            status,
+            retry_after,
+            body,
+            method.upper() if method else None,
         )
         self.faults.append(fault)
         return fault
@@ -146,9 +161,16 @@ class SimControl:
         retry_after: int = 30,
         times: int | None = None,
         path: str | None = None,
+        method: str | None = None,
     ) -> Fault:
         return self.add_fault(
-            service, "status", status=status, retry_after=retry_after, times=times, path=path
+            service,
+            "status",
+            status=status,
+            retry_after=retry_after,
+            times=times,
+            path=path,
+            method=method,
         )
 
     def hang(
@@ -206,13 +228,13 @@ class SimControl:
     def clear_faults(self, service: str | None = None) -> None:
         self.faults = [f for f in self.faults if service is not None and f.service != service]
 
-    def take_faults(self, service: str, path: str) -> list[Fault]:
+    def take_faults(self, service: str, path: str, method: str | None = None) -> list[Fault]:
         """The faults applying to this request: every matching latency, then at most one
         other fault (the oldest). Each one taken counts against its `times`."""
         taken: list[Fault] = []
         decisive = False
         for fault in self.faults:
-            if not fault.matches(service, path) or (decisive and fault.kind != "latency"):
+            if not fault.matches(service, path, method) or (decisive and fault.kind != "latency"):
                 continue
             taken.append(fault)
             decisive = decisive or fault.kind != "latency"

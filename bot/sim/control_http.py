@@ -2,7 +2,8 @@
 
 GET    /_control/state                     everything below at a glance
 POST   /_control/faults                    {"service", "kind", "times"?, "path"?,
-                                            "seconds"?, "status"?, "retry_after"?, "body"?}
+                                            "seconds"?, "status"?, "retry_after"?, "body"?,
+                                            "method"?}
 DELETE /_control/faults[?service=S]        clear faults
 POST   /_control/traffic                   {"multiplier": 3.0}
 POST   /_control/credentials               {"service": S, "api_key"|"token": …, …}
@@ -24,7 +25,17 @@ from aiohttp.typedefs import Handler
 from bot.sim.control import SimControl
 from bot.sim.style import json_response
 
-FAULT_FIELDS = {"service", "kind", "times", "path", "seconds", "status", "retry_after", "body"}
+FAULT_FIELDS = {
+    "service",
+    "kind",
+    "times",
+    "path",
+    "seconds",
+    "status",
+    "retry_after",
+    "body",
+    "method",
+}
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -67,6 +78,7 @@ def create_control_app(control: SimControl) -> web.Application:
             status=int(body.get("status", 503)),
             retry_after=int(body.get("retry_after", 30)),
             body=body.get("body", "html"),
+            method=body.get("method"),
         )
         return json_response(fault.to_json(), 201)
 

@@ -5,6 +5,7 @@ The kinds of fault `SimControl.add_fault` can inject, and what the service then 
 - `latency`: waits `seconds` (real time: it stands for the network) and answers normally.
   Several latency faults add up, and combine with one other fault.
 - `status`: answers `status` with the service's own error body; 429 carries `Retry-After`.
+  With a `method`, only requests of that method (405 to `GET` on a `POST`-only path).
 - `timeout`: holds the request `seconds` (default an hour) so the client times out; the
   wait is cancelled when the client disconnects. If it ever ends, answers 504.
 - `trickle`: answers 200 and its headers at once, then a byte of body every half second
@@ -46,7 +47,7 @@ def fault_middleware(
     @web.middleware
     async def faults(request: web.Request, handler: Handler) -> web.StreamResponse:
         path = request.path.removeprefix(mount) or "/"
-        for fault in control.take_faults(service, path):
+        for fault in control.take_faults(service, path, request.method):
             if fault.kind == "latency":
                 await asyncio.sleep(fault.seconds)
                 continue

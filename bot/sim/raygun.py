@@ -1,7 +1,9 @@
 """Simulated Raygun Pulse API v1 (`https://api.raygun.com/api/v1/pulse/...`).
 
-`authenticate` (GET or POST) takes `X-ApiKey` plus Basic `client_id:client_secret` and
-answers 202 `{"sessionKey"}`, valid 15 minutes on the injected clock; `sessions` (search,
+`authenticate` (`GET` as the document declares it, or `POST` as its example sends it; a
+`status` fault with `method="GET"` makes it a `POST`-only server) takes `X-ApiKey` plus
+Basic `client_id:client_secret` and answers 202 `{"sessionKey"}`, valid 15 minutes on the
+injected clock; `sessions` (search,
 skip/limit paging with absolute `links`) and `session?id=` (full detail) need that key in
 `X-SessionKey`. Every call counts against 50 per UTC day per application API key (429
 with `Retry-After` until midnight). Errors are `{"message": …}`.

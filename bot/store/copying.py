@@ -27,6 +27,7 @@ TABLES = (
     "alerts",
     "audit",
     "call_budgets",
+    "call_refusals",
     "deliveries",
     "user_cache",
     "answers",

@@ -13,6 +13,7 @@ a new one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -358,4 +359,49 @@ def m007_numbers_per_workspace(db: Database) -> None:
            SELECT team_key, 'digest', MAX(number) FROM digests GROUP BY team_key""",
         """INSERT INTO numbering (team_key, kind, last_number)
            SELECT team_key, 'alert', MAX(number) FROM alerts GROUP BY team_key""",
+    )
+
+
+@migration
+def m008_alert_keep_firing_and_who_quieted(db: Database) -> None:
+    """Alerts resolve at the first good value unless added with `--keep-firing`
+    (`keep_firing_seconds`; `clear_since` is when the condition stopped holding while it
+    is kept firing), and remember who snoozed or muted them, to say so in their message.
+    Alerts snoozed or muted before this are attributed from the audit trail."""
+    _run(
+        db,
+        "ALTER TABLE alerts ADD COLUMN keep_firing_seconds INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE alerts ADD COLUMN clear_since TEXT",
+        "ALTER TABLE alerts ADD COLUMN snoozed_by TEXT",
+        "ALTER TABLE alerts ADD COLUMN muted_by TEXT",
+    )
+    columns = {"alert.snooze": "snoozed_by", "alert.mute": "muted_by"}
+    latest: dict[tuple[str, int, str], str] = {}
+    for row in db.query(
+        "SELECT team_key, user_id, action, detail FROM audit "
+        "WHERE action IN ('alert.snooze', 'alert.mute') AND user_id IS NOT NULL ORDER BY id"
+    ):
+        alert = json.loads(row["detail"] or "{}").get("alert")
+        if isinstance(alert, int):
+            latest[(str(row["team_key"]), alert, columns[row["action"]])] = str(row["user_id"])
+    for (team_key, alert, column), user_id in latest.items():
+        db.execute(
+            f"UPDATE alerts SET {column} = ? WHERE team_key = ? AND id = ?",
+            [user_id, team_key, alert],
+        )
+
+
+@migration
+def m009_call_refusals(db: Database) -> None:
+    """Each daily budget's last refusal: the service's own 429 (`upstream`: no call goes,
+    from any process, until `ends_at`) or a local one (the day's calls were counted spent),
+    so `/pulse services` can say when calls stopped and until when."""
+    _run(
+        db,
+        """CREATE TABLE call_refusals (
+            budget_key TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            upstream INTEGER NOT NULL DEFAULT 0
+        )""",
     )

@@ -216,6 +216,9 @@ class SpentBudget:
     async def spend(self, service: str) -> None:
         raise BudgetExhausted(service, 3600, datetime(2026, 11, 24, tzinfo=UTC), 50)
 
+    async def exhausted(self, service: str, retry_after: float | None) -> BudgetExhausted:
+        raise AssertionError("nothing was sent, so nothing was refused")
+
 
 @respx.mock
 async def test_budget_refusal_sends_nothing(clock: FakeClock) -> None:

@@ -14,7 +14,6 @@ import respx
 
 from bot.clients import pulsetracker
 from bot.clients.pulsetracker import (
-    MONTHLY_MESSAGES_DEFAULT,
     SPEC,
     PulsetrackerClient,
     quota_fraction,
@@ -116,8 +115,7 @@ async def test_app_by_key_and_monthly_quota(
     assert app.name == "Delivery fleet"
     assert app.messages_sent_in(2026, 11) == 8450
     assert app.messages_sent_in(2026, 9) == 0
-    assert MONTHLY_MESSAGES_DEFAULT == 10_000
-    assert quota_fraction(app, 2026, 11, MONTHLY_MESSAGES_DEFAULT) == pytest.approx(0.845)
+    assert quota_fraction(app, 2026, 11, 10_000) == pytest.approx(0.845)
     assert quota_fraction(app, 2026, 10, limit=5000) == pytest.approx(1.424)
     with pytest.raises(ValueError):
         quota_fraction(app, 2026, 11, limit=0)
@@ -303,10 +301,45 @@ async def test_validate_counts_apps(
 
 
 def test_credential_fields_and_secrecy(http: httpx.AsyncClient, client: PulsetrackerClient) -> None:
-    assert [(f.name, f.secret) for f in SPEC.credential_fields] == [("token", True)]
+    assert [(f.name, f.secret, f.required) for f in SPEC.credential_fields] == [
+        ("token", True, True),
+        ("allowance", False, False),  # what the API never reports: an admin may say it
+    ]
     assert TOKEN not in repr(client) and TOKEN not in repr(client.transport)
     with pytest.raises(AuthFailed):
         pulsetracker.SPEC.connect(http, credential={"token": "  "})
+
+
+@pytest.mark.parametrize(
+    ("entered", "allowance"),
+    [
+        (None, None),
+        ("", None),
+        ("  ", None),
+        ("10000", 10_000),
+        ("10,000", 10_000),
+        (" 250 000 ", 250_000),
+        ("1_000_000", 1_000_000),
+    ],
+    ids=["absent", "empty", "blank", "plain", "commas", "spaces", "underscores"],
+)
+def test_the_monthly_allowance_is_unknown_unless_entered(
+    http: httpx.AsyncClient, entered: str | None, allowance: int | None
+) -> None:
+    credential = {"token": TOKEN} if entered is None else {"token": TOKEN, "allowance": entered}
+    client = pulsetracker.SPEC.connect(http, credential=credential, base_url=BASE)
+    assert client.allowance == allowance
+
+
+@pytest.mark.parametrize("entered", ["10k", "0", "-5", "1.5", "10,0000", "１２", "9" * 14])
+def test_a_wrong_allowance_is_refused_naming_the_field(
+    http: httpx.AsyncClient, entered: str
+) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        pulsetracker.SPEC.connect(
+            http, credential={"token": TOKEN, "allowance": entered}, base_url=BASE
+        )
+    assert list(caught.value.field_errors) == ["allowance"]
 
 
 # ---- errors ------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import base64
 import copy
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 import httpx
@@ -65,19 +66,40 @@ def rows(count: int) -> list[dict[str, Any]]:
     return [{**copy.deepcopy(template), "id": 1000 + i} for i in range(count)]
 
 
+@dataclass(frozen=True)
+class Refused:
+    at: datetime
+    until: datetime
+    upstream: bool
+
+
 class DictBackend:
-    """A stand-in for the store's budget table: a dict that outlives the clients."""
+    """A stand-in for the store's budget tables: dicts that outlive the clients."""
 
-    def __init__(self, table: dict[tuple[str, str], int]) -> None:
+    def __init__(
+        self, table: dict[tuple[str, str], int], refusals: dict[str, Refused] | None = None
+    ) -> None:
         self.table = table
+        self.refusals = refusals if refusals is not None else {}
 
-    async def try_spend(self, budget_key: str, limit: int, now: datetime) -> tuple[bool, int]:
-        slot = (budget_key, now.astimezone(UTC).date().isoformat())
+    async def try_spend(
+        self, budget_key: str, limit: int, now: datetime, zone: tzinfo = UTC
+    ) -> tuple[bool, int]:
+        slot = (budget_key, now.astimezone(zone).date().isoformat())
         used = self.table.get(slot, 0)
-        if used >= limit:
+        last = self.refusals.get(budget_key)
+        if used >= limit or (last is not None and last.upstream and last.until > now):
             return False, used
         self.table[slot] = used + 1
         return True, used + 1
+
+    async def refuse(self, budget_key: str, at: datetime, until: datetime, upstream: bool) -> None:
+        last = self.refusals.get(budget_key)
+        if upstream or last is None or not last.upstream or last.until <= at:
+            self.refusals[budget_key] = Refused(at, until, upstream)
+
+    async def refusal(self, budget_key: str) -> Refused | None:
+        return self.refusals.get(budget_key)
 
 
 @pytest.fixture
@@ -108,7 +130,7 @@ def client(http: httpx.AsyncClient, clock: FakeClock) -> RaygunClient:
 
 @pytest.fixture
 def auth(mock: respx.MockRouter) -> respx.Route:
-    route = mock.post(AUTH)
+    route = mock.get(AUTH)  # as declared; the example's POST is the fallback
     route.side_effect = keyed("key-1", "key-2", "key-3")
     return route
 
@@ -125,7 +147,7 @@ def remaining(client: RaygunClient) -> int:
 async def test_validate_authenticates_once_with_api_key_and_basic_auth(
     client: RaygunClient, mock: respx.MockRouter, status: int
 ) -> None:
-    route = mock.post(AUTH).respond(status, json=sample("authenticate"))
+    route = mock.get(AUTH).respond(status, json=sample("authenticate"))
     assert await client.validate() == "application key …4f2a"
     assert route.call_count == 1 and len(mock.calls) == 1
     request = route.calls.last.request
@@ -138,7 +160,7 @@ async def test_validate_authenticates_once_with_api_key_and_basic_auth(
 async def test_rejected_credentials_fail_without_retry(
     client: RaygunClient, mock: respx.MockRouter
 ) -> None:
-    route = mock.post(AUTH).respond(401, text="")
+    route = mock.get(AUTH).respond(401, text="")
     sessions = mock.get(SESSIONS)
     with pytest.raises(AuthFailed) as info:
         await client.sessions(FROM, TO)
@@ -146,13 +168,53 @@ async def test_rejected_credentials_fail_without_retry(
     assert not any(secret in str(info.value) for secret in SECRETS)
 
 
-async def test_authenticate_is_a_post_and_never_retried(
-    client: RaygunClient, mock: respx.MockRouter
-) -> None:
-    route = mock.post(AUTH).respond(503)
+async def test_authenticate_is_never_retried(client: RaygunClient, mock: respx.MockRouter) -> None:
+    route = mock.get(AUTH).respond(503)
+    post = mock.post(AUTH)
     with pytest.raises(Unavailable):
         await client.validate()
-    assert route.call_count == 1
+    assert route.call_count == 1 and not post.called  # only 404/405 mean "not this method"
+
+
+@pytest.mark.parametrize("status", [405, 404])
+async def test_authenticate_sends_the_declared_get_then_post_once_and_keeps_what_worked(
+    client: RaygunClient, mock: respx.MockRouter, clock: FakeClock, status: int
+) -> None:
+    # The document declares GET, its example sends POST: GET first, POST once if GET is
+    # not routed, and POST from then on for this credential.
+    refusal = {"message": "The requested resource does not support http method 'GET'."}
+    get = mock.get(AUTH).respond(status, json=refusal)
+    post = mock.post(AUTH)
+    post.side_effect = keyed("key-1", "key-2")
+    details = mock.get(SESSION).respond(200, json=sample("session"))
+    await client.session(1)
+    assert (get.call_count, post.call_count) == (1, 1)
+    assert post.calls.last.request.headers["authorization"] == BASIC
+    assert details.calls.last.request.headers["x-sessionkey"] == "key-1"
+    clock.advance(15 * 60)  # the key has ended: renewed with what worked
+    await client.session(1, fresh=True)
+    assert (get.call_count, post.call_count) == (1, 2)
+    assert remaining(client) == 50 - 5  # the refused GET was a call too
+
+
+async def test_authenticate_falls_back_only_once(
+    client: RaygunClient, mock: respx.MockRouter
+) -> None:
+    get = mock.get(AUTH).respond(405)
+    post = mock.post(AUTH).respond(404, json={"message": "Not found"})
+    with pytest.raises(NotFound):
+        await client.validate()
+    assert (get.call_count, post.call_count) == (1, 1)
+
+
+async def test_a_rejected_get_is_not_retried_as_post(
+    client: RaygunClient, mock: respx.MockRouter
+) -> None:
+    get = mock.get(AUTH).respond(401, json={"message": "Unauthorized"})
+    post = mock.post(AUTH)
+    with pytest.raises(AuthFailed):
+        await client.validate()
+    assert get.call_count == 1 and not post.called
 
 
 async def test_session_key_is_kept_until_a_minute_before_its_15_minutes_end(
@@ -495,15 +557,78 @@ async def test_429_retry_after_is_honoured(
         httpx.Response(429, headers={"Retry-After": "120"}),
         httpx.Response(200, json=sample("sessions")),
     ]
-    with pytest.raises(RateLimited) as info:
+    with pytest.raises(BudgetExhausted) as info:
         await client.sessions(FROM, TO)
     assert (info.value.retry_after, info.value.local, info.value.status) == (120, False, 429)
+    assert info.value.upstream and info.value.resets_at == clock.now() + timedelta(seconds=120)
     sent = len(mock.calls)
-    with pytest.raises(RateLimited) as again:
+    with pytest.raises(BudgetExhausted) as again:
         await client.sessions(FROM, TO)
-    assert again.value.local and len(mock.calls) == sent
+    assert again.value.local and again.value.upstream and len(mock.calls) == sent
     clock.advance(121)
     assert (await client.sessions(FROM, TO)).total == 2
+
+
+async def test_a_429_spends_the_rest_of_the_utc_day_for_every_process(
+    mock: respx.MockRouter, auth: respx.Route, clock: FakeClock
+) -> None:
+    # Raygun's only documented period is the day: a 429 without Retry-After stops every
+    # call until its day ends (UTC midnight, as DAY_ZONE says), whatever was counted, and
+    # the stop is kept with the budget, so another process does not try either.
+    table: dict[tuple[str, str], int] = {}
+    refusals: dict[str, Refused] = {}
+    key = SPEC.budget_key(CRED)
+    route = mock.get(SESSION)
+    route.side_effect = [
+        httpx.Response(429, json={"message": "Rate limit exceeded"}),
+        httpx.Response(200, json=sample("session")),
+    ]
+    async with httpx.AsyncClient() as http:
+
+        def process() -> RaygunClient:
+            budget = PersistedBudget(DictBackend(table, refusals), key, limit=50, clock=clock)
+            return make_client(http, clock, budget=budget)
+
+        first, second = process(), process()
+        with pytest.raises(BudgetExhausted) as info:
+            await first.session(1)  # authenticate (1) + the refused read (2)
+        sent = len(mock.calls)
+        assert sent == 2 and table == {(key, "2026-11-23"): 2}
+        assert info.value.upstream and not info.value.local
+        assert info.value.resets_at == datetime(2026, 11, 24, tzinfo=UTC)
+        assert info.value.retry_after == 12 * 3600
+        for client in (first, second):
+            with pytest.raises(BudgetExhausted) as again:
+                await client.session(2)
+            assert again.value.upstream and again.value.local
+            assert again.value.resets_at == datetime(2026, 11, 24, tzinfo=UTC)
+        assert len(mock.calls) == sent  # refused here: not a single request more
+        assert refusals[key].upstream and refusals[key].at == clock.now()
+        clock.set(datetime(2026, 11, 24, 0, 0, 1, tzinfo=UTC))
+        assert (await second.session(3)).id == 9012345678
+
+
+async def test_a_spent_count_records_a_local_refusal_that_never_shortens_the_services(
+    clock: FakeClock,
+) -> None:
+    refusals: dict[str, Refused] = {}
+    backend = DictBackend({}, refusals)
+    budget = PersistedBudget(backend, "raygun:k", limit=1, clock=clock)
+    await budget.spend("raygun")
+    with pytest.raises(BudgetExhausted) as info:
+        await budget.spend("raygun")
+    assert not info.value.upstream and info.value.local
+    assert refusals["raygun:k"] == Refused(clock.now(), datetime(2026, 11, 24, tzinfo=UTC), False)
+    later = await budget.exhausted("raygun", 3 * 86400.0)  # the service says: three days
+    assert later.upstream and later.status == 429
+    clock.advance(60)
+    with pytest.raises(BudgetExhausted):
+        await budget.spend("raygun")
+    assert refusals["raygun:k"].upstream  # the count's refusal did not replace the service's
+    clock.set(datetime(2026, 11, 25, 12, tzinfo=UTC))  # a new day, but still stopped
+    with pytest.raises(BudgetExhausted) as still:
+        await budget.spend("raygun")
+    assert still.value.upstream and still.value.resets_at == datetime(2026, 11, 26, 12, tzinfo=UTC)
 
 
 async def test_a_burst_beyond_the_limiter_is_refused_locally(
@@ -614,7 +739,7 @@ async def test_garbled_bodies_are_bad_responses(
 async def test_a_garbled_authentication_answer_is_a_bad_response(
     client: RaygunClient, mock: respx.MockRouter, content: str
 ) -> None:
-    mock.post(AUTH).respond(202, text=content)
+    mock.get(AUTH).respond(202, text=content)
     with pytest.raises(BadResponse) as info:
         await client.validate()
     assert info.value.service == "raygun"

@@ -137,7 +137,7 @@ def weldpulse_routes(router: respx.Router) -> None:
 
 def raygun_routes(router: respx.Router) -> None:
     base = MOCK_BASE_URLS["raygun"]
-    router.post(f"{base}/api/v1/pulse/authenticate").respond(202, json={"sessionKey": "sk-big"})
+    router.get(f"{base}/api/v1/pulse/authenticate").respond(202, json={"sessionKey": "sk-big"})
     template = samples.sample("raygun", "sessions")["sessions"][0]
 
     def sessions(request: httpx.Request) -> httpx.Response:

@@ -147,7 +147,9 @@ async def test_services_says_raygun_calls_left_today_as_the_database_counts_them
     for _ in range(3):  # spent by any process: the count is in the database
         await cmd.store.budgets.try_spend(key, 50, cmd.clock.now())
     shown = text(await cmd.run("services"))
-    assert "headroom: 47/50 calls left today (UTC)" in shown
+    assert "headroom: 47 of 50 calls left today (3 used; the day starts again " in shown
+    assert "Tue 24 Nov 00:00 UTC)" in shown  # Raygun's day is taken to be UTC's
+    assert "last refusal: none" in shown
 
 
 async def test_disconnect_deletes_and_is_audited(cmd: CommandHarness) -> None:
@@ -164,7 +166,7 @@ async def test_disconnect_deletes_and_is_audited(cmd: CommandHarness) -> None:
 
 @respx.mock
 async def test_raygun_validation_costs_one_call(cmd: CommandHarness) -> None:
-    auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    auth = respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(202, json={"sessionKey": "sess-1"})
     )
     result = await submit(
@@ -173,3 +175,63 @@ async def test_raygun_validation_costs_one_call(cmd: CommandHarness) -> None:
     )
     assert isinstance(result, str) and "…0009" in result
     assert auth.call_count == 1
+
+
+TRACKER = "http://pulsetracker.test/pulsetracker"
+TRACKER_TOKEN = "pt_token_connect_00000001"
+NO_APPS = {"data": [], "meta": {"current_page": 1, "last_page": 1, "total": 0, "per_page": 12}}
+
+
+async def test_pulsetrackers_allowance_is_an_optional_input(cmd: CommandHarness) -> None:
+    await cmd.run("connect pulsetracker")
+    (view,) = cmd.modals
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["token", "allowance"]
+    assert inputs["token"]["optional"] is False
+    assert inputs["allowance"]["optional"] is True
+    assert inputs["allowance"]["label"]["text"] == "Monthly messages per app"
+
+
+@respx.mock
+@pytest.mark.parametrize(("entered", "stored"), [("", None), ("10,000", "10,000")])
+async def test_pulsetracker_connects_with_or_without_an_allowance_and_audits_it(
+    cmd: CommandHarness, entered: str, stored: str | None
+) -> None:
+    respx.get(f"{TRACKER}/api/apps").respond(200, json=NO_APPS)
+    values = {"token": TRACKER_TOKEN, "allowance": entered}
+    result = await submit(await cmd.context(), submission("pulsetracker", **values))
+    assert result == "Pulsetracker is connected (0 apps). Try `/pulse stats`."
+    expected = {"token": TRACKER_TOKEN} | ({"allowance": stored} if stored else {})
+    assert await cmd.store.credentials.get(cmd.team, "pulsetracker") == expected
+    (entry,) = await cmd.store.audit.list(cmd.team)
+    assert entry.detail == {"service": "pulsetracker", "allowance": stored or ""}
+    directory = await cmd.pool.directory(cmd.team)
+    assert directory.get(registry.spec("pulsetracker")).allowance == (10_000 if stored else None)
+
+
+@respx.mock
+async def test_a_wrong_allowance_is_a_field_error_and_nothing_is_asked_or_saved(
+    cmd: CommandHarness,
+) -> None:
+    route = respx.get(f"{TRACKER}/api/apps").respond(200, json=NO_APPS)
+    values = {"token": TRACKER_TOKEN, "allowance": "lots"}
+    result = await submit(await cmd.context(), submission("pulsetracker", **values))
+    assert result == {"allowance": "a whole number of messages a month, such as 10000, or nothing"}
+    assert not route.called
+    assert await cmd.store.credentials.get(cmd.team, "pulsetracker") is None
+
+
+@respx.mock
+async def test_a_spent_raygun_budget_at_connect_is_said_in_plain_text(
+    cmd: CommandHarness,
+) -> None:
+    credential = {"api_key": "rg_app_key_000000009", "client_id": "cid", "client_secret": "shh"}
+    key = registry.spec("raygun").budget_key(credential)
+    for _ in range(50):
+        await cmd.store.budgets.try_spend(key, 50, cmd.clock.now())
+    result = await submit(await cmd.context(), submission("raygun", **credential))
+    assert isinstance(result, dict)
+    assert result["api_key"] == (
+        "Raygun Pulse allows 50 API calls a day and today's are used up; Pulse Bot makes no "
+        "more until they reset Tue 24 Nov 00:00 UTC (in 10 hours)."
+    )  # a form shows plain text: the date token's own text

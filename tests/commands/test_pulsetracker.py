@@ -15,6 +15,7 @@ from tests.commands.harness import CommandHarness, table, text
 BASE = "http://pulsetracker.test/pulsetracker"
 APPS = f"{BASE}/api/apps"
 CRED = {"token": "pt_token_do_not_show_0001"}
+ALLOWED = {**CRED, "allowance": "10000"}  # as an admin entered it at connect
 
 
 sample = samples.of("pulsetracker")
@@ -27,7 +28,7 @@ def rows(shown: str) -> dict[str, str]:
 
 @pytest.fixture
 async def cmd(cmd: CommandHarness) -> CommandHarness:
-    await cmd.connect("pulsetracker", CRED)
+    await cmd.connect("pulsetracker", ALLOWED)
     return cmd
 
 
@@ -40,11 +41,12 @@ async def test_apps_show_devices_and_this_months_messages(cmd: CommandHarness) -
     assert route.calls.last.request.headers["Authorization"] == f"Bearer {CRED['token']}"
     assert "Pulsetracker apps — 13 apps, page 1 of 2" in shown
     table = rows(shown)
-    # November 2026 in Berlin: 8,450 of the 10k allowance is 84.5%, above the 80% mark
+    # November 2026 in Berlin: 8,450 of the 10k allowance entered is 84.5%, above 80%
     assert table["Delivery"] == "Delivery fleet app_9f2c1a 14 8,450 84.5% ⚠"
     assert table["Field"] == "Field sales app_77b0d4 0 0 0.0%"
     assert "Nov messages" in shown
     assert "Messages sent in November 2026 (Europe/Berlin)" in shown
+    assert "Monthly allowance: 10k messages per app, as an admin entered it" in shown
     assert "next: `/pulse apps --page 2`" in shown
     assert message.text == (
         "Pulsetracker: 13 apps, page 1 of 2; 1 at 80% or more of the monthly messages"
@@ -112,6 +114,51 @@ async def test_a_page_past_the_end_says_how_many_there_are(cmd: CommandHarness) 
     shown = text(await cmd.run("apps --page 5"))
     assert "There is no page 5: Pulsetracker has 13 apps on 2 pages." in shown
     assert "Usage: `/pulse apps [--page N]`" in shown
+
+
+HOWTO = (
+    "Pulsetracker's API does not report the plan's monthly message allowance; an admin can "
+    "enter it in the “Monthly messages per app” field of `/pulse connect pulsetracker`"
+)
+
+
+@respx.mock
+async def test_without_an_allowance_apps_show_messages_and_no_percentage(
+    cmd: CommandHarness,
+) -> None:
+    await cmd.connect("pulsetracker", CRED)  # reconnected, the allowance left empty
+    respx.get(APPS).respond(200, json=sample("apps_page1"))
+    message = await cmd.run("apps")
+    shown = text(message)
+    assert table(message)[0] == ["App", "Key", "Devices", "Nov messages"]
+    assert rows(shown)["Delivery"] == "Delivery fleet app_9f2c1a 14 8,450"
+    assert "%" not in shown and "⚠" not in shown and "10k" not in shown
+    assert HOWTO + " to see each app's share of it" in shown
+    assert message.text == "Pulsetracker: 13 apps, page 1 of 2"
+
+    respx.get(f"{APPS}/app_9f2c1a").respond(200, json=sample("app"))
+    one = await cmd.run("apps show app_9f2c1a")
+    shown = text(one)
+    assert "Messages in November: 8,450" in shown
+    assert table(one)[:3] == [["Month", "Messages"], ["Nov 2026", "8,450"], ["Oct 2026", "7,120"]]
+    assert "%" not in shown and "⚠" not in shown and "allowance)" not in one.text
+    assert HOWTO in shown
+
+
+@respx.mock
+async def test_stats_names_apps_near_the_allowance_only_when_one_is_entered(
+    cmd: CommandHarness,
+) -> None:
+    body = sample("apps_page1")
+    body["meta"].update(last_page=1, total=2)  # these two apps are all there are
+    respx.get(APPS).respond(200, json=body)
+    shown = text(await cmd.run("stats"))
+    near = "Delivery fleet has used 84% of its 10k monthly messages (8.4k in November)"
+    assert near in shown
+    await cmd.connect("pulsetracker", CRED)
+    shown = text(await cmd.run("stats"))
+    assert "Messages in Nov 2026" in shown
+    assert "%" not in shown.split("Pulsetracker", 1)[1] and "monthly messages" not in shown
 
 
 # ---- apps show ------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ async def cmd(cmd: CommandHarness) -> CommandHarness:
 @pytest.fixture
 def mock() -> Any:
     with respx.mock(assert_all_called=False) as router:
-        router.post(AUTH).respond(202, json=sample("authenticate"))
+        router.get(AUTH).respond(202, json=sample("authenticate"))
         yield router
 
 
@@ -190,21 +190,60 @@ async def test_sessions_bad_arguments_say_what_and_show_usage(
     assert not route.called, "a bad command line costs no Raygun call"
 
 
+MIDNIGHT = "<!date^1795478400^{date_short_pretty} {time}|Tue 24 Nov 00:00 UTC>"  # UTC's
+
+
 async def test_spent_daily_budget_says_when_it_resets(cmd: CommandHarness) -> None:
     key = raygun.SPEC.budget_key(CRED)
     for _ in range(50):
         await cmd.store.budgets.try_spend(key, 50, NOW)
     with respx.mock(assert_all_called=False) as mock:
         route = mock.route()
-        shown = text(await cmd.run("sessions ana@example.com"))
+        message = await cmd.run("sessions ana@example.com")
     assert not route.called
-    assert "Raygun Pulse allows 50 API calls a day and today's are used up" in shown
-    assert "it resets at 00:00 UTC (in 10 hours)" in shown
+    said = str(message.blocks)
+    assert "Raygun Pulse allows 50 API calls a day and today's are used up" in said
+    assert f"Pulse Bot makes no more until they reset {MIDNIGHT} (in 10 hours)" in said
+    assert "until they reset Tue 24 Nov 00:00 UTC (in 10 hours)" in text(message)  # console
+    refused = await cmd.store.budgets.refusal(key)
+    assert refused is not None and not refused.upstream and refused.at == NOW
+
+
+async def test_after_raygun_says_429_no_call_goes_until_its_day_ends(
+    cmd: CommandHarness, mock: respx.Router
+) -> None:
+    # Raygun's 50 calls were spent elsewhere (another tool on the same application): its
+    # 429 is the day's quota used up, said with the reset time in the reader's zone, and
+    # nothing more is sent until then — a retry does not spend another call.
+    sessions = mock.get(SESSIONS).respond(429, json={"message": "Rate limit exceeded"})
+    first = await cmd.run("sessions ana@example.com")
+    assert len(mock.calls) == 2  # authenticate, then the refused search
+    said = str(first.blocks)
+    assert "Raygun Pulse says its daily API quota is used up (50 calls a day)" in said
+    assert f"Pulse Bot makes no more calls to it until {MIDNIGHT} (in 10 hours)" in said
+    assert "rate limiting" not in said and "60 seconds" not in said
+    for line in ("sessions ana@example.com", "sessions bo@example.com 30d", "session 12"):
+        again = str((await cmd.run(line)).blocks)
+        assert "says its daily API quota is used up" in again and MIDNIGHT in again
+    assert len(mock.calls) == 2 and sessions.call_count == 1
+    shown = str((await cmd.run("services")).blocks)
+    assert "headroom: 0 of 50 calls left today (2 used; the day starts again " in shown
+    assert "last error: daily quota used up (HTTP 429)" in shown
+    assert (
+        "last refusal: <!date^1795444200^{date_short_pretty} {time}|Mon 23 Nov 14:30 UTC>: "
+        f"Raygun Pulse answered 429, its daily quota used up; no calls until {MIDNIGHT}"
+    ) in shown
+    cmd.clock.set(NOW.replace(day=24, hour=0, minute=0, second=1))  # a new UTC day
+    sessions.respond(200, json=sample("sessions"))
+    assert "2 sessions" in (await cmd.run("sessions ana@example.com")).text
+    shown = str((await cmd.run("services")).blocks)
+    assert "headroom: 48 of 50 calls left today (2 used" in shown
+    assert "; calls resumed " + MIDNIGHT in shown
 
 
 async def test_rejected_credential_says_reconnect_without_secrets(cmd: CommandHarness) -> None:
     with respx.mock(assert_all_called=False) as mock:
-        mock.post(AUTH).respond(401, json={"message": "Unauthorized"})
+        mock.get(AUTH).respond(401, json={"message": "Unauthorized"})
         shown = text(await cmd.run("sessions ana@example.com"))
     assert "Raygun Pulse rejected the saved credential" in shown
     assert "/pulse connect raygun" in shown

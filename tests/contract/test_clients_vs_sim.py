@@ -14,7 +14,15 @@ import pytest
 
 from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.clients.budget import MemoryBudget
-from bot.errors import AuthFailed, BadResponse, NotFound, QuotaExceeded, RateLimited, Unavailable
+from bot.errors import (
+    AuthFailed,
+    BadResponse,
+    BudgetExhausted,
+    NotFound,
+    QuotaExceeded,
+    RateLimited,
+    Unavailable,
+)
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from tests.fakes.clock import FakeClock
@@ -142,6 +150,59 @@ async def test_raygun_daily_budget_is_kept_locally(sim: SimServer, http: httpx.A
     with pytest.raises(RateLimited):
         await client.sessions(NOW - timedelta(days=3), NOW, limit=1, max_sessions=1)
     assert sim.control.count("raygun") == 3
+
+
+async def test_raygun_authenticates_with_the_declared_get(
+    sim: SimServer, http: httpx.AsyncClient
+) -> None:
+    c = clock()
+    client = raygun.SPEC.connect(
+        http, credential=DEMO_CREDENTIALS["raygun"], base_url=sim.base_urls["raygun"], clock=c
+    )
+    await client.validate()
+    auth = "/api/v1/pulse/authenticate"
+    assert sim.control.count("raygun", auth, "GET") == 1
+    assert sim.control.count("raygun", auth, "POST") == 0
+
+
+async def test_raygun_falls_back_to_post_once_where_get_is_not_routed(
+    sim: SimServer, http: httpx.AsyncClient
+) -> None:
+    auth = "/api/v1/pulse/authenticate"
+    sim.control.fail("raygun", 405, path=auth, method="GET")  # a POST-only server
+    c = clock()
+    client = raygun.SPEC.connect(
+        http, credential=DEMO_CREDENTIALS["raygun"], base_url=sim.base_urls["raygun"], clock=c
+    )
+    day = (NOW - timedelta(days=1), NOW)
+    assert (await client.sessions(*day, limit=1, max_sessions=1)).total > 0
+    c.advance(15 * 60)  # the session key has ended: renewed with POST straight away
+    assert (await client.sessions(*day, limit=1, max_sessions=1, fresh=True)).total > 0
+    assert sim.control.count("raygun", auth, "GET") == 1
+    assert sim.control.count("raygun", auth, "POST") == 2
+
+
+async def test_raygun_429_stops_every_call_until_utc_midnight(
+    sim: SimServer, http: httpx.AsyncClient
+) -> None:
+    c = clock()
+    sim.control.set_limits(raygun_per_day=2)  # someone else used the application's calls
+    client = raygun.SPEC.connect(
+        http,
+        credential=DEMO_CREDENTIALS["raygun"],
+        base_url=sim.base_urls["raygun"],
+        clock=c,
+        budget=MemoryBudget(50, c),
+    )
+    await client.sessions(NOW - timedelta(days=1), NOW, limit=1, max_sessions=1)
+    with pytest.raises(BudgetExhausted) as info:
+        await client.sessions(NOW - timedelta(days=2), NOW, limit=1, max_sessions=1)
+    assert info.value.upstream and info.value.resets_at == datetime(2026, 11, 24, tzinfo=UTC)
+    sent = sim.control.count("raygun")
+    for days in (3, 4, 5):
+        with pytest.raises(BudgetExhausted):
+            await client.sessions(NOW - timedelta(days=days), NOW, limit=1, max_sessions=1)
+    assert sim.control.count("raygun") == sent == 3
 
 
 async def test_whatpulse_pages_through_to_the_end(sim: SimServer, http: httpx.AsyncClient) -> None:

@@ -60,6 +60,16 @@ async def test_authenticate_accepts_get_and_post(sim: SimServer, http: httpx.Asy
     assert await authenticate(sim, http) != response.json()["sessionKey"]
 
 
+async def test_a_get_fault_makes_authenticate_post_only(sim: SimServer, http: httpx.AsyncClient
+                                                         ) -> None:
+    sim.control.fail("raygun", 405, path="/api/v1/pulse/authenticate", method="get")
+    refused = await http.get(url(sim, "authenticate"), headers={"X-ApiKey": RAYGUN["api_key"]},
+                             auth=(RAYGUN["client_id"], RAYGUN["client_secret"]))
+    assert refused.status_code == 405 and refused.json() == {"message": "Method Not Allowed"}
+    assert await authenticate(sim, http)  # POST still answers
+    assert sim.control.faults and sim.control.faults[0].method == "GET"
+
+
 @pytest.mark.parametrize(("headers", "auth"), [
     ({}, (RAYGUN["client_id"], RAYGUN["client_secret"])),
     ({"X-ApiKey": RAYGUN["api_key"]}, None),

@@ -274,7 +274,7 @@ async def test_existing_digests_and_alerts_are_numbered_per_workspace(bare: Data
                 )
 
     bare.run_sync(old_rows)
-    assert apply_migrations(bare) == ["m007_numbers_per_workspace"]
+    assert apply_migrations(bare)[0] == "m007_numbers_per_workspace"
     for table in ("digests", "alerts"):
         rows = bare.run_sync(
             partial(bare.query, f"SELECT team_key, number FROM {table} ORDER BY id")
@@ -298,3 +298,46 @@ async def test_existing_digests_and_alerts_are_numbered_per_workspace(bare: Data
         next_run_at=None,
     )
     assert digest.number == 4
+
+
+async def test_alerts_snoozed_or_muted_before_are_attributed_from_the_audit(
+    bare: Database,
+) -> None:
+    """A database from before alerts remembered who quieted them: the latest snooze and
+    mute of each alert in the audit trail name who did it; new columns have defaults."""
+    before = MigrationRegistry()
+    for name, fn in registry:
+        if name == "m008_alert_keep_firing_and_who_quieted":
+            break
+        before.migration(fn)
+    apply_migrations(bare, before)
+    team, now = Team("T0A"), "2026-11-01T00:00:00+00:00"
+
+    def old_rows() -> None:
+        with bare.transaction():
+            for number in (1, 2):  # ids 1 and 2 too: a fresh database
+                bare.execute(
+                    """INSERT INTO alerts (team_key, number, metric, op, value, over_seconds,
+                           channel_id, created_by, created_at, state, state_since, muted)
+                       VALUES (?, ?, 'weldpulse.realtime', '>', 1, 0, 'C1', 'U1', ?, 'ok', ?, 1)""",
+                    [team.key, number, now, now],
+                )
+            for user, action, alert in [
+                ("U0ANA", "alert.mute", 1),
+                ("U0BEN", "alert.snooze", 2),
+                ("U0CEM", "alert.mute", 1),  # the latest wins
+                (None, "alert.mute", 2),  # nobody's: not attributed
+            ]:
+                bare.execute(
+                    "INSERT INTO audit (team_key, user_id, action, detail, at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [team.key, user, action, f'{{"alert": {alert}}}', now],
+                )
+
+    bare.run_sync(old_rows)
+    apply_migrations(bare)
+    store = Store(bare, Secrets([Fernet.generate_key()]), FakeClock())
+    first, second = await store.alerts.list(team)
+    assert (first.muted_by, first.snoozed_by) == ("U0CEM", None)
+    assert (second.muted_by, second.snoozed_by) == (None, "U0BEN")
+    assert (first.keep_firing_seconds, first.clear_since) == (0, None)
