@@ -19,7 +19,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two workers: most tests wait on sockets and subprocesses, not CPU
 
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py

@@ -13,6 +13,8 @@ from bot.clients.registry import KEYS
 from bot.domain.periods import parse_range
 from bot.domain.values import echo, no_such, record_number
 from bot.errors import UsageError
+from bot.features.alert_metrics import calls_a_day, check_budget
+from bot.features.costs import RUNS_A_DAY, digest_costs, scheduled_use
 from bot.features.recurrence import default_range, describe, parse_schedule, schedule_of
 from bot.messages import service_name
 from bot.render.blocks import context, header, section
@@ -128,6 +130,26 @@ def _reply(text: str) -> Message:
     return Message(text, (section(text),), shareable=False)
 
 
+async def check_costs(ctx: Context, kind: str, services: tuple[str, ...]) -> str:
+    """What the digest costs services that count calls by the day (Raygun's 50), said as
+    `alert add` says it; refused (UsageError) if it would take alerts and digests past
+    their share of such a budget."""
+    shown = services or tuple(ctx.directory.connected())
+    said = ""
+    for spec, cost in digest_costs(kind, shown):
+        others = [s for s in shown if s != spec.key]
+        advice = "Make it daily, weekdays or weekly" + (
+            f", or leave {spec.name} out with `--services {','.join(others)}`." if others else "."
+        )
+        used = await scheduled_use(ctx.store, ctx.team, spec, ctx.alerts.interval)
+        check_budget(spec, used, cost, what="digest", advice=advice if kind == "hourly" else None)
+        runs = RUNS_A_DAY[kind]
+        said += (
+            f"\n{spec.name}: {runs} run{'' if runs == 1 else 's'} a day, {calls_a_day(spec, cost)}."
+        )
+    return said
+
+
 @router.command("digest add")
 async def digest_add(ctx: Context, args: Args) -> Message:
     """digest add CHANNEL SCHEDULE [TZ] [--services a,b] [--range R]
@@ -157,6 +179,7 @@ async def digest_add(ctx: Context, args: Args) -> Message:
     chosen_range = args.option("range")
     if chosen_range is not None:
         parse_range(chosen_range, ctx.now(), tz)
+    costs = await check_costs(ctx, schedule.kind, services)
     target = await postable_channel(ctx, args.words[0])  # last: it may join the channel
     digest = await ctx.digests.add(
         ctx.team,
@@ -167,7 +190,7 @@ async def digest_add(ctx: Context, args: Args) -> Message:
         range=chosen_range,
     )
     note = f"\n{target.note}" if target.note else ""
-    return _reply(f"Digest #{digest.number} added.\n{summary(ctx, digest)}{note}")
+    return _reply(f"Digest #{digest.number} added.\n{summary(ctx, digest)}{costs}{note}")
 
 
 @router.command("digest list")

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from bot.clients import pulsepro
 from bot.clients.pulsepro import Action, Inspection, InspectionList
-from bot.domain.formatting import change, human
+from bot.domain.formatting import change, human, plural, points
 from bot.domain.periods import Period
 from bot.domain.values import echo
 from bot.errors import UsageError
@@ -30,10 +30,6 @@ router = Router(group=pulsepro.SPEC.name)
 LATEST = 15  # inspections listed one by one
 MAX_ACTIONS = 100  # actions listed one by one
 EARLIEST = datetime.min.replace(tzinfo=UTC)  # undated inspections sort last
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{human(n)} {word}{'' if n == 1 else 's'}"
 
 
 def _score(score: float | None) -> str:
@@ -60,16 +56,6 @@ def within(found: InspectionList, period: Period) -> list[Inspection]:
     ]
 
 
-def _points(now: float | None, before: float | None) -> str:
-    """▲ 4.0 pts / ▼ 1.5 pts: a score's change in percentage points."""
-    if now is None or before is None:
-        return ""
-    delta = now - before
-    if abs(delta) < 0.05:
-        return "— no change"
-    return f"{'▲' if delta > 0 else '▼'} {abs(delta):.1f} pts"
-
-
 def _when(moment: datetime | None, ctx: Context) -> str:
     return moment.astimezone(ctx.tz).strftime("%a %d %b %H:%M") if moment else "—"
 
@@ -92,7 +78,7 @@ def inspections_message(
 
     where = f" at location {echo(location)}" if location else ""
     title = f"PulsePro inspections{where} — {period.label}"
-    moved = _points(score, score_before)
+    moved = "" if score is None or score_before is None else points(score, score_before)
     blocks: list[Block] = [
         header(title),
         fields(
@@ -122,16 +108,14 @@ def inspections_message(
             [Column("Location"), right("Inspections"), right("Avg score")],
             [[name, human(len(items)), _score(_average(items))] for name, items in summary],
         )
-    notes = [period.describe()]
-    _, _, span = period.previous().describe().partition(": ")
-    notes.append(f"▲/▼ against the period before: {span}")
+    notes = [period.describe(), period.versus()]
     if found.truncated:
         notes.append(
             f"only the first {human(len(found.items))} of {human(found.count)} inspections "
             "were read; the average and the tables cover those"
         )
     blocks.append(context(" · ".join(notes)))
-    lead = f"{title}: {_plural(count, 'inspection')}"
+    lead = f"{title}: {plural(count, 'inspection')}"
     if score is not None:
         lead += f", average score {_score(score)}"
     return Message(lead, tuple(blocks))
@@ -160,11 +144,11 @@ def actions_message(
         for a in ordered[:MAX_ACTIONS]
     ]
     if only_overdue:
-        title = f"PulsePro — {_plural(overdue, 'overdue corrective action')}"
-        lead = f"PulsePro: {_plural(overdue, 'overdue corrective action')}"
+        title = f"PulsePro — {plural(overdue, 'overdue corrective action')}"
+        lead = f"PulsePro: {plural(overdue, 'overdue corrective action')}"
     else:
         title = f"PulsePro corrective actions — {human(open_count)} open, {human(overdue)} overdue"
-        lead = f"PulsePro: {_plural(open_count, 'open corrective action')}, {overdue} overdue"
+        lead = f"PulsePro: {plural(open_count, 'open corrective action')}, {overdue} overdue"
     blocks: list[Block] = [
         header(title),
         *table_blocks(

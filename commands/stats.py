@@ -23,9 +23,9 @@ async def stats(ctx: Context, args: Args) -> Message:
     """stats [RANGE]
 
     One overview of every connected service: its headline numbers for RANGE, the
-    change against the previous period of equal length, and a chart where a
-    series exists. A service that does not answer is named in one line; the others
-    still show.
+    change against the period before it (for today: yesterday until the same
+    time), and a chart where a series exists. A service that does not answer is
+    named in one line; the others still show.
 
     /pulse stats
     /pulse stats 30d
@@ -53,11 +53,7 @@ async def stats(ctx: Context, args: Args) -> Message:
         if i or failed:
             blocks.append(divider())
         blocks += render_headline(headline, period)
-    _, _, before = previous.describe().partition(": ")
-    blocks += [
-        context(period.describe()),
-        context(f"▲/▼ compare with the period of equal length before: {before}"),
-    ]
+    blocks += [context(period.describe()), context(period.versus())]
     parts = [summary(h) for h in shown]
     if failed:
         names = ", ".join(service_name(e.service) for e in failed)

@@ -3,6 +3,10 @@
 The user types `--interval 1h` or `1d`; WeldPulse wants `"1 hour"` / `"1 day"`. Without
 it, ranges up to 3 days use hours and longer ones days. A range that would need more
 than `MAX_BUCKETS` points is refused with a sentence saying which interval works.
+
+Days are the caller's: WeldPulse's days are UTC days, so for a caller elsewhere the hours
+are asked for and added up into local days (`bot.domain.series.local_buckets`); buckets
+outside the period are left out and those it cuts are marked partial.
 """
 
 from __future__ import annotations
@@ -14,13 +18,24 @@ from zoneinfo import ZoneInfo
 
 from bot.clients import weldpulse
 from bot.clients.weldpulse import Interval, TimeBucket
-from bot.domain.formatting import human
+from bot.domain.formatting import human, plural
 from bot.domain.periods import Period
-from bot.domain.series import EVERY, STEP, UNIT, Trend, bucket, cut, default_interval
+from bot.domain.series import (
+    EVERY,
+    STEP,
+    UNIT,
+    Trend,
+    ask_for,
+    bucket,
+    bucket_end,
+    cut,
+    default_interval,
+    local_buckets,
+)
 from bot.domain.values import echo
 from bot.errors import UsageError
 from bot.render.blocks import context, fields, header, section
-from bot.render.chart import trend_chart
+from bot.render.chart import PARTIAL, trend_chart
 from bot.render.message import Message
 from commands.context import Context
 from commands.options import range_and_rest, reject_unknown
@@ -72,12 +87,11 @@ def _stamp(moment: datetime, tz: ZoneInfo, interval: Interval) -> str:
 def trends(buckets: Sequence[TimeBucket], interval: Interval, period: Period) -> list[Trend]:
     """Visitors, pageviews and sessions as series of the same buckets; those the period
     cuts (the first, the one still running) are marked partial."""
-    step = STEP[interval]
     return [
         Trend(
             name,
             UNIT[interval],
-            tuple(bucket(b.t, float(getattr(b, name.lower())), step, period) for b in buckets),
+            tuple(bucket(b.t, float(getattr(b, name.lower())), interval, period) for b in buckets),
         )
         for name in ("Visitors", "Pageviews", "Sessions")
     ]
@@ -86,7 +100,8 @@ def trends(buckets: Sequence[TimeBucket], interval: Interval, period: Period) ->
 def timeseries_message(
     buckets: Sequence[TimeBucket], period: Period, interval: Interval
 ) -> Message:
-    """The answer for buckets already fetched: totals, busiest bucket, a chart."""
+    """The answer for the caller's buckets (`local_buckets`): totals, busiest bucket, a
+    chart."""
     unit = UNIT[interval]
     if not buckets:
         text = f"No visits recorded in WeldPulse for {period.label}."
@@ -98,9 +113,9 @@ def timeseries_message(
         "Sessions": sum(b.sessions for b in buckets),
     }
     # the busiest of the whole buckets: a cut one is not compared with full ones
-    step = STEP[interval]
-    whole = [b for b in buckets if not cut(b.t, b.t + step, period)] or buckets
-    busiest = max(whole, key=lambda b: (b.visitors, -b.t.timestamp()))
+    whole = [b for b in buckets if not cut(b.t, bucket_end(b.t, interval, period.tz), period)]
+    busiest = max(whole or buckets, key=lambda b: (b.visitors, -b.t.timestamp()))
+    count = plural(len(buckets), f"{EVERY[interval]} bucket")
     title = f"WeldPulse traffic — {period.label}"
     chart = trend_chart(
         weldpulse.SPEC.name, period.label, trends(buckets, interval, period), period.tz
@@ -115,14 +130,14 @@ def timeseries_message(
                     *((name, human(value)) for name, value in totals.items()),
                     (
                         f"Busiest {unit}",
-                        f"{_stamp(busiest.t, period.tz, interval)} · "
+                        f"{_stamp(busiest.t, period.tz, interval)}{'' if whole else PARTIAL} · "
                         f"{human(busiest.visitors)} visitors",
                     ),
                 ]
             ),
             *chart,
             context(
-                f"{period.describe()} · {len(buckets)} {EVERY[interval]} buckets · totals "
+                f"{period.describe()} · {count} · totals "
                 f"add up the buckets, so a visitor seen in two {unit}s counts twice"
             ),
         ),
@@ -143,7 +158,7 @@ async def timeseries(ctx: Context, args: Args) -> Message:
     period, _ = range_and_rest(ctx, args)
     interval = read_interval(args.option("interval"), period)
     check_buckets(period, interval)
-    buckets = await ctx.directory.get(weldpulse.SPEC).timeseries(
-        period.start, period.end, interval=interval
+    found = await ctx.directory.get(weldpulse.SPEC).timeseries(
+        period.start, period.end, interval=ask_for(interval, period)
     )
-    return timeseries_message(buckets, period, interval)
+    return timeseries_message(local_buckets(found, interval, period), period, interval)

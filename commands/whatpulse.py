@@ -1,8 +1,10 @@
 """WhatPulse `pulses`: a user's keys, clicks, scrolls, network, uptime and distance.
 
 Totals for the period and a breakdown per local day of the caller. WhatPulse filters by
-whole days, so the query asks for the caller's local days and the answer keeps the
-pulses within the exact period.
+whole days (UTC days, as far as its answers show), so the query asks for every date that
+covers the caller's period (`covering_dates`) and the answer keeps the pulses within the
+exact period: an Auckland caller's yesterday is most of the UTC day before. A day the
+period covers only in part (the first of `7d`, today) is marked so.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from datetime import date, timedelta
 from bot.clients import whatpulse
 from bot.clients.whatpulse import Pulse
 from bot.domain.formatting import data_size, duration, human
-from bot.domain.periods import Period
+from bot.domain.periods import Period, covering_dates, local_midnight
+from bot.domain.series import cut
 from bot.domain.values import echo, identifier
 from bot.errors import UsageError
 from bot.render.blocks import Block, context, fields, header, section
@@ -104,7 +107,7 @@ def pulses_message(
     figures: list[tuple[str, str]] = list(zip(COLUMNS, total.row(), strict=True))
     figures.append(("Pulses", human(total.pulses)))
     blocks: list[Block] = [header(title), fields(figures)]
-    blocks += breakdown(per_day)
+    blocks += breakdown(per_day, period)
     notes: list[str] = []
     if truncated is not None:
         read, of = truncated
@@ -128,30 +131,46 @@ def pulses_message(
     return Message(lead, tuple(blocks))
 
 
-def breakdown(per_day: dict[date, list[Pulse]]) -> list[Block]:
-    """A row per day; a row per week (from Monday) when the days would not fit one table,
-    a week the period covers only in part marked so."""
+def breakdown(per_day: dict[date, list[Pulse]], period: Period) -> list[Block]:
+    """A row per day; a row per week (from Monday) when the days would not fit one table;
+    a day or week the period covers only in part marked so."""
     days = sorted(per_day.items())
+    cut_days = {day for day, _ in days if _cut(day, period)}
     if len(days) <= MAX_ROWS - 1:
-        rows = [[day.strftime("%a %d %b"), *Sums.of(ps).row()] for day, ps in days]
-        return table_blocks([Column("Day"), *(right(c) for c in COLUMNS)], rows, noun="days")
+        rows = [
+            [day.strftime("%a %d %b") + (PARTIAL if day in cut_days else ""), *Sums.of(ps).row()]
+            for day, ps in days
+        ]
+        blocks = table_blocks([Column("Day"), *(right(c) for c in COLUMNS)], rows, noun="days")
+        if cut_days:
+            blocks.append(context(f"{PARTIAL.strip()}: a day the period covers only in part."))
+        return blocks
     weeks: dict[date, list[date]] = {}
     for day, _ in days:
         weeks.setdefault(day - timedelta(days=day.weekday()), []).append(day)
+    cut_weeks = {
+        monday for monday, covered in weeks.items() if len(covered) < 7 or cut_days & {*covered}
+    }
     rows = [
         [
-            monday.strftime("%a %d %b %Y") + (PARTIAL if len(covered) < 7 else ""),
+            monday.strftime("%a %d %b %Y") + (PARTIAL if monday in cut_weeks else ""),
             *Sums.of([p for d in covered for p in per_day[d]]).row(),
         ]
         for monday, covered in weeks.items()
     ]
     columns = [Column("Week from"), *(right(c) for c in COLUMNS)]
-    partial = any(len(covered) < 7 for covered in weeks.values())
+    partial = bool(cut_weeks)
     note = context(
         f"A row per week: {len(days)} days would not fit one Slack table."
         + (f" {PARTIAL.strip()}: a week the period covers only in part." if partial else "")
     )
     return [*table_blocks(columns, rows, noun="weeks"), note]
+
+
+def _cut(day: date, period: Period) -> bool:
+    """Whether the period covers only part of the local day (or it is still running)."""
+    end = local_midnight(day + timedelta(days=1), period.tz)
+    return cut(local_midnight(day, period.tz), end, period)
 
 
 def _computer(pulses: Sequence[Pulse], computer: int | None) -> str:
@@ -181,8 +200,8 @@ async def pulses(ctx: Context, args: Args) -> Message:
             "Whose pulses? Give a WhatPulse user name or ID; this workspace has no "
             "default WhatPulse user.",
         )
-    days = period.days()
-    found = await client.pulses(user, date_from=days[0], date_to=days[-1], computer_id=computer)
+    first, last = covering_dates(period.start, period.end, period.tz)
+    found = await client.pulses(user, date_from=first, date_to=last, computer_id=computer)
     kept = [p for p in found.pulses if period.start <= p.date < period.end]
     truncated = (len(found.pulses), found.total) if found.truncated else None
     if not kept and truncated is None:

@@ -32,6 +32,7 @@ from bot.features.digests import Digests
 from bot.features.recurrence import Schedule
 from bot.features.scheduler import Scheduler
 from bot.render.table import rows_of
+from bot.render.text import dates_as_text
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.slack.outbound import Outbound
@@ -203,12 +204,15 @@ async def test_the_weldpulse_numbers_are_the_simulators_for_yesterday(world: Wor
     assert result.status == "posted"
     [post] = world.posts()
     assert post.args["text"] == "Pulse digest — yesterday: WeldPulse"
-    assert texts(post)[:2] == [
-        "Pulse digest — yesterday",
-        "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
-    ]
     # yesterday in Berlin, asked of WeldPulse in UTC
     start, end = datetime(2026, 11, 21, 23, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC)
+    assert texts(post)[:2] == [
+        "Pulse digest — yesterday",
+        # the period's ends as Slack date tokens: each reader sees them in their own zone
+        "yesterday in Europe/Berlin: "
+        f"<!date^{int(start.timestamp())}^{{date_short_pretty}} {{time}}|Sun 22 Nov 00:00 CET> – "
+        f"<!date^{int(end.timestamp())}^{{date_short_pretty}} {{time}}|Mon 23 Nov 00:00 CET>",
+    ]
     own = world.weldpulse()
     now, before = await own.stats(start, end), await own.stats(start - (end - start), start)
     assert now.visitors > 0
@@ -283,31 +287,31 @@ async def test_with_nothing_connected_the_digest_says_so(world: World) -> None:
     [
         pytest.param(
             "daily", 9, 0, None, None,
-            "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "yesterday in Europe/Berlin: Sun 22 Nov 00:00 CET – Mon 23 Nov 00:00 CET",
             "2026-11-21T23:00:00Z", "2026-11-22T23:00:00Z",
             id="daily-yesterday",
         ),
         pytest.param(
             "weekdays", 9, 0, None, None,
-            "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "yesterday in Europe/Berlin: Sun 22 Nov 00:00 CET – Mon 23 Nov 00:00 CET",
             "2026-11-21T23:00:00Z", "2026-11-22T23:00:00Z",
             id="weekdays-yesterday",
         ),
         pytest.param(
             "weekly", 9, 0, 0, None,
-            "last week: Mon 16 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+            "last week in Europe/Berlin: Mon 16 Nov 00:00 CET – Mon 23 Nov 00:00 CET",
             "2026-11-15T23:00:00Z", "2026-11-22T23:00:00Z",
             id="weekly-last-week",
         ),
         pytest.param(
             "hourly", None, 0, None, None,
-            "last 24 hours: Sun 22 Nov 09:00 – Mon 23 Nov 09:00 (Europe/Berlin)",
+            "last 24 hours: Sun 22 Nov 09:00 CET – Mon 23 Nov 09:00 CET",
             "2026-11-22T08:00:00Z", "2026-11-23T08:00:00Z",
             id="hourly-24h",
         ),
         pytest.param(
             "daily", 9, 0, None, "7d",
-            "last 7 days: Mon 16 Nov 09:00 – Mon 23 Nov 09:00 (Europe/Berlin)",
+            "last 7 days: Mon 16 Nov 09:00 CET – Mon 23 Nov 09:00 CET",
             "2026-11-16T08:00:00Z", "2026-11-23T08:00:00Z",
             id="chosen-range-wins",
         ),
@@ -331,7 +335,7 @@ async def test_the_range_covered_by_default_per_kind(
     assert (await world.digests.run(digest.id, NINE_BERLIN)).status == "posted"
 
     [post] = world.posts()
-    assert texts(post)[1] == described
+    assert dates_as_text(texts(post)[1]) == described
     query = stats_query(world.sim)
     assert (query["start"], query["end"]) == ([start], [end])
 
@@ -341,8 +345,8 @@ async def test_in_summer_yesterday_is_berlins_summer_day(world: World) -> None:
     digest = await world.add()
     summer = datetime(2026, 7, 14, 7, 0, tzinfo=UTC)  # Tue 09:00 CEST
     message = await compose(await world.digests.pool.directory(TEAM), digest, summer)
-    assert message.blocks[1]["elements"][0]["text"] == (
-        "yesterday: Mon 13 Jul 00:00 – Tue 14 Jul 00:00 (Europe/Berlin)"
+    assert dates_as_text(message.blocks[1]["elements"][0]["text"]) == (
+        "yesterday in Europe/Berlin: Mon 13 Jul 00:00 CEST – Tue 14 Jul 00:00 CEST"
     )
     query = stats_query(world.sim)
     assert (query["start"], query["end"]) == (["2026-07-12T22:00:00Z"], ["2026-07-13T22:00:00Z"])
@@ -484,7 +488,11 @@ async def test_a_run_missed_by_30_minutes_is_posted_once_and_says_it_is_late(
     assert await world.sweep() == (0, 0)
 
     [post] = world.posts()
-    assert texts(post)[-1] == "Posted late: Pulse Bot was not running at 09:00 CET."
+    late = int(NINE_BERLIN.timestamp())
+    assert texts(post)[-1] == (
+        "Posted late: Pulse Bot was not running at "
+        f"<!date^{late}^{{date_short_pretty}} {{time}}|Mon 23 Nov 09:00 CET>."
+    )
     run = await world.store.digests.get_run(digest.id, NINE_BERLIN)
     assert run is not None
     assert run.status == "posted"
@@ -673,8 +681,7 @@ async def test_a_workspace_that_refuses_table_blocks_gets_the_digest_with_text_t
     )
     assert pages[0].pathname in json.dumps(post.args["blocks"])  # the rows, as text
     assert [r.message for r in caplog.records if "refused" in r.message] == [
-        f"Slack refused table blocks in {TEAM.key}/{CHANNEL} (invalid_blocks); "
-        "sending them as text"
+        f"Slack refused table blocks in {TEAM.key}/{CHANNEL} (invalid_blocks); sending them as text"
     ]
 
 

@@ -1,20 +1,39 @@
-"""Numbers as people read them: 1.2k visitors, 3m 20s, 2.0 GB, ▲ 12.5%."""
+"""Numbers as people read them: 1.2k visitors, 3m 20s, 2.0 GB, ▲ 12.5%, ▲ 2.1 pts, 1 digest.
+
+A change is said the way its figure is read (PRODUCT §2): counts (visitors, keys, a
+duration) in percent of what they were (`change`), rates and ratios (bounce rate, scores,
+shares of a quota) in percentage points (`points`).
+"""
 
 from __future__ import annotations
 
+_UNITS = (("", 1.0), ("k", 1e3), ("M", 1e6), ("B", 1e9))
+
 
 def human(n: float) -> str:
-    """1234 → 1.2k, 3400000 → 3.4M; small numbers as they are."""
+    """1234 → 1.2k, 3400000 → 3.4M, 5000 → 5k; small numbers as they are. The unit is
+    chosen after rounding, so a number never rounds into the next unit's range: 999_950 →
+    1.0M, not 1000k (the `.0` says it rounded up to the unit; 999_950_000 → 1.0B)."""
     sign = "-" if n < 0 else ""
     n = abs(n)
-    if n < 1000:
-        return f"{sign}{n:.0f}" if float(n).is_integer() else f"{sign}{n:.1f}"
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if n >= size:
-            value = n / size
+    rounded_up = False
+    for unit, size in _UNITS:
+        value = n / size
+        if not unit:
+            text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+        else:
             text = f"{value:.1f}" if value < 100 else f"{value:.0f}"
-            return f"{sign}{text.removesuffix('.0')}{unit}"
-    return f"{sign}{n:.0f}"  # pragma: no cover
+            text = text if rounded_up else text.removesuffix(".0")
+        if float(text) < 1000 or unit == _UNITS[-1][0]:
+            return f"{sign}{text}{unit}"
+        rounded_up = value < 1000
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 digest`, `2 digests`, `1.2k inspections`: a count with its noun (`many` when the
+    plural is not the noun with an `s`)."""
+    return f"{human(n)} {word if n == 1 else many or word + 's'}"
 
 
 def duration(seconds: float) -> str:
@@ -41,8 +60,17 @@ def percent(fraction: float) -> str:
     return f"{fraction * 100:.1f}%"
 
 
+def points(current: float, previous: float) -> str:
+    """▲ 2.1 pts / ▼ 0.5 pts / — no change: a rate's change in percentage points. Both
+    are percentages (42.0 for 42%); a fraction is given times 100."""
+    delta = current - previous
+    if abs(delta) < 0.05:
+        return "— no change"
+    return f"{'▲' if delta > 0 else '▼'} {abs(delta):.1f} pts"
+
+
 def change(current: float, previous: float) -> str:
-    """▲ 12.5% / ▼ 3.0% / — against the previous period."""
+    """▲ 12.5% / ▼ 3.0% / — against the previous period: a count's change in percent."""
     if previous == 0:
         return "▲ new" if current > 0 else "— no change"
     delta = (current - previous) / previous

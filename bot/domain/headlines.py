@@ -13,15 +13,24 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.clients import pulsepro, pulsetracker, raygun, weldpulse, whatpulse
 from bot.clients.pool import Directory
 from bot.clients.pulsepro import Inspection, InspectionList
-from bot.clients.pulsetracker import MONTHLY_MESSAGES_DEFAULT, quota_fraction
-from bot.domain.formatting import change, data_size, duration, human, percent
-from bot.domain.periods import Period, local_midnight
-from bot.domain.series import STEP, UNIT, Bucket, Trend, bucket, cut, default_interval
+from bot.clients.pulsetracker import quota_fraction
+from bot.domain.formatting import change, data_size, duration, human, percent, plural, points
+from bot.domain.periods import Period, covering_dates, local_midnight
+from bot.domain.series import (
+    UNIT,
+    Bucket,
+    Trend,
+    ask_for,
+    bucket,
+    cut,
+    default_interval,
+    local_buckets,
+)
 from bot.errors import ServiceError
 
 QUOTA_WARNING = 0.8  # share of the monthly messages that makes an app notable
@@ -49,24 +58,20 @@ class Headline:
 HeadlineBuilder = Callable[[Directory, Period, Period], Awaitable[Headline]]
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{human(n)} {word}{'' if n == 1 else 's'}"
-
-
 # ---- the builders ------------------------------------------------------------------------
 
 
 async def weldpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
     client = directory.get(weldpulse.SPEC)
     interval = default_interval(period)
-    now, before, buckets = await asyncio.gather(
+    now, before, found = await asyncio.gather(
         client.stats(period.start, period.end),
         client.stats(previous.start, previous.end),
-        client.timeseries(period.start, period.end, interval=interval),
+        client.timeseries(period.start, period.end, interval=ask_for(interval, period)),
     )
-    step = STEP[interval]
     visitors = tuple(
-        bucket(b.t, float(b.visitors), step, period) for b in sorted(buckets, key=lambda b: b.t)
+        bucket(b.t, float(b.visitors), interval, period)
+        for b in local_buckets(found, interval, period)
     )
     return Headline(
         service=weldpulse.SPEC.key,
@@ -80,7 +85,11 @@ async def weldpulse_headline(directory: Directory, period: Period, previous: Per
                 duration(now.avg_duration),
                 change(now.avg_duration, before.avg_duration),
             ),
-            ("Bounce rate", percent(now.bounce_rate), change(now.bounce_rate, before.bounce_rate)),
+            (
+                "Bounce rate",
+                percent(now.bounce_rate),
+                points(now.bounce_rate * 100, before.bounce_rate * 100),
+            ),
         ),
         trend=Trend("Visitors", UNIT[interval], visitors),
     )
@@ -99,10 +108,6 @@ async def raygun_headline(directory: Directory, period: Period, previous: Period
     )
 
 
-def _utc_and_local_days(moment: datetime, period: Period) -> tuple[date, date]:
-    return moment.date(), moment.astimezone(period.tz).date()
-
-
 async def whatpulse_headline(directory: Directory, period: Period, previous: Period) -> Headline:
     """The connected user's pulses over both periods, read in one query and split."""
     client = directory.get(whatpulse.SPEC)
@@ -118,8 +123,7 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
             ),
         )
     # WhatPulse filters by whole days; ask for every day either zone could mean, then cut.
-    first = min(_utc_and_local_days(previous.start, period))
-    last = max(_utc_and_local_days(period.end - _TICK, period))
+    first, last = covering_dates(previous.start, period.end, period.tz)
     found = await client.pulses(user, date_from=first, date_to=last)
     now = [p for p in found.pulses if period.start <= p.date < period.end]
     before = [p for p in found.pulses if previous.start <= p.date < previous.end]
@@ -166,17 +170,20 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
 
 
 async def pulsetracker_headline(directory: Directory, period: Period, previous: Period) -> Headline:
-    """Apps and the messages sent in the month the period ends in (the quota is monthly)."""
-    found = await directory.get(pulsetracker.SPEC).all_apps()
+    """Apps and the messages sent in the month the period ends in (the quota is monthly);
+    apps near the monthly allowance only where an admin entered it (the API never says)."""
+    client = directory.get(pulsetracker.SPEC)
+    found = await client.all_apps()
     month = (period.end - _TICK).astimezone(period.tz).date().replace(day=1)
     prior = (month - timedelta(days=1)).replace(day=1)
     sent = sum(a.messages_sent_in(month.year, month.month) for a in found.apps)
     sent_before = sum(a.messages_sent_in(prior.year, prior.month) for a in found.apps)
+    limit = client.allowance
     used = sorted(
-        ((quota_fraction(a, month.year, month.month), a) for a in found.apps),
+        ((quota_fraction(a, month.year, month.month, limit), a) for a in found.apps if limit),
         key=lambda fa: (-fa[0], fa[1].name),
     )
-    allowance = human(MONTHLY_MESSAGES_DEFAULT)
+    allowance = human(limit or 0)
     near = [(fraction, a) for fraction, a in used if fraction >= QUOTA_WARNING]
     notable = [
         f"{a.name} has used {fraction:.0%} of its {allowance} monthly messages "
@@ -190,14 +197,28 @@ async def pulsetracker_headline(directory: Directory, period: Period, previous: 
         )
     if found.truncated:
         notable.append(f"Only the first {len(found.apps)} of {found.total} apps were read.")
-    vs = change(sent, sent_before)
+    # Messages are counted per month: a month still running is not compared with a whole
+    # one (PRODUCT §2); its figure says "so far" and the month before is given whole.
+    month_end = local_midnight((month + timedelta(days=31)).replace(day=1), period.tz)
+    if month_end <= (period.asked or period.end):
+        messages = (
+            f"Messages in {month:%b %Y}",
+            human(sent),
+            f"{change(sent, sent_before)} vs {prior:%b}",
+        )
+    else:
+        messages = (
+            f"Messages in {month:%b %Y} so far",
+            human(sent),
+            f"all of {prior:%b}: {human(sent_before)}",
+        )
     return Headline(
         service=pulsetracker.SPEC.key,
         title=pulsetracker.SPEC.name,
         figures=(
             ("Apps", human(found.total), ""),
             ("Devices", human(sum(a.devices_count for a in found.apps)), ""),
-            (f"Messages in {month:%b %Y}", human(sent), f"{vs} vs {prior:%b}"),
+            messages,
         ),
         notable=tuple(notable),
     )
@@ -229,14 +250,14 @@ async def pulsepro_headline(directory: Directory, period: Period, previous: Peri
     overdue.sort(key=lambda a: (a.due_date or date.max, a.title))
     notable: list[str] = []
     if overdue:
-        notable.append(f"{_plural(len(overdue), 'corrective action')} overdue")
+        notable.append(f"{plural(len(overdue), 'corrective action')} overdue")
         for a in overdue[:SHOWN_OVERDUE]:
             due = f"due {a.due_date:%d %b}" if a.due_date else "no due date"
             where = f", {a.location}" if a.location else ""
             notable.append(f"Overdue: {a.title} ({due}{where})")
         if len(overdue) > SHOWN_OVERDUE:
             notable.append(f"…and {len(overdue) - SHOWN_OVERDUE} more: `/pulse actions --overdue`")
-    score_change = "" if score is None or score_before is None else change(score, score_before)
+    score_change = "" if score is None or score_before is None else points(score, score_before)
     return Headline(
         service=pulsepro.SPEC.key,
         title=pulsepro.SPEC.name,
@@ -257,6 +278,10 @@ HEADLINES: dict[str, HeadlineBuilder] = {
     pulsetracker.SPEC.key: pulsetracker_headline,
     pulsepro.SPEC.key: pulsepro_headline,
 }
+HEADLINE_CALLS: dict[str, int] = {raygun.SPEC.key: 3}
+"""Calls one headline costs a service that counts them by the day, at most: Raygun's two
+session totals, and an authentication when its 15-minute session key has ended (always
+between one digest run and the next)."""
 
 
 # ---- running and showing them ------------------------------------------------------------

@@ -1,14 +1,24 @@
 """Series over time: the bucket sizes answers use, buckets with their start, and squeezing a
-series to a width."""
+series to a width.
+
+Buckets are the caller's (PRODUCT §2): a day is a local day of the caller's zone, from
+local midnight to local midnight (23 or 25 hours when the clocks change). WeldPulse's days
+are UTC days, so unless the caller's days are UTC days too, hours are asked for
+(`ask_for`) and added up into the caller's days (`local_buckets`), each hour in the day it
+starts in; where a zone's offset is not whole hours (India, Nepal) a local day is the
+hours starting in it. Buckets outside the period are left out, and a bucket the period
+cuts (the first, begun before it, or the one still running) is marked `partial`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.clients.weldpulse import Interval
-from bot.domain.periods import Period
+from bot.clients.weldpulse import Interval, TimeBucket
+from bot.domain.periods import Period, local_midnight
 
 HOURLY_UP_TO = timedelta(days=3)
 STEP: dict[Interval, timedelta] = {"1 hour": timedelta(hours=1), "1 day": timedelta(days=1)}
@@ -36,9 +46,56 @@ def cut(start: datetime, end: datetime, period: Period) -> bool:
     return start < period.start or end > period.end
 
 
-def bucket(start: datetime, value: float, step: timedelta, period: Period) -> Bucket:
-    """A bucket of `step`, marked partial where the period cuts it."""
-    return Bucket(start, value, partial=cut(start, start + step, period))
+def bucket_end(start: datetime, interval: Interval, tz: ZoneInfo) -> datetime:
+    """When the bucket starting at `start` ends: an hour later, or at the next local
+    midnight for a day."""
+    if interval == "1 hour":
+        return start + STEP[interval]
+    return local_midnight(start.astimezone(tz).date() + timedelta(days=1), tz)
+
+
+def bucket(start: datetime, value: float, interval: Interval, period: Period) -> Bucket:
+    """A bucket of `interval`, marked partial where the period cuts it."""
+    return Bucket(start, value, partial=cut(start, bucket_end(start, interval, period.tz), period))
+
+
+def ask_for(interval: Interval, period: Period) -> Interval:
+    """The interval to ask WeldPulse for: hours for days unless every day of the period
+    starts at a UTC midnight (WeldPulse's days are UTC days)."""
+    if interval == "1 day":
+        days = period.days()
+        edges = (local_midnight(d, period.tz) for d in [*days, days[-1] + timedelta(days=1)])
+        if any(edge.time() != time(0) for edge in edges):
+            return "1 hour"
+    return interval
+
+
+def local_buckets(
+    found: Sequence[TimeBucket], interval: Interval, period: Period
+) -> list[TimeBucket]:
+    """WeldPulse's buckets (asked with `ask_for`) as the caller's buckets of `interval`, in
+    order: those outside the period left out, and hours added up into local days where
+    hours were asked for days (an hour begun before the period counts in its first day)."""
+    asked = ask_for(interval, period)
+    inside = sorted(
+        (b for b in found if b.t < period.end and bucket_end(b.t, asked, period.tz) > period.start),
+        key=lambda b: b.t,
+    )
+    if asked == interval:
+        return inside
+    days: dict[datetime, list[TimeBucket]] = {}
+    for b in inside:
+        day = max(b.t, period.start).astimezone(period.tz).date()
+        days.setdefault(local_midnight(day, period.tz), []).append(b)
+    return [
+        TimeBucket(
+            t=start,
+            visitors=sum(b.visitors for b in hours),
+            pageviews=sum(b.pageviews for b in hours),
+            sessions=sum(b.sessions for b in hours),
+        )
+        for start, hours in days.items()
+    ]
 
 
 @dataclass(frozen=True, slots=True)

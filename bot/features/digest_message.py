@@ -5,7 +5,8 @@ the previous period (section fields), a chart of its series where it has one, We
 top five pages as the message's table block and its top referrers as text (Slack takes
 one table per message), the notable items, and a plain line for a service that failed —
 the digest is still posted. `bot.render.limits` keeps the whole within Slack's limits
-(two charts, one table); `bot.features.digests` posts it.
+(two charts, one table); `bot.features.digests` posts it. The period's ends are Slack date
+tokens (each reader sees their own zone), the digest's zone in the fallback.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.domain.headlines import HEADLINES, Headline
 from bot.domain.periods import Period, parse_range
 from bot.errors import NotConnected, ServiceError
 from bot.features.recurrence import default_range, describe, schedule_of
-from bot.render.blocks import Block, context, divider, header, section
+from bot.render.blocks import Block, context, divider, header, section, slack_date
 from bot.render.headlines import render_headline
 from bot.render.message import Message
 from bot.render.table import Column, right, table_blocks, text_table
@@ -34,6 +35,14 @@ TOP = 5  # pages and referrers in a digest
 def digest_period(digest: Digest, scheduled_for: datetime) -> Period:
     chosen = digest.range or default_range(digest.schedule_kind)
     return parse_range(chosen, scheduled_for, ZoneInfo(digest.tz))
+
+
+def period_line(period: Period) -> str:
+    """`yesterday in Europe/Berlin: <date token> – <date token>`: a calendar period says
+    the zone its days are counted in; the times show in each reader's own zone."""
+    zone = f" in {period.tz.key}" if period.calendar else ""
+    start, end = slack_date(period.start, period.tz), slack_date(period.end, period.tz)
+    return f"{period.label}{zone}: {start} – {end}"
 
 
 async def _weldpulse_tops(directory: Directory, period: Period) -> list[Block]:
@@ -76,7 +85,7 @@ async def compose(directory: Directory, digest: Digest, scheduled_for: datetime)
     period = digest_period(digest, scheduled_for)
     services = [s for s in (digest.services or tuple(directory.connected())) if s in HEADLINES]
     title = f"Pulse digest — {period.label}"
-    blocks: list[Block] = [header(title), context(period.describe())]
+    blocks: list[Block] = [header(title), context(period_line(period))]
     if not services:
         text = (
             "No services are connected, so there is nothing to report. "
@@ -86,6 +95,8 @@ async def compose(directory: Directory, digest: Digest, scheduled_for: datetime)
     parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
     for part in parts:
         blocks += [*part, divider()]
+    # what ▲/▼ compare with: the period of the same kind before (PRODUCT §2)
+    blocks.append(context(f"▲/▼ against {period_line(period.previous())}"))
     blocks.append(
         context(
             f"Digest #{digest.number} · {describe(schedule_of(digest))} · "

@@ -31,7 +31,7 @@ from bot.features.recurrence import (
     next_run,
     schedule_of,
 )
-from bot.render.blocks import context
+from bot.render.blocks import context, slack_date
 from bot.render.message import Message
 from bot.store import Store
 from bot.store._rows import iso
@@ -198,7 +198,7 @@ class Digests:
             await self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=detail)
             return RunResult("failed", detail)
         if late:
-            local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%H:%M %Z")
+            local = slack_date(scheduled_for, ZoneInfo(digest.tz))
             message = Message(
                 message.text,
                 (*message.blocks, context(f"Posted late: Pulse Bot was not running at {local}.")),
@@ -242,7 +242,7 @@ class Digests:
                 )
             log.warning("digest %s paused after Slack said %s", digest.id, code)
         elif await self.store.digests.start_failing(digest.id):  # the first failure in a row
-            local = scheduled_for.astimezone(ZoneInfo(digest.tz)).strftime("%a %H:%M %Z")
+            local = slack_date(scheduled_for, ZoneInfo(digest.tz))
             await self.outbound.dm(
                 digest.team,
                 digest.created_by,

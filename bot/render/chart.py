@@ -17,8 +17,9 @@ What this relies on (read October–November 2026):
 
 Slack draws every point the same way, so a bucket that is not whole (the current hour,
 or one cut by the period's edge) is marked in its category, " (part)", and said under
-the chart. More buckets than 20 are added up into groups of natural sizes (2 hours,
-a week…), the title saying which.
+the chart; a sparkline drawn from the chart (the console, the fallback) draws it `░`, out
+of the scale and of the minimum, maximum and last value. More buckets than 20 are added up
+into groups of natural sizes (2 hours, a week…), the title saying which.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.formatting import human
 from bot.domain.series import Bucket, Trend
-from bot.render.blocks import Block, context, section, sparkline, truncate
+from bot.render.blocks import SPARK_PART, Block, context, section, sparkline, truncate
 
 ChartKind = Literal["line", "bar", "area"]
 MAX_TITLE = 50
@@ -171,9 +172,7 @@ def trend_chart(
     if any(b.partial for b in groups[0]):
         step = step_words(unit, size)
         whole = f"{'an' if step == 'hour' else 'a'} {step}" if step[0].isalpha() else step
-        blocks.append(
-            context(f"{PARTIAL.strip()}: the period covers less than {whole} of it.")
-        )
+        blocks.append(context(f"{PARTIAL.strip()}: the period covers less than {whole} of it."))
     return blocks
 
 
@@ -227,6 +226,17 @@ def chart_problems(block: Block) -> list[str]:
     return problems
 
 
+def spark(categories: Sequence[str], values: Sequence[float]) -> tuple[str, str]:
+    """A series of a chart as a sparkline and `min 10 · max 80 · last 70`, both of its
+    whole points: a point whose category is marked partial is drawn `░` and said so."""
+    partial = [i < len(categories) and categories[i].endswith(PARTIAL) for i in range(len(values))]
+    whole = [v for v, part in zip(values, partial, strict=True) if not part] or list(values)
+    numbers = f"min {human(min(whole))} · max {human(max(whole))} · last {human(whole[-1])}"
+    if any(partial):
+        numbers += f" · {SPARK_PART} part"
+    return sparkline(values, partial), numbers
+
+
 def chart_as_text(block: Block) -> Block:
     """The chart as a section of labelled sparklines with their minimum, maximum and last
     value, for a message that cannot carry it as a chart."""
@@ -236,9 +246,6 @@ def chart_as_text(block: Block) -> Block:
     for name, values in series:
         if not values:
             continue
-        spark = sparkline(values)
-        lines.append(
-            f"{name or 'Values'}  `{spark}`  min {human(min(values))} · max {human(max(values))}"
-            f" · last {human(values[-1])}"
-        )
+        line, numbers = spark(categories, values)
+        lines.append(f"{name or 'Values'}  `{line}`  {numbers}")
     return section("\n".join(lines))

@@ -176,7 +176,10 @@ def table_blocks(
         blocks.append(context(f"A Slack table holds {MAX_ROWS - 1} {noun}; the rest:"))
         blocks += table_as_text(rest)
     if more < len(rows):
-        blocks.append(context(f"…and {len(rows) - more} more {noun}: too many for one message."))
+        left = len(rows) - more
+        # `noun` is a plural ending in s ("digests", "page views"): one is "1 more digest"
+        said = noun.removesuffix("s") if left == 1 else noun
+        blocks.append(context(f"…and {left} more {said}: too many for one message."))
     return blocks
 
 

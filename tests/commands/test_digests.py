@@ -155,7 +155,8 @@ async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
         "Digest #1 added.\n"
         "*#1* → #ops · every Friday at 16:45 America/New_York · WeldPulse, Raygun Pulse"
         " · range 7d\n"
-        "next: Fri 27 Nov 16:45 EST"
+        "next: Fri 27 Nov 16:45 EST\n"
+        "Raygun Pulse: 1 run a day, about 3 raygun calls a day of 50."
     )
     digest = await env.digest(1)
     assert digest is not None
@@ -167,6 +168,41 @@ async def test_add_with_a_zone_services_and_a_range(env: Env) -> None:
         "America/New_York",
     )
     assert (digest.services, digest.range) == (("weldpulse", "raygun"), "7d")
+
+
+RAYGUN_SHARE = (
+    "and alerts and digests together may use at most 30 of Raygun Pulse's 50 daily calls "
+    "(leaving 20 for people)"
+)
+
+
+async def test_a_digest_with_raygun_counts_against_its_50_calls_a_day(env: Env) -> None:
+    for service in ("weldpulse", "raygun"):
+        await env.cmd.connect(service, dict(DEMO_CREDENTIALS[service]))
+    # hourly: 24 runs of an authentication and two session totals, more than the day has
+    refused = (await env.run("digest add #ops hourly :05")).text
+    assert refused.startswith(
+        f"This digest would cost 72 Raygun Pulse calls a day, {RAYGUN_SHARE}; no other alert "
+        "or digest uses any yet. Make it daily, weekdays or weekly, or leave Raygun Pulse out "
+        "with `--services weldpulse`."
+    )
+    assert await env.digest(1) is None and env.cmd.checked == []  # the channel was not joined
+    without = await env.run("digest add #ops hourly :05 --services weldpulse")
+    assert without.text.startswith("Digest #1 added.") and "raygun calls" not in without.text
+    daily = await env.run("digest add #ops daily 08:00")
+    assert daily.text.endswith("\nRaygun Pulse: 1 run a day, about 3 raygun calls a day of 50.")
+    # alerts and digests share the one budget: 3 + an alert's 24 + a weekly digest's 3 = 30
+    alert = await env.run("alert add raygun.sessions > 100")
+    assert "about 24 raygun calls a day of 50" in alert.text
+    assert (await env.run("digest add #ops weekly mon 07:00")).text.startswith("Digest #3 added.")
+    full = (await env.run("digest add #ops weekdays 09:00")).text
+    assert full.startswith(
+        f"This digest would cost 3 Raygun Pulse calls a day, {RAYGUN_SHARE}; this account's "
+        "alerts and digests already use 30. Remove a Raygun Pulse alert or digest first."
+    )
+    second_alert = (await env.run("alert add raygun.sessions < 1")).text
+    assert "this account's alerts and digests already use 30" in second_alert
+    assert len(await env.cmd.store.digests.list(TEAM)) == 3
 
 
 async def test_add_hourly_in_utc(env: Env) -> None:
@@ -521,13 +557,24 @@ async def test_preview_is_shown_to_the_caller_only(env: Env) -> None:
     texts = shown(message)
     assert texts[:3] == [
         "Pulse digest — yesterday",
-        "yesterday: Sun 22 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)",
+        "yesterday in Europe/Berlin: "  # Slack dates: each reader sees their own zone
+        "<!date^1795302000^{date_short_pretty} {time}|Sun 22 Nov 00:00 CET> – "
+        "<!date^1795388400^{date_short_pretty} {time}|Mon 23 Nov 00:00 CET>",
         "*WeldPulse*",
     ]
     assert texts[3].startswith("*Visitors*\n")
     assert any(t.startswith("*Top pages*") for t in texts)
     assert env.slack.state.calls == []
     assert "shown to you only" in (await env.run("digest preview 1 --public")).text
+
+
+async def test_a_digest_says_what_its_changes_compare_with(env: Env) -> None:
+    await env.cmd.connect("weldpulse", DEMO_CREDENTIALS["weldpulse"])
+    await env.run("digest add <#C123> daily 09:00")  # yesterday: Sun 22 Nov in Berlin
+    texts = shown(await env.run("digest preview 1", user=BEN))
+    [versus] = [t for t in texts if t.startswith("▲/▼ against ")]
+    assert versus.startswith("▲/▼ against the day before")
+    assert "Sat 21 Nov 00:00" in versus and "Sun 22 Nov 00:00" in versus
 
 
 async def test_run_posts_once_into_the_channel_now(env: Env) -> None:

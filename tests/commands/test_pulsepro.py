@@ -81,7 +81,7 @@ async def test_inspections_count_score_change_latest_and_locations(cmd: CommandH
     assert "Wellington Central 2 92.5%" in lines
     assert "#14 1 78.0%" in lines
     assert "last 7 days: Mon 16 Nov 15:30 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
-    assert "▲/▼ against the period before: Mon 09 Nov 15:30 – Mon 16 Nov 15:30" in shown
+    assert "▲/▼ against the 7 days before: Mon 09 Nov 15:30 – Mon 16 Nov 15:30" in shown
 
 
 @respx.mock

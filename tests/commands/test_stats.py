@@ -25,7 +25,7 @@ CREDENTIALS = {
     "weldpulse": {"api_key": "ak_live_stats_key_0001"},
     "raygun": {"api_key": "rg-key-0001", "client_id": "client", "client_secret": "secret-0001"},
     "whatpulse": {"token": "wp-token-0001", "user": "alice"},
-    "pulsetracker": {"token": "pt-token-0001"},
+    "pulsetracker": {"token": "pt-token-0001", "allowance": "10000"},  # an admin entered it
     "pulsepro": {"api_key": "pp-key-0001"},
 }
 # The harness clock is Mon 23 Nov 2026 14:30 UTC; `7d` is 16 Nov 14:30 – 23 Nov 14:30 UTC,
@@ -71,12 +71,14 @@ def weldpulse_stats(request: httpx.Request) -> httpx.Response:
 
 
 def mock_weldpulse() -> respx.Route:
+    # Berlin's days are not UTC days, so hours are asked for: one busy hour (14:00 UTC) a
+    # day, from the hour the window starts in (14:30) to the one it ends in
     respx.get(f"{WELD}/v1/timeseries").mock(
         return_value=httpx.Response(
             200,
             json={
                 "data": [
-                    {"t": f"2026-11-{d}T00:00:00", "visitors": v, "pageviews": 0, "sessions": 0}
+                    {"t": f"2026-11-{d}T14:00:00", "visitors": v, "pageviews": 0, "sessions": 0}
                     for d, v in zip(range(16, 24), (10, 20, 30, 40, 50, 60, 70, 80), strict=True)
                 ]
             },
@@ -137,7 +139,7 @@ async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness)
     await connect(cmd, "weldpulse", "raygun", "pulsepro")  # whatpulse and pulsetracker are not
     stats_route = mock_weldpulse()
     mock_pulsepro()
-    auth = respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    auth = respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(503, text="Service Unavailable")
     )
     message = await cmd.run("stats")
@@ -148,19 +150,20 @@ async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness)
     assert "Pageviews: 5k  — no change" in shown
     assert "Sessions: 900  ▼ 10.0%" in shown
     assert "Avg duration: 3m 20s  ▲ 25.0%" in shown
-    assert "Bounce rate: 42.0%  ▲ 5.0%" in shown
+    assert "Bounce rate: 42.0%  ▲ 2.0 pts" in shown  # a rate changes in points: 40% → 42%
     # the buckets as a chart: one point per day, in the reader's zone, the same values; the
     # first and last days are cut by the window (15:30 to 15:30), and say so
     [(title, days, series)] = charts(message)
     assert title == "Visitors per day — last 7 days"
     assert days == ["16 Nov (part)", *(f"{d} Nov" for d in range(17, 23)), "23 Nov (part)"]
     assert series == {"Visitors": [10, 20, 30, 40, 50, 60, 70, 80]}
-    assert "Visitors  ▁▂▃▄▅▆▇█  min 10 · max 80 · last 80" in shown
+    # the sparkline does not draw the cut days as if they were whole
+    assert "Visitors  ░▁▂▄▅▇█░  min 20 · max 70 · last 70 · ░ part" in shown
     assert {c.request.url.params["start"] for c in stats_route.calls} == {NOW_START, BEFORE_START}
 
     # PulsePro: the inspection before 14:30 on the first day is not in the period
     assert "Inspections: 3  ▲ 50.0%" in shown
-    assert "Average score: 88.0%  ▲ 10.0%" in shown
+    assert "Average score: 88.0%  ▲ 8.0 pts" in shown  # 80% → 88%: points, not percent
     assert "Open actions: 3" in shown and "Overdue actions: 2" in shown
     assert "• 2 corrective actions overdue" in shown
     assert "• Overdue: Fix thing 0 (due 10 Nov, Petone Warehouse)" in shown
@@ -183,6 +186,26 @@ async def test_mixed_workspace_shows_each_connected_service(cmd: CommandHarness)
     within_block_kit(message)
 
 
+@respx.mock
+async def test_today_is_compared_with_yesterday_until_the_same_time(cmd: CommandHarness) -> None:
+    await connect(cmd, "weldpulse")
+    stats_route = mock_weldpulse()
+    shown = text(await cmd.run("stats today"))
+    # today until 15:30 in Berlin against yesterday 00:00–15:30, not the 15h30m before
+    asked = {
+        (c.request.url.params["start"], c.request.url.params["end"]) for c in stats_route.calls
+    }
+    assert asked == {
+        ("2026-11-22T23:00:00Z", "2026-11-23T14:30:00Z"),
+        ("2026-11-21T23:00:00Z", "2026-11-22T14:30:00Z"),
+    }
+    assert "today so far: Mon 23 Nov 00:00 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
+    assert (
+        "▲/▼ against yesterday until the same time: "
+        "Sun 22 Nov 00:00 – Sun 22 Nov 15:30 (Europe/Berlin)"
+    ) in shown
+
+
 async def test_nothing_connected_says_how_to_connect(cmd: CommandHarness) -> None:
     shown = text(await cmd.run("stats"))
     assert "No service is connected in this workspace yet" in shown
@@ -192,7 +215,7 @@ async def test_nothing_connected_says_how_to_connect(cmd: CommandHarness) -> Non
 @respx.mock
 async def test_raygun_counts_sessions_with_one_call_per_period(cmd: CommandHarness) -> None:
     await connect(cmd, "raygun")
-    respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(200, json={"sessionKey": "sk-test-1"})
     )
 
@@ -283,9 +306,28 @@ async def test_pulsetracker_apps_near_their_quota_are_notable(cmd: CommandHarnes
     )
     shown = text(await cmd.run("stats"))
     assert "Apps: 2" in shown and "Devices: 17" in shown
-    assert "Messages in Nov 2026: 11k  ▲ 10.0% vs Oct" in shown
+    # November is still running: its messages so far are not compared with all of October's
+    assert "Messages in Nov 2026 so far: 11k  all of Oct: 10k" in shown
     assert "• Delivery fleet has used 85% of its 10k monthly messages (8.5k in November)" in shown
     assert "Field sales has used" not in shown
+
+
+@respx.mock
+async def test_pulsetracker_a_finished_month_is_compared_with_the_month_before(
+    cmd: CommandHarness,
+) -> None:
+    await connect(cmd, "pulsetracker")
+    quota = [(9, 8000), (10, 10000), (11, 500)]
+    app = {
+        "key": "a1",
+        "name": "Delivery fleet",
+        "quota": [{"year": 2026, "month": m, "messages_sent": n} for m, n in quota],
+        "devices_count": 1,
+    }
+    meta = {"current_page": 1, "last_page": 1, "total": 1, "per_page": 12}
+    respx.get(f"{TRACKER}/api/apps").respond(200, json={"data": [app], "meta": meta})
+    shown = text(await cmd.run("stats last-month"))
+    assert "Messages in Oct 2026: 10k  ▲ 25.0% vs Sep" in shown
 
 
 @respx.mock
@@ -295,7 +337,7 @@ async def test_everything_connected_with_long_lists_stays_within_limits(
     await connect(cmd, *CREDENTIALS)
     mock_weldpulse()
     mock_pulsepro(overdue=40)
-    respx.post(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
+    respx.get(f"{RAYGUN}/api/v1/pulse/authenticate").mock(
         return_value=httpx.Response(200, json={"sessionKey": "sk-test-1"})
     )
     respx.get(f"{RAYGUN}/api/v1/pulse/sessions").mock(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -491,38 +492,75 @@ def buckets(count: int, step: timedelta, start: datetime) -> dict[str, object]:
     }
 
 
+def every_bucket(request: httpx.Request) -> httpx.Response:
+    """A WeldPulse answering every bucket of the asked range, aligned to UTC as its own
+    are: the i-th has 100 + i visitors, 200 + 2i pageviews, 150 + i sessions."""
+    step = timedelta(hours=1 if request.url.params["interval"] == "1 hour" else 24)
+    start = datetime.fromisoformat(request.url.params["start"])
+    end = datetime.fromisoformat(request.url.params["end"])
+    first = start - (start - start.replace(hour=0, minute=0)) % step
+    count = math.ceil((end - first) / step)
+    return httpx.Response(200, json=buckets(count, step, first.replace(tzinfo=None)))
+
+
 @pytest.mark.parametrize(
-    ("line", "interval", "count"),
+    ("line", "zone", "sent", "shown"),
     [
-        pytest.param("timeseries 24h", "1 hour", 24, id="24h-hourly-by-default"),
-        pytest.param("timeseries this-week", "1 hour", 15, id="3-days-or-less-hourly"),
-        pytest.param("timeseries", "1 day", 7, id="7d-daily-by-default"),
-        pytest.param("timeseries 7d --interval 1h", "1 hour", 168, id="7d-hourly-asked"),
-        pytest.param("timeseries 24h interval=1d", "1 day", 2, id="24h-daily-asked"),
-        pytest.param("timeseries 90d --interval 1d", "1 day", 90, id="90d-daily-accepted"),
+        pytest.param("timeseries 24h", "Europe/Berlin", "1 hour", "25 hourly", id="24h-hourly"),
+        pytest.param("timeseries this-week", "Europe/Berlin", "1 hour", "16 hourly", id="3d-hours"),
+        # Berlin's days are not WeldPulse's (UTC) days: hours are asked and added up
+        pytest.param("timeseries", "Europe/Berlin", "1 hour", "8 daily", id="7d-daily"),
+        pytest.param("timeseries", "UTC", "1 day", "8 daily", id="7d-daily-utc-asks-days"),
+        pytest.param(
+            "timeseries 7d --interval 1h", "Europe/Berlin", "1 hour", "169 hourly", id="7d-h"
+        ),
+        pytest.param(
+            "timeseries 24h interval=1d", "Europe/Berlin", "1 hour", "2 daily", id="24h-d"
+        ),
+        pytest.param(
+            "timeseries 90d --interval 1d", "Europe/Berlin", "1 hour", "91 daily", id="90d"
+        ),
     ],
 )
 @respx.mock
 async def test_timeseries_interval_sent_and_answer_within_limits(
-    cmd: CommandHarness, line: str, interval: str, count: int
+    cmd: CommandHarness, line: str, zone: str, sent: str, shown: str
 ) -> None:
     await cmd.connect("weldpulse", KEY)
-    step = timedelta(hours=1) if interval == "1 hour" else timedelta(days=1)
-    route = respx.get(f"{BASE}/v1/timeseries").mock(
-        return_value=httpx.Response(200, json=buckets(count, step, datetime(2026, 11, 1)))
-    )
+    cmd.tz = ZoneInfo(zone)
+    route = respx.get(f"{BASE}/v1/timeseries").mock(side_effect=every_bucket)
     message = await cmd.run(line)
-    assert route.calls.last.request.url.params["interval"] == interval
+    assert route.calls.last.request.url.params["interval"] == sent
+    assert f"{shown} buckets" in text(message)
     within_block_kit(message.to_slack(share_id="s"))
     [(title, categories, series)] = charts(message)
     assert title.startswith("WeldPulse per ") and len(title) <= 50
     assert 1 < len(categories) <= 20 and len(set(categories)) == len(categories)
-    # every point is the sum of consecutive buckets, in order: nothing lost, nothing doubled
-    size = math.ceil(count / len(categories))
-    for name, made in (("Visitors", 100), ("Pageviews", 200), ("Sessions", 150)):
-        rise = 2 if name == "Pageviews" else 1
-        values = [made + rise * i for i in range(count)]
-        assert series[name] == [sum(values[i : i + size]) for i in range(0, count, size)]
+    # the points add up WeldPulse's buckets: nothing lost, nothing doubled
+    upstream = route.calls.last.response.json()["data"]
+    for name in ("Visitors", "Pageviews", "Sessions"):
+        assert sum(series[name]) == sum(b[name.lower()] for b in upstream)
+
+
+@pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Auckland"])
+@respx.mock
+async def test_timeseries_days_are_the_callers_days_not_utc_days(
+    cmd: CommandHarness, zone: str
+) -> None:
+    # last week is Mon 16 – Sun 22 Nov for both (Mon 06:30 in LA, Tue 03:30 in Auckland);
+    # WeldPulse's days are UTC days, a day early or late there, so hours are asked for
+    await cmd.connect("weldpulse", KEY)
+    cmd.tz = ZoneInfo(zone)
+    route = respx.get(f"{BASE}/v1/timeseries").mock(side_effect=every_bucket)
+    message = await cmd.run("timeseries last-week")
+    assert route.calls.last.request.url.params["interval"] == "1 hour"
+    [(_, categories, series)] = charts(message)
+    assert categories == [f"{d} Nov" for d in range(16, 23)], "whole local days, none cut"
+    # the k-th day adds up hours 24k … 24k + 23, of 100 + i visitors each
+    assert series["Visitors"] == [
+        sum(100 + i for i in range(24 * k, 24 * k + 24)) for k in range(7)
+    ]
+    assert "Busiest day: Sun 22 Nov" in text(message)
 
 
 @respx.mock
@@ -567,7 +605,9 @@ async def test_timeseries_totals_busiest_bucket_and_sparkline(cmd: CommandHarnes
             {"Visitors": [400, 1100, 0], "Pageviews": [900, 2300, 0], "Sessions": [500, 1200, 0]},
         )
     ]
-    assert "Visitors   ▄█▁  min 0 · max 1.1k · last 0" in shown  # 400, 1100, 0 of 1100
+    # the sparkline draws the cut hour as partial, not as a value, and leaves it out of the
+    # numbers: 1100 and 0 are the whole hours
+    assert "Visitors   ░█▁  min 0 · max 1.1k · last 0 · ░ part" in shown
     assert "last 24 hours: Sun 22 Nov 15:30 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -76,6 +78,10 @@ async def test_pulses_totals_and_days_from_both_pages(cmd: CommandHarness) -> No
     assert rows["22 Nov"] == "4k 1.5k 120 100 MB 10 MB 1h 0.1 mi"
     assert rows["16 Nov"] == "0 0 — 0 MB 0 MB 0s 0.0 mi"
     assert list(rows) == [f"{d} Nov" for d in range(16, 24)], "every local day, in order"
+    # the window (15:30 to 15:30) covers the first and last days only in part, and says so
+    assert "Mon 16 Nov (part)" in shown and "Mon 23 Nov (part)" in shown
+    assert "Fri 20 Nov (part)" not in shown
+    assert "(part): a day the period covers only in part." in shown
     assert "Some pulses did not report scrolls; only the reported ones are counted." in shown
     assert "last 7 days: Mon 16 Nov 15:30 – Mon 23 Nov 15:30 (Europe/Berlin)" in shown
     assert "No USER given" not in shown
@@ -93,8 +99,10 @@ def _day_lines(shown: str) -> list[str]:
 
 
 def days(shown: str) -> dict[str, str]:
-    """The per-day table as {"20 Nov": "18.2k 6.1k …"}, in the order shown."""
-    return {" ".join(line.split()[1:3]): " ".join(line.split()[3:]) for line in _day_lines(shown)}
+    """The per-day table as {"20 Nov": "18.2k 6.1k …"}, in the order shown (a day marked
+    partial under its date)."""
+    lines = [line.replace(" (part)", "") for line in _day_lines(shown)]
+    return {" ".join(line.split()[1:3]): " ".join(line.split()[3:]) for line in lines}
 
 
 @respx.mock
@@ -115,8 +123,9 @@ async def test_days_are_the_callers_local_days_and_the_period_is_exact(
     message = await cmd.run("pulses alice last-week")
     shown = text(message)
     sent = route.calls.last.request.url.params
-    # last week in Berlin is Mon 16 – Sun 22 Nov: those local dates are asked for
-    assert sent["date_from"] == "2026-11-16" and sent["date_to"] == "2026-11-22"
+    # last week in Berlin is Mon 16 – Sun 22 Nov, which begins on 15 Nov in UTC: every
+    # date covering it is asked for, and the answer is cut to the local week
+    assert sent["date_from"] == "2026-11-15" and sent["date_to"] == "2026-11-22"
     rows = days(shown)
     # 700 + 300 keys, 1500 clicks each, scrolls only from the pulse that said
     assert rows["22 Nov"].startswith("1k 3k 10 ")
@@ -124,6 +133,39 @@ async def test_days_are_the_callers_local_days_and_the_period_is_exact(
     assert list(rows) == [f"{d} Nov" for d in range(16, 23)]
     assert "Keys: 1.1k" in shown and "Pulses: 3" in shown
     assert "last week: Mon 16 Nov 00:00 – Mon 23 Nov 00:00 (Europe/Berlin)" in shown
+
+
+def by_utc_date(pulses: list[dict[str, Any]]) -> Callable[[httpx.Request], httpx.Response]:
+    """A WhatPulse filtering by whole days, read as UTC dates of each pulse's `date`."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        low, high = request.url.params["date_from"], request.url.params["date_to"]
+        kept = [p for p in pulses if low <= p["date"][:10] <= high]
+        return httpx.Response(200, json=one_page(kept))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("zone", "when", "day"),
+    [
+        # 03:30 on Tue 24 Nov in Auckland: yesterday is 22 Nov 11:00 – 23 Nov 11:00 UTC
+        pytest.param("Pacific/Auckland", "2026-11-22T20:00:00Z", "Mon 23 Nov", id="auckland"),
+        # 06:30 on Mon 23 Nov in Los Angeles: yesterday is 22 Nov 08:00 – 23 Nov 08:00 UTC
+        pytest.param("America/Los_Angeles", "2026-11-23T03:00:00Z", "Sun 22 Nov", id="los-angeles"),
+    ],
+)
+@respx.mock
+async def test_yesterday_is_the_callers_day_whatever_utc_date_its_pulses_have(
+    cmd: CommandHarness, zone: str, when: str, day: str
+) -> None:
+    cmd.tz = ZoneInfo(zone)
+    respx.get(PULSES).mock(side_effect=by_utc_date([pulse(when, 34000)]))
+    shown = text(await cmd.run("pulses alice yesterday"))
+    assert "No pulses" not in shown
+    assert "Keys: 34k" in shown
+    [row] = _day_lines(shown)
+    assert row.split()[:4] == [*day.split(), "34k"]
 
 
 @respx.mock

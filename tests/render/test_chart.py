@@ -18,6 +18,7 @@ from bot.render.chart import (
     step_words,
     trend_chart,
 )
+from bot.render.text import chart_lines
 from tests.fakes.slack_rules import chart_errors
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -122,6 +123,22 @@ def test_the_fallback_is_a_labelled_sparkline_with_min_max_and_last() -> None:
         "*Visitors per day — last 7 days* (17 Nov – 19 Nov)",
         "Visitors  `▂█▁`  min 800 · max 3.4k · last 800",
     ]
+
+
+def test_a_sparkline_draws_partial_points_as_partial_not_as_values() -> None:
+    # the 7 days of `7d`: the first and last days are cut by the window; drawn as whole
+    # they would make every sparkline start and end with ▁
+    [block, _] = trend_chart(
+        "Visitors", "last 7 days", [hours([3, 40, 60, 80, 70, 50, 40, 5], p0=True, p7=True)], BERLIN
+    )
+    text = chart_as_text(block)["text"]["text"]
+    assert text.splitlines()[1] == "Visitors  `░▁▅█▆▃▁░`  min 40 · max 80 · last 40 · ░ part"
+    assert chart_lines(block)[1] == "  Visitors  ░▁▅█▆▃▁░  min 40 · max 80 · last 40 · ░ part"
+
+
+def test_a_series_of_partial_points_only_is_all_partial() -> None:
+    [block, _] = trend_chart("Visitors", "today so far", [hours([3, 5], p0=True, p1=True)], BERLIN)
+    assert "`░░`  min 3 · max 5 · last 5 · ░ part" in chart_as_text(block)["text"]["text"]
 
 
 def test_what_slack_refuses_is_found() -> None:

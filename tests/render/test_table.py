@@ -97,3 +97,9 @@ def test_monospace_aligns_columns_as_the_block_says() -> None:
         "/             3.1k",
         "/pricing        12",
     ]
+
+
+def test_one_row_left_out_is_said_in_the_singular() -> None:
+    rows = [[f"digest {i:03d}"] for i in range(10)]
+    blocks = table_blocks([Column("Digest")], rows, noun="digests", budget=100)
+    assert blocks[-1]["elements"][0]["text"] == "…and 1 more digest: too many for one message."
