@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
@@ -95,21 +95,25 @@ def started(args: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[s
             proc.kill()
 
 
-async def until_up(http: httpx.AsyncClient, url: str) -> None:
+async def until_up(http: aiohttp.ClientSession, url: str) -> None:
     for _ in range(600):
         try:
-            if (await http.get(url)).status_code < 500:
-                return
-        except httpx.TransportError:
+            async with http.get(url) as response:
+                if response.status < 500:
+                    return
+        except aiohttp.ClientError:
             pass
         await asyncio.sleep(0.1)
     raise SystemExit(f"{url} did not come up within 60 s")
 
 
 async def fire(
-    http: httpx.AsyncClient, url: str, fakes: Fakes, n: int, text: str, tag: str
+    http: aiohttp.ClientSession, url: str, fakes: Fakes, n: int, text: str, tag: str
 ) -> list[float]:
-    async def one(i: int) -> float:
+    """`n` signed commands at once; the time from each send to its HTTP answer. The
+    bodies are built and signed before the clock starts."""
+    requests = []
+    for i in range(n):
         body = urlencode(
             {
                 "team_id": TEAM.team_id,
@@ -122,19 +126,30 @@ async def fire(
                 "api_app_id": "A0PULSE",
             }
         )
+        requests.append((body, signed_headers(SECRET, body)))
+
+    async def one(body: str, headers: dict[str, str]) -> float:
         started_at = time.perf_counter()
-        response = await http.post(url, content=body, headers=signed_headers(SECRET, body))
-        elapsed = time.perf_counter() - started_at
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
+        async with http.post(url, data=body, headers=headers) as response:
+            await response.read()
+            elapsed = time.perf_counter() - started_at
+            if response.status != 200:
+                raise SystemExit(f"{url} answered {response.status}")
         return elapsed
 
-    return list(await asyncio.gather(*(one(i) for i in range(n))))
+    return list(await asyncio.gather(*(one(b, h) for b, h in requests)))
 
 
-async def answered(http: httpx.AsyncClient, fakes: Fakes, n: int) -> int:
+async def call(http: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
+    async with http.request(method, url, json=body) as response:
+        return await response.json()
+
+
+async def answered(http: aiohttp.ClientSession, fakes: Fakes, n: int) -> int:
+    count = 0
     for _ in range(1200):
-        count = int((await http.get(fakes.urls["stats"])).json()["responses"])
+        async with http.get(fakes.urls["stats"]) as response:
+            count = int((await response.json())["responses"])
         if count >= n:
             return count
         await asyncio.sleep(0.05)
@@ -143,7 +158,6 @@ async def answered(http: httpx.AsyncClient, fakes: Fakes, n: int) -> int:
 
 async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
     control = fakes.urls["control"]
-    limits = httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10)
     with tempfile.TemporaryDirectory() as tmp:
         key = Fernet.generate_key().decode()
         db = Path(tmp) / "bench.db"
@@ -171,12 +185,16 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
         with started(bot_cmd, env) as bot, started(bare_cmd, env):
             bot_url = f"http://127.0.0.1:{bot_port}/slack/events"
             bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
-            async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            connector = aiohttp.TCPConnector(limit=n + 10)
+            timeout = aiohttp.ClientTimeout(total=60)
+            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
                 await until_up(http, f"http://127.0.0.1:{bot_port}/healthz")
                 await until_up(http, f"http://127.0.0.1:{bare_port}/healthz")
-                await http.post(
+                await call(
+                    http,
+                    "POST",
                     f"{control}/faults",
-                    json={"service": "weldpulse", "kind": "latency", "seconds": latency},
+                    {"service": "weldpulse", "kind": "latency", "seconds": latency},
                 )
                 await fire(http, bare_url, fakes, 5, "help", "warm-bare")
                 await fire(http, bot_url, fakes, 5, "help", "warm-bot")
@@ -189,13 +207,13 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
                 for r in range(rounds):
                     text = f"stats {RANGES[r % len(RANGES)]}"
                     bare = await fire(http, bare_url, fakes, n, text, f"bare{r}")
-                    await http.delete(fakes.urls["stats"])
-                    await http.delete(f"{control}/requests")
+                    await call(http, "DELETE", fakes.urls["stats"])
+                    await call(http, "DELETE", f"{control}/requests")
                     sent = time.perf_counter()
                     acks = await fire(http, bot_url, fakes, n, text, f"bot{r}")
                     got = await answered(http, fakes, n)
                     took = time.perf_counter() - sent
-                    upstream = (await http.get(f"{control}/requests")).json()["total"]
+                    upstream = (await call(http, "GET", f"{control}/requests"))["total"]
                     ratio = percentile(acks, 99) / percentile(bare, 99)
                     ratios.append(ratio)
                     bot_all += acks

@@ -29,14 +29,15 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
+import aiohttp
 from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bench.ack_latency import started, until_up
+from bench.ack_latency import call, started, until_up
 from bot.app import Runtime
 from bot.config import Settings
 from bot.features.recurrence import Schedule
@@ -90,31 +91,35 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
         seeding = time.perf_counter()
         await seed(env, workspaces, per_workspace, due)
         seeded = time.perf_counter() - seeding
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
             for w in range(workspaces):
-                await http.post(
+                await call(
+                    http,
+                    "POST",
                     f"{control}/credentials",
-                    json={"service": "weldpulse", "api_key": f"ak_live_bench{w:06d}"},
+                    {"service": "weldpulse", "api_key": f"ak_live_bench{w:06d}"},
                 )
-            await http.post(
+            await call(
+                http,
+                "POST",
                 f"{control}/faults",
-                json={"service": "weldpulse", "kind": "latency", "seconds": latency},
+                {"service": "weldpulse", "kind": "latency", "seconds": latency},
             )
-            await http.delete(f"{control}/requests")
+            await call(http, "DELETE", f"{control}/requests")
             if datetime.now(UTC) > due - timedelta(seconds=10):
                 raise SystemExit(f"seeding took {seeded:.0f} s: run again with a longer --lead")
             with started([sys.executable, "-m", "bot", "serve"], env):
                 await until_up(http, f"http://127.0.0.1:{port}/healthz")
                 deadline = due.timestamp() + 600
-                seen: dict[str, float] = {}
+                seen: dict[str, Any] = {}
                 while time.time() < deadline:
-                    seen = (await http.get(stats)).json()
+                    seen = await call(http, "GET", stats)
                     if seen["posts"] >= total:
                         break
                     await asyncio.sleep(0.5)
                 await asyncio.sleep(5)  # anything posted twice would show by now
-                seen = (await http.get(stats)).json()
-                upstream = (await http.get(f"{control}/requests")).json()["total"]
+                seen = await call(http, "GET", stats)
+                upstream = (await call(http, "GET", f"{control}/requests"))["total"]
     elapsed = (seen["last"] or due.timestamp()) - due.timestamp()
     lower_bound = (seen["busiest"] - 1) * 1.0 + latency
     minimum = workspaces * CALLS_PER_WORKSPACE

@@ -245,7 +245,7 @@ class Runtime:
         )
         register(bolt, deps)
         gate = Gate(self.settings.signing_secret)
-        return SlackWiring(bolt, web_app(bolt, self.health, gate))
+        return SlackWiring(bolt, web_app(bolt, self.health, gate, self.inflight))
 
     async def context(
         self,

@@ -24,13 +24,14 @@ answer (timeouts, refused connections) are translated here. Request headers
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -72,6 +73,18 @@ class Response:
 
 
 DecodeError = Callable[[Response], ServiceError]
+T = TypeVar("T")
+
+
+@functools.cache
+def _json_then(parser: Callable[[Any], Any]) -> Callable[[Response], Any]:
+    return lambda response: parser(response.json())
+
+
+def from_json(parser: Callable[[Any], T]) -> Callable[[Response], T]:
+    """`parser` applied to an answer's JSON: one function per parser, so
+    `ServiceHTTP.parse` knows it again."""
+    return cast(Callable[[Response], T], _json_then(parser))
 
 
 class SharedLimit(Protocol):
@@ -136,6 +149,9 @@ class ServiceHTTP:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
+    _parsed: OrderedDict[tuple[int, object], tuple[Response, object]] = field(
+        default_factory=OrderedDict
+    )
 
     # ---- URLs -------------------------------------------------------------------------
 
@@ -225,6 +241,22 @@ class ServiceHTTP:
         if invalidates:
             self._cache.clear()
         return response
+
+    def parse(self, response: Response, parser: Callable[[Response], T]) -> T:
+        """`parser(response)`, worked out once per answer: the callers an answer was
+        coalesced for, or served from the cache, share the (immutable) result instead of
+        each parsing the same bytes again on the event loop (a burst of 200 identical
+        `stats 90d` otherwise parses 2,000 hourly buckets 200 times)."""
+        key = (id(response), parser)
+        hit = self._parsed.get(key)
+        if hit is not None and hit[0] is response:
+            self._parsed.move_to_end(key)
+            return cast(T, hit[1])
+        value = parser(response)
+        self._parsed[key] = (response, value)  # the response is kept: its id stays its own
+        while len(self._parsed) > self.manners.cache_size:
+            self._parsed.popitem(last=False)
+        return value
 
     def cached(self, path: str, params: Params | None = None) -> bool:
         """Whether a GET would be answered from the cache right now."""

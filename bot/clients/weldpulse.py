@@ -16,13 +16,13 @@ Parsing lives in `weldpulse_models`; this module is the error mapping and a thin
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal
 
 from bot.clients.parse import iso_z
 from bot.clients.spec import CredentialField, Limits, ServiceSpec
-from bot.clients.transport import Params, Response, ServiceHTTP
+from bot.clients.transport import Params, Response, ServiceHTTP, T, from_json
 from bot.clients.weldpulse_models import (
     SERVICE,
     DeviceRow,
@@ -167,36 +167,39 @@ class WeldPulseClient:
     def __repr__(self) -> str:
         return f"WeldPulseClient(base_url={self.transport.base_url!r})"
 
-    async def _get(self, path: str, params: Params | None, fresh: bool) -> Any:
+    async def _get(
+        self, path: str, params: Params | None, fresh: bool, parser: Callable[[Any], T]
+    ) -> T:
+        """The answer at `path`, parsed once however many callers share it."""
         response = await self.transport.get(path, params, fresh=fresh)
-        return response.json()
+        return self.transport.parse(response, from_json(parser))
 
     async def stats(self, start: datetime, end: datetime, *, fresh: bool = False) -> Stats:
-        return parse_stats(await self._get("/v1/stats", _range(start, end), fresh))
+        return await self._get("/v1/stats", _range(start, end), fresh, parse_stats)
 
     async def pages(
         self, start: datetime, end: datetime, *, limit: int = 10, fresh: bool = False
     ) -> tuple[PageRow, ...]:
         params = _range(start, end, limit=limit)
-        return parse_pages(await self._get("/v1/pages", params, fresh))
+        return await self._get("/v1/pages", params, fresh, parse_pages)
 
     async def referrers(
         self, start: datetime, end: datetime, *, limit: int = 10, fresh: bool = False
     ) -> tuple[ReferrerRow, ...]:
         params = _range(start, end, limit=limit)
-        return parse_referrers(await self._get("/v1/referrers", params, fresh))
+        return await self._get("/v1/referrers", params, fresh, parse_referrers)
 
     async def geo(
         self, start: datetime, end: datetime, *, limit: int = 50, fresh: bool = False
     ) -> tuple[GeoRow, ...]:
         params = _range(start, end, limit=limit)
-        return parse_geo(await self._get("/v1/geo", params, fresh))
+        return await self._get("/v1/geo", params, fresh, parse_geo)
 
     async def devices(
         self, start: datetime, end: datetime, *, limit: int = 50, fresh: bool = False
     ) -> tuple[DeviceRow, ...]:
         params = _range(start, end, limit=limit)
-        return parse_devices(await self._get("/v1/devices", params, fresh))
+        return await self._get("/v1/devices", params, fresh, parse_devices)
 
     async def timeseries(
         self,
@@ -209,20 +212,20 @@ class WeldPulseClient:
         if interval not in INTERVALS:
             raise ValueError(f"interval must be one of {', '.join(INTERVALS)}")
         params = {**_range(start, end), "interval": interval}
-        return parse_timeseries(await self._get("/v1/timeseries", params, fresh))
+        return await self._get("/v1/timeseries", params, fresh, parse_timeseries)
 
     async def realtime(self, *, fresh: bool = True) -> Realtime:
         """Visitors of the last 5 minutes. Fresh by default (PRODUCT §6): a cached
         "now" would be a stale one; identical calls in flight are still coalesced."""
-        return parse_realtime(await self._get("/v1/realtime", None, fresh))
+        return await self._get("/v1/realtime", None, fresh, parse_realtime)
 
     async def events(
         self, start: datetime, end: datetime, *, fresh: bool = False
     ) -> tuple[EventRow, ...]:
-        return parse_events(await self._get("/v1/events", _range(start, end), fresh))
+        return await self._get("/v1/events", _range(start, end), fresh, parse_events)
 
     async def sites(self, *, fresh: bool = False) -> tuple[Site, ...]:
-        return parse_sites(await self._get("/v1/sites", None, fresh))
+        return await self._get("/v1/sites", None, fresh, parse_sites)
 
     async def validate(self) -> str:
         """One `/v1/sites` call proving the key works: "project with N sites"."""

@@ -12,6 +12,7 @@ cuts (the first, begun before it, or the one still running) is marked `partial`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -83,10 +84,14 @@ def local_buckets(
     )
     if asked == interval:
         return inside
+    # the period's local midnights, worked out once: each hour then finds its day by
+    # bisection, not by a time-zone conversion of its own (90 days are 2,160 hours)
+    midnights = [local_midnight(day, period.tz) for day in period.days()]
     days: dict[datetime, list[TimeBucket]] = {}
     for b in inside:
-        day = max(b.t, period.start).astimezone(period.tz).date()
-        days.setdefault(local_midnight(day, period.tz), []).append(b)
+        at = max(b.t, period.start)
+        day = midnights[max(0, bisect_right(midnights, at) - 1)]
+        days.setdefault(day, []).append(b)
     return [
         TimeBucket(
             t=start,

@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import telemetry
 from bot.config import Settings
 from bot.slack.gate import Gate
+from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens
 from bot.store import Store
 from bot.store.slack_stores import StoreInstallationStore, StoreOAuthStateStore
@@ -144,11 +145,20 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
 
 
 def web_app(
-    app: AsyncApp, health: Callable[[], Awaitable[dict[str, Any]]], gate: Gate
+    app: AsyncApp,
+    health: Callable[[], Awaitable[dict[str, Any]]],
+    gate: Gate,
+    inflight: InFlight | None = None,
 ) -> web.Application:
-    """The aiohttp application: Slack endpoints plus `GET /healthz`."""
+    """The aiohttp application: Slack endpoints plus `GET /healthz`. Requests on their way
+    to an acknowledgement are counted in `inflight`, so answers wait for them."""
+    inflight = inflight or InFlight()
 
     async def events(request: web.Request) -> web.Response:
+        async with inflight.arriving():
+            return await acknowledge(request)
+
+    async def acknowledge(request: web.Request) -> web.Response:
         started = time.perf_counter()
         admitted = await gate.admit(request)
         if isinstance(admitted, web.Response):

@@ -435,6 +435,19 @@ async def test_identical_calls_in_flight_are_coalesced(
     assert route.call_count == 2  # nothing cached once the flight landed
 
 
+
+async def test_callers_sharing_an_answer_share_its_parsing(
+    client: WeldPulseClient, mock: respx.MockRouter
+) -> None:
+    """A burst of the same question is one request and one parse, not one per caller:
+    parsing runs on the event loop every acknowledgement waits for."""
+    mock.get("/v1/timeseries").respond(200, json=sample("timeseries"))
+    coalesced = await asyncio.gather(*(client.timeseries(START, END) for _ in range(10)))
+    cached = await client.timeseries(START, END)
+    assert all(r is coalesced[0] for r in (*coalesced, cached))
+    other = await client.timeseries(START, END, interval="1 day")
+    assert other is not cached
+
 async def test_answers_are_cached_for_60_seconds(
     client: WeldPulseClient, mock: respx.MockRouter, clock: FakeClock
 ) -> None:
