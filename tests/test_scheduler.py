@@ -349,6 +349,10 @@ async def test_start_catches_up_then_keeps_a_sweep_and_an_alerts_job(
     sweep = apscheduler.get_job("sweep")
     assert isinstance(sweep.trigger, IntervalTrigger)
     assert sweep.trigger.interval == timedelta(seconds=scheduler.timing.sweep_seconds)
+    # sweeps fall on the wall clock's whole minutes (and every interval after), so a
+    # digest due at 09:00 is swept at 09:00:00, not up to one interval later
+    assert (sweep.trigger.start_date.second, sweep.trigger.start_date.microsecond) == (0, 0)
+    assert sweep.next_run_time.timestamp() % scheduler.timing.sweep_seconds == 0
     alerts = apscheduler.get_job("alerts")
     # a second from now on the wall clock, which APScheduler keeps (not the injected one)
     wait = (alerts.next_run_time - datetime.now(UTC)).total_seconds()

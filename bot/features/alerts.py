@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.errors import PulseError
 from bot.features.alert_machine import (
     REMIND_EVERY,
+    AlertState,
     Effect,
     Failure,
     Fire,
@@ -106,6 +107,13 @@ def announcement(alert_id: int, number: int, effect: Effect, now: datetime) -> d
     if isinstance(effect, Unknown):
         return {**entry, "kind": "unknown", "failures": effect.failures, "detail": effect.detail}
     return {**entry, "kind": "back"}
+
+
+def _step_inputs(alert: Alert) -> tuple[Any, ...]:
+    """Everything the machine's step reads of an alert: if any of it moved since a round
+    read the alert (a Snooze or Mute pressed, another round, a delivery), the step is
+    taken again from what is stored."""
+    return (state_of(alert), rule_of(alert), alert.outbox, alert.announced)
 
 
 class Alerts:
@@ -178,12 +186,38 @@ class Alerts:
             return Failure(messages.sentence(err))
 
     async def _advance(self, alert: Alert, observation: float | Failure, now: datetime) -> int:
-        # Read it again: a button or command may have muted, snoozed or removed it while
-        # the metric was being read, and the machine must not undo that.
-        current = await self.store.alerts.get(alert.team, alert.id)
-        if current is None:
+        """Step the alert's machine on `observation`, store the new state with what
+        announces it (the outbox), then say it. `alert` is as the round read it: before
+        anything is written it is read again, and if what the step reads changed meanwhile
+        (a Snooze or Mute pressed, another round, a delivery) the step is taken again from
+        what is stored. An alert with nothing new and nothing to say costs no further
+        read."""
+        plan = self._plan(alert, observation, now)
+        if plan is None:
+            return await self.deliver(alert.team, alert.id) if alert.outbox else 0
+        latest = await self.store.alerts.get(alert.team, alert.id)
+        if latest is None:
             return 0
-        alert = current
+        if _step_inputs(latest) != _step_inputs(alert):
+            plan = self._plan(latest, observation, now)
+            if plan is None:
+                return await self.deliver(alert.team, alert.id) if latest.outbox else 0
+        before, delta, outbox = plan
+        for column in ("snoozed_until", "muted"):
+            # A Snooze or Mute pressed while the metric was read wins.
+            if getattr(latest, column) != getattr(before, column):
+                delta.pop(column, None)
+        # The new state and what announces it are written together (the outbox).
+        await self.store.alerts.update_alert_state(alert.id, **delta)
+        if not outbox:  # nothing to say: no need to read the alert back
+            return 0
+        return await self.deliver(alert.team, alert.id)
+
+    def _plan(
+        self, alert: Alert, observation: float | Failure, now: datetime
+    ) -> tuple[AlertState, dict[str, Any], list[dict[str, Any]]] | None:
+        """The machine's step from `alert`: its state before, the columns to write and
+        the outbox after; None when nothing changes."""
         before = state_of(alert)
         after, effects = step(before, observation, rule_of(alert), now)
         outbox, number = list(alert.outbox), alert.announced
@@ -198,17 +232,7 @@ class Alerts:
         delta: dict[str, Any] = changes(before, after)
         if outbox != list(alert.outbox):
             delta.update(outbox=outbox, announced=number)
-        if delta:
-            latest = await self.store.alerts.get(alert.team, alert.id)
-            if latest is None:
-                return 0
-            for column in ("snoozed_until", "muted"):
-                # A Snooze or Mute pressed while the metric was read wins.
-                if getattr(latest, column) != getattr(before, column):
-                    delta.pop(column, None)
-            # The new state and what announces it are written together (the outbox).
-            await self.store.alerts.update_alert_state(alert.id, **delta)
-        return await self.deliver(alert.team, alert.id)
+        return (before, delta, outbox) if delta else None
 
     async def deliver(self, team: Team, alert_id: int) -> int:
         """Say what the alert's outbox holds, oldest first, until Slack refuses; answers

@@ -125,6 +125,9 @@ class Scheduler:
             self._sweep_job,
             "interval",
             seconds=self.timing.sweep_seconds,
+            # on the wall clock's whole minute and every `sweep_seconds` after it, so a
+            # digest due at 09:00 is swept at 09:00:00, not up to a sweep later
+            start_date=datetime.now(UTC).replace(second=0, microsecond=0),
             id="sweep",
             replace_existing=True,
             max_instances=2,  # the second only sees that the first is still at it
