@@ -24,6 +24,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ack_latency.py
 	$(BIN)/python bench/digest_fanout.py
+	$(BIN)/python bench/many_workspaces.py
 	$(BIN)/python bench/ack_under_lock.py
 	$(BIN)/python bench/crash_trials.py
 	$(BIN)/python bench/several_processes.py
