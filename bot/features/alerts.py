@@ -116,9 +116,22 @@ def _step_inputs(alert: Alert) -> tuple[Any, ...]:
     return (state_of(alert), rule_of(alert), alert.outbox, alert.announced)
 
 
+#: Alert groups (a workspace's metric over one window) evaluated at once: enough to
+#: overlap the services' latency, few enough that a round over 10,000 workspaces queues
+#: instead of starting 20,000 tasks that contend for the database at once.
+GROUPS_AT_ONCE = 32
+
+
 class Alerts:
     def __init__(
-        self, store: Store, pool: ClientPool, poster: Poster, clock: Clock, *, interval: float
+        self,
+        store: Store,
+        pool: ClientPool,
+        poster: Poster,
+        clock: Clock,
+        *,
+        interval: float,
+        groups_at_once: int = GROUPS_AT_ONCE,
     ):
         self.store = store
         self.pool = pool
@@ -126,6 +139,7 @@ class Alerts:
         self.clock = clock
         self.interval = interval
         self._running: dict[tuple[str, str, int], asyncio.Task[dict[str, int]]] = {}
+        self._groups = asyncio.Semaphore(groups_at_once)
 
     # ---- evaluation ---------------------------------------------------------------------
 
@@ -166,6 +180,10 @@ class Alerts:
         self._running.pop(key, None)
 
     async def _evaluate_group(self, group: list[Alert], now: datetime) -> dict[str, int]:
+        async with self._groups:  # a round of thousands takes turns, not the loop at once
+            return await self._evaluate(group, now)
+
+    async def _evaluate(self, group: list[Alert], now: datetime) -> dict[str, int]:
         observation = await self._observe(group[0], now)
         counts = {"evaluated": 0, "posted": 0}
         for alert in group:
