@@ -57,11 +57,13 @@ class Gate(httpx.AsyncBaseTransport):
         self._open.set()
         self.waiting = asyncio.Event()
         self.held = 0  # requests waiting at the closed gate
+        self.arrived = asyncio.Event()  # set as each one arrives there
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if not self._open.is_set():
             self.waiting.set()
             self.held += 1
+            self.arrived.set()
             await self._open.wait()
             self.held -= 1
         return await self._inner.handle_async_request(request)
@@ -493,10 +495,14 @@ async def test_a_round_over_many_workspaces_takes_turns(world: World) -> None:
     world.clock.advance(MINUTE)
     async with world.gate.closed():
         round_ = asyncio.create_task(world.alerts.evaluate_all())
-        await world.gate.waiting.wait()
-        for _ in range(50):  # every reading that may start has started by now
-            await asyncio.sleep(0)
-        assert world.gate.held == 2
+        async with asyncio.timeout(10):
+            while world.gate.held < 2:
+                world.gate.arrived.clear()
+                await world.gate.arrived.wait()
+        # no third reading joins them (without turns, all five arrive within milliseconds)
+        for _ in range(30):
+            await asyncio.sleep(0.01)
+            assert world.gate.held == 2
     assert (await round_)["evaluated"] == 5
 
 
