@@ -56,7 +56,7 @@ class RedactSecrets(logging.Filter):
         self.secrets = secret_values(secrets)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        message = original = record.getMessage()
         if record.exc_info:
             message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info, record.exc_text = None, None
@@ -65,7 +65,7 @@ class RedactSecrets(logging.Filter):
         # line break counts (a lone \r, U+2028…: whatever a log reader may split lines on)
         head, *rest = cleaned.splitlines() or [""]
         cleaned = "\n".join([head, *("    " + line for line in rest)])
-        if cleaned != record.getMessage() or rest:
+        if cleaned != original or rest:
             record.msg, record.args = cleaned, None
         return True
 

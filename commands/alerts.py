@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 
 from bot.domain.durations import format_duration, parse_duration
+from bot.domain.formatting import plural
 from bot.domain.values import amount, echo, no_such, record_number
 from bot.errors import NotConnected, UsageError
 from bot.features.alert_messages import condition, show_value
@@ -206,7 +207,7 @@ async def alert_list(ctx: Context, args: Args) -> Message:
         context("Windows and durations look like 30m, 1h, 6h, 1d."),
     ]
     firing = sum(1 for a in alerts if a.state == "firing")
-    count = f"{len(alerts)} alert{'' if len(alerts) == 1 else 's'}"
+    count = plural(len(alerts), "alert")
     return Message(f"{count}, {firing} firing", tuple(blocks))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clients.registry import KEYS
+from bot.domain.formatting import plural
 from bot.domain.periods import parse_range
 from bot.domain.values import echo, no_such, record_number
 from bot.errors import UsageError
@@ -145,7 +146,7 @@ async def check_costs(ctx: Context, kind: str, services: tuple[str, ...]) -> str
         check_budget(spec, used, cost, what="digest", advice=advice if kind == "hourly" else None)
         runs = RUNS_A_DAY[kind]
         said += (
-            f"\n{spec.name}: {runs} run{'' if runs == 1 else 's'} a day, {calls_a_day(spec, cost)}."
+            f"\n{spec.name}: {plural(runs, 'run')} a day, {calls_a_day(spec, cost)}."
         )
     return said
 
@@ -210,7 +211,7 @@ async def digest_list(ctx: Context, args: Args) -> Message:
         context("Times are in each digest's own zone."),
     ]
     paused = sum(1 for d in digests if d.paused)
-    count = f"{len(digests)} digest{'' if len(digests) == 1 else 's'}"
+    count = plural(len(digests), "digest")
     return Message(f"{count}, {paused} paused", tuple(blocks))
 
 

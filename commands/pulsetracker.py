@@ -16,7 +16,7 @@ from typing import TypeVar
 from bot import messages
 from bot.clients import pulsetracker
 from bot.clients.pulsetracker import App, quota_fraction
-from bot.domain.formatting import human, percent
+from bot.domain.formatting import human, percent, plural
 from bot.domain.headlines import QUOTA_WARNING
 from bot.domain.values import echo
 from bot.errors import NotFound, UsageError
@@ -97,10 +97,6 @@ async def by_key(ctx: Context, typed: str, act: Callable[[str], Awaitable[T]]) -
     return await act(found[0])
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{human(n)} {word}{'' if n == 1 else 's'}"
-
-
 def _name(words: tuple[str, ...], what: str) -> str:
     name = " ".join(words).strip()
     if not name:
@@ -149,7 +145,7 @@ def app_message(ctx: Context, app: App, allowance: int | None) -> Message:
         blocks.append(section("No messages recorded for this app yet."))
     blocks.append(context(f"{allowance_note(allowance)}. Months in {ctx.tz.key}."))
     lead = (
-        f"{app.name} ({app.key}): {_plural(app.devices_count, 'device')}, "
+        f"{app.name} ({app.key}): {plural(app.devices_count, 'device')}, "
         f"{sent:,} message{'' if sent == 1 else 's'} in {month:%B %Y}"
     )
     if fraction is not None:
@@ -178,8 +174,8 @@ async def apps(ctx: Context, args: Args) -> Message:
         return Message(text, (section(text),))
     if not page.items:
         text = (
-            f"There is no page {number}: Pulsetracker has {_plural(page.total, 'app')} on "
-            f"{_plural(page.last, 'page')}."
+            f"There is no page {number}: Pulsetracker has {plural(page.total, 'app')} on "
+            f"{plural(page.last, 'page')}."
         )
         raise UsageError(text)
     month, allowance = this_month(ctx), client.allowance
@@ -211,7 +207,7 @@ async def apps(ctx: Context, args: Args) -> Message:
         *table_blocks(columns, rows, noun="apps"),
         context(" · ".join(notes)),
     ]
-    lead = f"Pulsetracker: {_plural(page.total, 'app')}, {where}"
+    lead = f"Pulsetracker: {plural(page.total, 'app')}, {where}"
     if near:
         lead += f"; {near} at {QUOTA_WARNING:.0%} or more of the monthly messages"
     return Message(lead, tuple(blocks))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from bot.clients import raygun
 from bot.clients.raygun import Location, SessionDetail, SessionSummary, Software
-from bot.domain.formatting import duration, human
+from bot.domain.formatting import duration, human, plural
 from bot.domain.periods import Period
 from bot.domain.values import echo, identifier
 from bot.errors import NotFound, UsageError
@@ -77,10 +77,6 @@ def _when(moment: datetime, ctx: Context) -> str:
     return moment.astimezone(ctx.tz).strftime("%a %d %b %H:%M")
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{human(n)} {word}{'' if n == 1 else 's'}"
-
-
 def sessions_message(
     ctx: Context,
     user: str,
@@ -126,7 +122,7 @@ def sessions_message(
         f"{escape(software(s.browser, major=True))} on {escape(software(s.os))}"
         for s in rows[:LINKS]
     ]
-    shown = f"Showing {len(rows)} of {_plural(total, 'session')}, newest first"
+    shown = f"Showing {len(rows)} of {plural(total, 'session')}, newest first"
     if len(rows) < total:
         shown += "; time and page views add up the shown ones"
     notes = [shown, period.describe()]
@@ -143,7 +139,7 @@ def sessions_message(
     if any(short_id(s.id) != str(s.id) for s in rows):
         ids = " · ".join(str(s.id) for s in rows)
         blocks.append(context(f"Session IDs in full, newest first: {ids}"))
-    lead = f"Raygun Pulse: {_plural(total, 'session')} for {user} {period.during()}"
+    lead = f"Raygun Pulse: {plural(total, 'session')} for {user} {period.during()}"
     return Message(lead, tuple(blocks))
 
 
@@ -186,7 +182,7 @@ def session_message(ctx: Context, s: SessionDetail) -> Message:
         lines = [f"• {link(e.web_url, e.title)}" for e in s.errors[:MAX_ERRORS]]
         if len(s.errors) > MAX_ERRORS:
             lines.append(f"…and {len(s.errors) - MAX_ERRORS} more")
-        blocks.append(section(f"*{_plural(len(s.errors), 'error')}*\n" + "\n".join(lines)))
+        blocks.append(section(f"*{plural(len(s.errors), 'error')}*\n" + "\n".join(lines)))
     else:
         blocks.append(section("No errors in this session."))
     if s.web_url:
@@ -196,8 +192,8 @@ def session_message(ctx: Context, s: SessionDetail) -> Message:
     parts = [
         who,
         duration(s.length_ms / 1000),
-        _plural(len(views), "page view"),
-        _plural(len(s.errors), "error"),
+        plural(len(views), "page view"),
+        plural(len(s.errors), "error"),
     ]
     if load is not None:
         parts.append(f"average load {load:.1f}s")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from bot.clients import weldpulse
 from bot.clients.weldpulse import Realtime
-from bot.domain.formatting import human
+from bot.domain.formatting import human, plural
 from bot.render.blocks import Block, context, fields, header, section
 from bot.render.message import Message
 from bot.render.table import Column, right, table_blocks, text_table
@@ -54,7 +54,7 @@ def realtime_message(now: Realtime, as_of: str) -> Message:
         "Unknown",
     )
     top_page = min(pages.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    people = f"{human(total)} visitor{'' if total == 1 else 's'}"
+    people = plural(total, "visitor")
     title = f"Right now: {people} on the site"
     return Message(
         f"{title}; most are on {top_page}",

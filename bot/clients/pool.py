@@ -6,7 +6,7 @@ changes. `Directory` is what a command sees: the clients of *its* workspace only
 client reports its calls' outcome to the credential store, which `/pulse services` shows.
 
 The pool knows storage only through two small protocols (`CredentialStore`,
-`BudgetStore`), which the store's repositories satisfy.
+`BudgetBackend`), which the store's repositories satisfy.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ class CredentialStore(Protocol):
     async def record_error(self, team: Team, service: str, message: str) -> None: ...
 
 
-BudgetStore = BudgetBackend
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +74,7 @@ class ClientPool:
         base_urls: Mapping[str, str],
         clock: Clock,
         credentials: CredentialStore,
-        budgets: BudgetStore,
+        budgets: BudgetBackend,
         windows: WindowStore | None = None,
     ):
         self.http = http

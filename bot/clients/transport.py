@@ -333,8 +333,10 @@ class ServiceHTTP:
         telemetry.UPSTREAM.labels(self.service, str(raw.status_code)).inc()
         # an answer that echoes the call's secrets (an error page quoting its headers, say)
         # loses them here, before anything reads it: messages, logs, the database
-        sent = header_secrets(self.headers if headers is None else headers)
-        body = scrub_bytes(raw.content, self.secrets + secret_values(sent))
+        # (the credential's own headers are in `self.secrets` already; only headers given
+        # for this call, such as Raygun's session key, are worked out here)
+        this_call = secret_values(header_secrets(headers)) if headers is not None else ()
+        body = scrub_bytes(raw.content, self.secrets + this_call)
         response = Response(self.service, raw.status_code, raw.headers, body)
         self.limiter.observe(
             header_int(response.headers, "ratelimit-remaining"),

@@ -23,11 +23,9 @@ from bot.domain.formatting import change, data_size, duration, human, percent, p
 from bot.domain.periods import Period, covering_dates, local_midnight
 from bot.domain.series import (
     UNIT,
-    Bucket,
     Trend,
     ask_for,
     bucket,
-    cut,
     default_interval,
     local_buckets,
 )
@@ -153,15 +151,7 @@ async def whatpulse_headline(directory: Directory, period: Period, previous: Per
             "Keys",
             "day",
             tuple(
-                Bucket(
-                    local_midnight(d, period.tz),
-                    float(per_day[d]),
-                    partial=cut(
-                        local_midnight(d, period.tz),
-                        local_midnight(d + timedelta(days=1), period.tz),
-                        period,
-                    ),
-                )
+                bucket(local_midnight(d, period.tz), float(per_day[d]), "1 day", period)
                 for d in period.days()
             ),
         ),

@@ -27,7 +27,7 @@ from bot.features.alerts import Alerts
 from bot.slack import lookups
 from bot.slack.gate import replay_key
 from bot.slack.inflight import InFlight
-from bot.slack.lookups import slack_error as slack_error  # used by other listeners
+from bot.slack.lookups import slack_error
 from bot.slack.reachability import Reachability
 from bot.store import Store
 from bot.team import Team

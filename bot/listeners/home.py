@@ -20,8 +20,9 @@ from bot import messages
 from bot.clients import registry
 from bot.errors import NotConnected
 from bot.features.alert_messages import condition
-from bot.listeners.deps import Deps, request_context, slack_error
+from bot.listeners.deps import Deps, request_context
 from bot.render.home import Home, Item, ServiceState, home_view
+from bot.slack.lookups import slack_error
 from bot.store.alerts import Alert
 from bot.store.digests import Digest
 from bot.team import Team

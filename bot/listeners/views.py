@@ -15,8 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import PulseError
 from bot.listeners import home
-from bot.listeners.deps import deps_of, request_context, seen_before, slack_error, team_of
+from bot.listeners.deps import deps_of, request_context, seen_before, team_of
 from bot.messages import sentence
+from bot.slack.lookups import slack_error
 from commands import connect
 
 log = logging.getLogger(__name__)

@@ -148,11 +148,11 @@ def web_app(
     app: AsyncApp,
     health: Callable[[], Awaitable[dict[str, Any]]],
     gate: Gate,
-    inflight: InFlight | None = None,
+    inflight: InFlight,
 ) -> web.Application:
     """The aiohttp application: Slack endpoints plus `GET /healthz`. Requests on their way
-    to an acknowledgement are counted in `inflight`, so answers wait for them."""
-    inflight = inflight or InFlight()
+    to an acknowledgement are counted in `inflight` (the listeners' own), so answers wait
+    for them."""
 
     async def events(request: web.Request) -> web.Response:
         async with inflight.arriving():

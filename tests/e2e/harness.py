@@ -173,6 +173,14 @@ async def start_harness(
     return PulseHarness(runtime, slack, f"http://127.0.0.1:{port}", http), runner
 
 
+async def stop_harness(h: PulseHarness, runner: web.AppRunner) -> None:
+    """Undo `start_harness`: the client, the HTTP server, the background jobs, the runtime."""
+    await h.http.aclose()
+    await runner.cleanup()
+    await h.runtime.stop_background()
+    await h.runtime.close()
+
+
 @pytest.fixture
 async def slack() -> AsyncIterator[FakeSlackServer]:
     async with FakeSlackServer() as server:
@@ -186,10 +194,7 @@ async def harness(database_url: str, slack: FakeSlackServer) -> AsyncIterator[Pu
     try:
         yield h
     finally:
-        await h.http.aclose()
-        await runner.cleanup()
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 @pytest.fixture
@@ -212,10 +217,7 @@ async def sim_harness(
     try:
         yield h
     finally:
-        await h.http.aclose()
-        await runner.cleanup()
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 @pytest.fixture
@@ -227,7 +229,4 @@ async def oauth_harness(database_url: str, slack: FakeSlackServer) -> AsyncItera
     try:
         yield h
     finally:
-        await h.http.aclose()
-        await runner.cleanup()
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)

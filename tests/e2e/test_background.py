@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from aiohttp import web
 
 from bot.clients import weldpulse
 from bot.domain.formatting import human
@@ -24,7 +25,7 @@ from bot.domain.periods import parse_range
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.team import Team
-from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+from tests.e2e.harness import PulseHarness, e2e_settings, start_harness, stop_harness
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlackServer
 
@@ -38,7 +39,7 @@ async def _start(
     sim: SimServer,
     clock: FakeClock | None = None,
     **env: str,
-) -> tuple[PulseHarness, object]:
+) -> tuple[PulseHarness, web.AppRunner]:
     urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
     settings = e2e_settings(
         database_url, slack, SLACK_BOT_TOKEN="xoxb-single-workspace-token", **urls, **env
@@ -72,10 +73,7 @@ async def running(
     try:
         yield h
     finally:
-        await h.http.aclose()
-        await runner.cleanup()  # type: ignore[attr-defined]
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 async def test_digest_for_the_next_minute_is_posted_once_with_sim_numbers(
@@ -162,7 +160,4 @@ async def test_alert_fires_on_raised_traffic_and_resolves_at_the_first_good_eval
         firing_posts = [p for p in state.posts("C0ALERTS") if "thread_ts" not in p.args]
         assert len(firing_posts) == 1
     finally:
-        await h.http.aclose()
-        await runner.cleanup()  # type: ignore[attr-defined]
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)

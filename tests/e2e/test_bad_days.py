@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from aiohttp import web
 from cryptography.fernet import Fernet
 
 from bot.runner import stop
@@ -19,7 +20,7 @@ from bot.slack.reachability import UNREACHABLE
 from bot.store import Secrets, Store, open_database
 from bot.team import Team
 from tests.e2e.harness import SIGNING_SECRET as SECRET
-from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+from tests.e2e.harness import PulseHarness, e2e_settings, start_harness, stop_harness
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlackServer, signed_headers
 
@@ -28,7 +29,7 @@ SLOW, FAST = Team("T0SLOW"), Team("T0FAST")
 
 async def _start(
     database_url: str, slack: FakeSlackServer, sim: SimServer, clock: FakeClock | None = None
-) -> tuple[PulseHarness, object]:
+) -> tuple[PulseHarness, web.AppRunner]:
     urls = {f"{s.upper()}_BASE_URL": url for s, url in sim.base_urls.items()}
     settings = e2e_settings(
         database_url,
@@ -50,10 +51,7 @@ async def running(
     try:
         yield h
     finally:
-        await h.http.aclose()
-        await runner.cleanup()  # type: ignore[attr-defined]
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # about the services
@@ -108,10 +106,7 @@ async def test_slack_down_at_start_is_said_and_recovers_by_itself(
         assert (ack.status_code, ack.text) == (200, "")
         assert "Pulse Bot commands" in (await h.response(rid))["text"]
     finally:
-        await h.http.aclose()
-        await runner.cleanup()  # type: ignore[attr-defined]
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -157,10 +152,7 @@ async def test_healthz_reports_a_scheduler_whose_sweep_is_overdue(
         health = await h.http.get(f"{h.url}/healthz")
         assert (health.status_code, health.json()["scheduler"]) == (503, False)
     finally:
-        await h.http.aclose()
-        await runner.cleanup()  # type: ignore[attr-defined]
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)
 
 
 async def test_a_deploy_finishes_the_answers_in_flight_and_takes_no_new_ones(
@@ -176,7 +168,7 @@ async def test_a_deploy_finishes_the_answers_in_flight_and_takes_no_new_ones(
         assert [ack.status_code for ack, _ in acks] == [200] * 5
         assert h.runtime.inflight.busy == 5
 
-        stopping = asyncio.create_task(stop(h.runtime, runner))  # type: ignore[arg-type]
+        stopping = asyncio.create_task(stop(h.runtime, runner))
         await asyncio.sleep(0)  # the listening socket closes first
         body, _ = h.command_body("help")
         async with httpx.AsyncClient() as newcomer:  # a new connection, as Slack's would be
@@ -226,7 +218,4 @@ async def test_secrets_some_keys_cannot_read_are_a_503_and_a_sentence_naming_no_
         _, rid = await h.command("actions")  # PulsePro's secret is readable: it answers
         assert "not set up right" not in (await h.response(rid))["text"]
     finally:
-        await h.http.aclose()
-        await runner.cleanup()
-        await h.runtime.stop_background()
-        await h.runtime.close()
+        await stop_harness(h, runner)

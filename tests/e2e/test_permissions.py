@@ -18,7 +18,7 @@ import pytest
 from bot.sim.demo import DEMO_CREDENTIALS
 from bot.sim.server import SimServer
 from bot.team import Team
-from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+from tests.e2e.harness import PulseHarness, e2e_settings, start_harness, stop_harness
 from tests.fakes.slack import FakeChannel, FakeSlackServer
 
 TEAM = Team("T0000001")
@@ -54,10 +54,7 @@ async def h(
     try:
         yield harness
     finally:
-        await harness.http.aclose()
-        await runner.cleanup()
-        await harness.runtime.stop_background()
-        await harness.runtime.close()
+        await stop_harness(harness, runner)
 
 
 async def said(h: PulseHarness, line: str, user: str, channel: str = "C0GENERAL") -> str:

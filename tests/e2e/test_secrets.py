@@ -46,7 +46,7 @@ from bot.sim.control import EchoBody
 from bot.sim.server import SimServer
 from bot.team import Team
 from commands.connect import connect_view
-from tests.e2e.harness import PulseHarness, e2e_settings, start_harness
+from tests.e2e.harness import PulseHarness, e2e_settings, start_harness, stop_harness
 from tests.fakes.clock import FakeClock
 from tests.fakes.slack import FakeSlackServer
 
@@ -239,10 +239,7 @@ async def careless(
         try:
             yield h
         finally:
-            await h.http.aclose()
-            await runner.cleanup()
-            await h.runtime.stop_background()
-            await h.runtime.close()
+            await stop_harness(h, runner)
 
 
 async def open_form(h: PulseHarness, service: str) -> dict[str, Any]:
