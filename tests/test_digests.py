@@ -362,6 +362,34 @@ async def test_preview_posts_nothing_and_claims_nothing(world: World) -> None:
     assert await world.store.digests.get_run(digest.id, NINE_BERLIN) is None
 
 
+async def test_digests_due_together_asking_the_same_share_one_report(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three digests of the workspace due at 09:00 over yesterday read its credentials
+    (and decrypt them) once between them, the one over the last 7 days once more; each
+    still says its own number."""
+    await world.connect("weldpulse")
+    same = [await world.add() for _ in range(3)]
+    other = await world.add(range="7d")
+    reads: list[Team] = []
+    real = world.store.credentials.all_of
+
+    async def counted(team: Team) -> Any:
+        reads.append(team)
+        return await real(team)
+
+    monkeypatch.setattr(world.store.credentials, "all_of", counted)
+    world.clock.set(NINE_BERLIN)
+    await world.sweep()
+    assert len(reads) == 2
+    posts = world.posts()
+    assert len(posts) == 4
+    footers = sorted(texts(p)[-1].split(" · ")[0] for p in posts)
+    assert footers == [f"Digest #{d.number}" for d in (*same, other)]
+    headlines = {field(p, "Visitors") for p in posts if "yesterday" in p.args["text"]}
+    assert len(headlines) == 1  # the same figures, from the one report
+
+
 # ---- at most once ----------------------------------------------------------------------------
 
 

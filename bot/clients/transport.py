@@ -39,6 +39,7 @@ import httpx
 from bot import telemetry
 from bot.clients.limiter import WindowLimiter, header_int, retry_after_seconds
 from bot.clock import Clock, SystemClock
+from bot.coalesce import Coalesced
 from bot.errors import (
     BadResponse,
     BudgetExhausted,
@@ -148,7 +149,7 @@ class ServiceHTTP:
     #: the credential's secret values: no answer body keeps them (a service may echo them)
     secrets: tuple[str, ...] = field(default=(), repr=False)
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
-    _inflight: dict[str, asyncio.Future[Response]] = field(default_factory=dict)
+    _inflight: Coalesced[str, Response] = field(default_factory=Coalesced)
     _parsed: OrderedDict[tuple[int, object], tuple[Response, object]] = field(
         default_factory=OrderedDict
     )
@@ -201,20 +202,13 @@ class ServiceHTTP:
             if entry is not None and entry.expires > now:
                 self._cache.move_to_end(key)
                 return entry.response
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Response] = asyncio.ensure_future(
-            self._get_with_retries(url, params, headers)
-        )
-        self._inflight[key] = future
-        try:
-            response = await asyncio.shield(future)
-        finally:
-            if future.done():
-                self._inflight.pop(key, None)
-            else:
-                future.add_done_callback(lambda _f: self._inflight.pop(key, None))
+        return await self._inflight.get(key, lambda: self._fetch(key, url, params, headers))
+
+    async def _fetch(
+        self, key: str, url: str, params: Params | None, headers: Mapping[str, str] | None
+    ) -> Response:
+        """The one GET its coalesced callers share, kept in the cache for the next ones."""
+        response = await self._get_with_retries(url, params, headers)
         if self.manners.cache_ttl > 0:
             self._cache[key] = _CacheEntry(
                 self.clock.monotonic() + self.manners.cache_ttl, response

@@ -12,6 +12,7 @@ tokens (each reader sees their own zone), the digest's zone in the fallback.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -80,20 +81,36 @@ async def _service_blocks(service: str, directory: Directory, period: Period) ->
         return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
 
 
-async def compose(directory: Directory, digest: Digest, scheduled_for: datetime) -> Message:
-    """The digest message for the run scheduled at `scheduled_for`."""
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What one run reports of its services, before it is any one digest's message: the
+    digests of a workspace due together that ask for the same share one."""
+
+    period: Period
+    services: tuple[str, ...]
+    parts: tuple[tuple[Block, ...], ...]  # each service's blocks, in `services`' order
+
+
+async def report(directory: Directory, digest: Digest, scheduled_for: datetime) -> Report:
+    """The figures of the run scheduled at `scheduled_for` (what costs upstream calls)."""
     period = digest_period(digest, scheduled_for)
-    services = [s for s in (digest.services or tuple(directory.connected())) if s in HEADLINES]
+    services = tuple(s for s in (digest.services or directory.connected()) if s in HEADLINES)
+    parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
+    return Report(period, services, tuple(tuple(part) for part in parts))
+
+
+def digest_message(digest: Digest, report: Report) -> Message:
+    """`report` as `digest`'s message: its title, its period, its number and schedule."""
+    period = report.period
     title = f"Pulse digest — {period.label}"
     blocks: list[Block] = [header(title), context(period_line(period))]
-    if not services:
+    if not report.services:
         text = (
             "No services are connected, so there is nothing to report. "
             "An admin can connect one with `/pulse connect SERVICE`."
         )
         return Message(f"{title}: {text}", (*blocks, section(text)), public=True, shareable=False)
-    parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
-    for part in parts:
+    for part in report.parts:
         blocks += [*part, divider()]
     # what ▲/▼ compare with: the period of the same kind before (PRODUCT §2)
     blocks.append(context(f"▲/▼ against {period_line(period.previous())}"))
@@ -103,5 +120,10 @@ async def compose(directory: Directory, digest: Digest, scheduled_for: datetime)
             "`/pulse digest list` to manage"
         )
     )
-    names = ", ".join(messages.service_name(s) for s in services)
+    names = ", ".join(messages.service_name(s) for s in report.services)
     return Message(f"{title}: {names}", tuple(blocks), public=True, shareable=False)
+
+
+async def compose(directory: Directory, digest: Digest, scheduled_for: datetime) -> Message:
+    """The digest message for the run scheduled at `scheduled_for`."""
+    return digest_message(digest, await report(directory, digest, scheduled_for))

@@ -21,8 +21,16 @@ from zoneinfo import ZoneInfo
 from bot import messages
 from bot.clients.pool import ClientPool
 from bot.clock import Clock
+from bot.coalesce import Coalesced
+from bot.domain.periods import Period
 from bot.errors import PulseError
-from bot.features.digest_message import compose
+from bot.features.digest_message import (
+    Report,
+    compose,
+    digest_message,
+    digest_period,
+    report,
+)
 from bot.features.poster import Posted, Poster
 from bot.features.recurrence import (
     GRACE,
@@ -72,6 +80,7 @@ class Digests:
         self.outbound = outbound
         self.clock = clock
         self._composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
+        self._reports: Coalesced[tuple[str, tuple[str, ...], Period], Report] = Coalesced()
 
     def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
         return next_run(schedule_of(digest), after or self.clock.now())
@@ -189,10 +198,12 @@ class Digests:
     ) -> RunResult:
         """Compose and post a claimed run, once: the post is tagged with the run's key, and
         one that may have reached Slack before (`attempted`) is looked for first."""
+        # the digests of a workspace due together that ask for the same figures share
+        # one report: a thousand due at once cost one report per distinct question
         try:
-            async with self._composing:  # bounds concurrent upstream work in a fan-out
-                directory = await self.pool.directory(digest.team)
-                message = await compose(directory, digest, scheduled_for)
+            question = (digest.team.key, digest.services, digest_period(digest, scheduled_for))
+            shared = await self._reports.get(question, lambda: self._report(digest, scheduled_for))
+            message = digest_message(digest, shared)
         except PulseError as err:
             detail = messages.sentence(err)
             await self.store.digests.finish_run(digest.id, scheduled_for, "failed", detail=detail)
@@ -222,6 +233,10 @@ class Digests:
                 await self.store.digests.stop_failing(digest.id)
             return RunResult("posted", ts=posted.ts)
         return await self._refused(digest, scheduled_for, posted)
+
+    async def _report(self, digest: Digest, scheduled_for: datetime) -> Report:
+        async with self._composing:  # bounds concurrent upstream work in a fan-out
+            return await report(await self.pool.directory(digest.team), digest, scheduled_for)
 
     async def _refused(self, digest: Digest, scheduled_for: datetime, posted: Posted) -> RunResult:
         code = posted.error or "unknown_error"
