@@ -116,3 +116,26 @@ async def test_slack_unreachable_is_a_value_not_an_exception(clock: FakeClock) -
     OPENED.append(out)
     posted = await out.post(TEAM, "C1", {"text": "hi"})
     assert (posted.ok, posted.error) == (False, "slack_unreachable")
+
+
+async def test_a_post_slowed_on_its_way_does_not_crowd_the_next_one(
+    slack: FakeSlackServer, clock: FakeClock
+) -> None:
+    """The first post reaches Slack 0.3 s after it was sent (a busy loop, the network):
+    the second is still a whole second behind it at Slack's end, so Slack refuses
+    nothing and nothing is sent twice. Counted from the send, it arrived 0.7 s after."""
+    slack.state.per_channel_interval = 1.0
+    state = slack.state
+    original = state.answer
+
+    def answer(method: str, args: dict[str, object], token: str | None) -> object:
+        if method == "chat.postMessage" and not state.called("chat.postMessage"):
+            clock.advance(0.3)  # on its way
+        return original(method, args, token)
+
+    state.answer = answer  # type: ignore[method-assign, assignment]
+    out = outbound(slack, clock)
+    assert all([(await out.post(TEAM, "C1", {"text": t})).ok for t in "ab"])
+    sent = state.called("chat.postMessage")
+    assert [c.ok for c in sent] == [True, True]
+    assert sent[1].at - sent[0].at == pytest.approx(1.0)

@@ -129,7 +129,7 @@ class Outbound:
         clock: Clock,
         *,
         api_url: str,
-        per_channel_interval: float = 1.1,
+        per_channel_interval: float = 1.0,
     ):
         self._tokens = tokens
         self._clock = clock
@@ -231,9 +231,8 @@ class Outbound:
             joined = plainer = False
             since = self._clock.now()
             for attempt in range(ATTEMPTS):
-                await self._pace(where)
                 try:
-                    response = await getattr(client, method)(**args)
+                    response = await self._paced(where, getattr(client, method), args)
                 except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                     code, delay = "slack_unreachable", BACKOFF * 2**attempt
                     log.warning("Slack not reached for %s in %s: %s", method, where, _name(exc))
@@ -281,12 +280,20 @@ class Outbound:
                         return Posted(True, ts=found, channel=channel, settled=True)
             return Posted(False, channel=channel, error="unknown_error")
 
-    async def _pace(self, where: str) -> None:
-        """At most about one message a second per channel."""
+    async def _paced(
+        self, where: str, call: Callable[..., Awaitable[Any]], args: dict[str, Any]
+    ) -> Any:
+        """`call(**args)` at most once a second per channel, the second counted from
+        Slack's answer to the previous one, not from when that was sent: a request slowed
+        on its way (the network, a busy event loop) cannot bring the next one within the
+        second at Slack's end. The caller holds the channel's lock."""
         wait = self._last.get(where, float("-inf")) + self._interval - self._clock.monotonic()
         if wait > 0:
             await self._clock.sleep(wait)
-        self._last[where] = self._clock.monotonic()
+        try:
+            return await call(**args)
+        finally:
+            self._last[where] = self._clock.monotonic()
 
     async def _find(
         self,
