@@ -37,7 +37,7 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bench.ack_latency import call, started, until_up
+from bench.ack_latency import call, cpu_seconds, started, until_up
 from bot.app import Runtime
 from bot.config import Settings
 from bot.features.recurrence import Schedule
@@ -108,8 +108,9 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
             await call(http, "DELETE", f"{control}/requests")
             if datetime.now(UTC) > due - timedelta(seconds=10):
                 raise SystemExit(f"seeding took {seeded:.0f} s: run again with a longer --lead")
-            with started([sys.executable, "-m", "bot", "serve"], env):
+            with started([sys.executable, "-m", "bot", "serve"], env) as bot:
                 await until_up(http, f"http://127.0.0.1:{port}/healthz")
+                idle_cpu = cpu_seconds(bot.pid)
                 deadline = due.timestamp() + 600
                 seen: dict[str, Any] = {}
                 while time.time() < deadline:
@@ -117,6 +118,7 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
                     if seen["posts"] >= total:
                         break
                     await asyncio.sleep(0.5)
+                busy_cpu = cpu_seconds(bot.pid) - idle_cpu  # the sweep's, mostly
                 await asyncio.sleep(5)  # anything posted twice would show by now
                 seen = await call(http, "GET", stats)
                 upstream = (await call(http, "GET", f"{control}/requests"))["total"]
@@ -135,6 +137,7 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
         else f"posted {seen['posts']} of {total}"
     )
     print(f"lower bound from the limits: {lower_bound:.2f} s; ratio {elapsed / lower_bound:.2f}")
+    print(f"the app's CPU from start-up to the last post: {busy_cpu:.1f} s")
     print(f"WeldPulse calls: {upstream} (minimum {minimum}, ratio {upstream / minimum:.2f})")
     print(
         f"posts refused by Slack's per-channel limit: {seen['refused']}; duplicates: "
@@ -144,6 +147,7 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
         f"SUMMARY digests={total} posted={seen['posts']} elapsed_s={elapsed:.2f} "
         f"lower_bound_s={lower_bound:.2f} ratio={elapsed / lower_bound:.2f} "
         f"upstream={upstream} upstream_min={minimum} refused={seen['refused']} "
+        f"cpu_s={busy_cpu:.1f} "
         f"duplicates={seen['duplicates']}"
     )
 

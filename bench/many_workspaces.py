@@ -32,7 +32,7 @@ from slack_sdk.oauth.installation_store import Installation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bench.ack_latency import call, rss_mb, started
+from bench.ack_latency import call, cpu_seconds, rss_mb, started
 from bot.app import Runtime
 from bot.config import Settings
 from bot.features.alert_metrics import CATALOGUE
@@ -40,13 +40,6 @@ from bot.features.recurrence import Schedule
 from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.e2e.processes import ROOT, free_port
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 def keys(w: int) -> dict[str, dict[str, str]]:

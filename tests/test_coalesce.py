@@ -77,3 +77,21 @@ async def test_a_cancelled_caller_leaves_the_others_their_answer() -> None:
     asked.release.set()
     assert await second == "answer 1"
     assert first.cancelled()
+
+
+async def test_kept_answers_serve_later_callers_but_failures_are_asked_again() -> None:
+    shared: Coalesced[str, str] = Coalesced(keep=2)
+    asked = Asked()
+    asked.release.set()
+    assert await shared.get("a", asked) == "answer 1"
+    assert await shared.get("a", asked) == "answer 1"  # a moment later: the same answer
+    await shared.get("b", asked)
+    await shared.get("c", asked)  # keeps the last two: "a" is forgotten
+    assert await shared.get("a", asked) == "answer 4"
+
+    async def failing() -> str:
+        raise ValueError("no")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            await shared.get("d", failing)

@@ -58,6 +58,9 @@ CHANNEL_PROBLEMS = {
 #: Digests composed at once: enough to overlap upstream latency, few enough that a
 #: thousand due at the same minute do not pile up in the HTTP connection pool.
 COMPOSE_CONCURRENCY = 64
+#: Reports kept once done, for digests of the same minute and question that come a moment
+#: after (a report is a few kilobytes of blocks).
+REPORTS_KEPT = 256
 #: A run posted later than this after its time says so.
 LATE_AFTER = timedelta(minutes=5)
 TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
@@ -80,7 +83,9 @@ class Digests:
         self.outbound = outbound
         self.clock = clock
         self._composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
-        self._reports: Coalesced[tuple[str, tuple[str, ...], Period], Report] = Coalesced()
+        self._reports: Coalesced[tuple[str, tuple[str, ...], Period], Report] = Coalesced(
+            keep=REPORTS_KEPT
+        )
 
     def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
         return next_run(schedule_of(digest), after or self.clock.now())
