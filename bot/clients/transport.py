@@ -65,6 +65,9 @@ class Response:
     status: int
     headers: Mapping[str, str]
     content: bytes
+    #: what parsers made of it, by parser (see `ServiceHTTP.parse`): it lives and goes
+    #: with the answer, as long as a cache or a caller holds that
+    parsed: dict[object, object] = field(default_factory=dict, compare=False, repr=False)
 
     def json(self) -> Any:
         try:
@@ -150,9 +153,6 @@ class ServiceHTTP:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     _cache: OrderedDict[str, _CacheEntry] = field(default_factory=OrderedDict)
     _inflight: Coalesced[str, Response] = field(default_factory=Coalesced)
-    _parsed: OrderedDict[tuple[int, object], tuple[Response, object]] = field(
-        default_factory=OrderedDict
-    )
 
     # ---- URLs -------------------------------------------------------------------------
 
@@ -202,18 +202,31 @@ class ServiceHTTP:
             if entry is not None and entry.expires > now:
                 self._cache.move_to_end(key)
                 return entry.response
-        return await self._inflight.get(key, lambda: self._fetch(key, url, params, headers))
+        return await self._inflight.get(
+            key, lambda: self._fetch(key, url, params, headers, keep=not fresh)
+        )
 
     async def _fetch(
-        self, key: str, url: str, params: Params | None, headers: Mapping[str, str] | None
+        self,
+        key: str,
+        url: str,
+        params: Params | None,
+        headers: Mapping[str, str] | None,
+        *,
+        keep: bool,
     ) -> Response:
-        """The one GET its coalesced callers share, kept in the cache for the next ones."""
+        """The one GET its coalesced callers share, kept in the cache for the next ones
+        unless it was a fresh read: alerts read every minute and would each keep their
+        last answer (8 KiB a workspace) for nobody."""
         response = await self._get_with_retries(url, params, headers)
-        if self.manners.cache_ttl > 0:
-            self._cache[key] = _CacheEntry(
-                self.clock.monotonic() + self.manners.cache_ttl, response
-            )
-            while len(self._cache) > self.manners.cache_size:
+        if keep and self.manners.cache_ttl > 0:
+            now = self.clock.monotonic()
+            self._cache[key] = _CacheEntry(now + self.manners.cache_ttl, response)
+            # the oldest go first: those expired, then any beyond the cache's size
+            while self._cache and (
+                len(self._cache) > self.manners.cache_size
+                or next(iter(self._cache.values())).expires <= now
+            ):
                 self._cache.popitem(last=False)
         return response
 
@@ -241,15 +254,10 @@ class ServiceHTTP:
         coalesced for, or served from the cache, share the (immutable) result instead of
         each parsing the same bytes again on the event loop (a burst of 200 identical
         `stats 90d` otherwise parses 2,000 hourly buckets 200 times)."""
-        key = (id(response), parser)
-        hit = self._parsed.get(key)
-        if hit is not None and hit[0] is response:
-            self._parsed.move_to_end(key)
-            return cast(T, hit[1])
+        if parser in response.parsed:
+            return cast(T, response.parsed[parser])
         value = parser(response)
-        self._parsed[key] = (response, value)  # the response is kept: its id stays its own
-        while len(self._parsed) > self.manners.cache_size:
-            self._parsed.popitem(last=False)
+        response.parsed[parser] = value
         return value
 
     def cached(self, path: str, params: Params | None = None) -> bool:

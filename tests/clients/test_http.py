@@ -212,6 +212,23 @@ async def test_cache_ttl_and_fresh(clock: FakeClock) -> None:
         assert route.call_count == 3
 
 
+@respx.mock
+async def test_a_fresh_read_is_not_kept_and_expired_answers_go(clock: FakeClock) -> None:
+    """Alerts read fresh every minute: their answers are not kept for nobody (with 10,000
+    workspaces, 8 KiB each). An answer past its time leaves the cache when the next comes."""
+    respx.get(f"{BASE}/x").mock(return_value=httpx.Response(200, json={}))
+    respx.get(f"{BASE}/y").mock(return_value=httpx.Response(200, json={}))
+    async with httpx.AsyncClient() as http:
+        transport = make(http, clock, max_wait=5)
+        await transport.get("/x", fresh=True)
+        assert not transport.cached("/x")
+        await transport.get("/x")
+        assert transport.cached("/x")
+        clock.advance(61)
+        await transport.get("/y")
+        assert list(transport._cache) == [transport._key("GET", f"{BASE}/y", None)]
+
+
 class SpentBudget:
     async def spend(self, service: str) -> None:
         raise BudgetExhausted(service, 3600, datetime(2026, 11, 24, tzinfo=UTC), 50)
