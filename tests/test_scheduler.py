@@ -11,6 +11,7 @@ SQLite and on PostgreSQL (`database_url`), whose clock is the same FakeClock.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -405,6 +406,53 @@ async def test_the_sweep_job_leaves_a_busy_sweep_to_finish(
     assert not busy.done()
     release.set()
     assert await busy == counts(due=1, posted=1)
+
+
+async def test_the_alerts_job_leaves_a_round_under_way_to_finish(
+    clocks: Clocks, apscheduler: AsyncIOScheduler
+) -> None:
+    """20,000 alerts can take more than the minute: the next tick returns at once instead
+    of queueing behind (or APScheduler logging an instance too many every minute)."""
+    release, begun = asyncio.Event(), asyncio.Event()
+    rounds: list[int] = []
+
+    async def evaluate() -> None:
+        rounds.append(len(rounds))
+        begun.set()
+        await release.wait()
+
+    scheduler = Scheduler(clocks.store, clocks.digests, clocks.clock, evaluate_alerts=evaluate)
+    await scheduler.start(apscheduler)
+    job = apscheduler.get_job("alerts")
+    busy = asyncio.create_task(job.func())
+    await begun.wait()
+    await asyncio.wait_for(job.func(), timeout=5)  # returns at once
+    assert job.max_instances > 1  # so APScheduler lets that second tick see it
+    assert rounds == [0] and not busy.done()
+    release.set()
+    await busy
+    await job.func()
+    assert rounds == [0, 1]
+
+
+async def test_an_alert_round_stopped_by_shutdown_is_one_quiet_line(
+    clocks: Clocks, apscheduler: AsyncIOScheduler, caplog: pytest.LogCaptureFixture
+) -> None:
+    started = asyncio.Event()
+
+    async def evaluate() -> None:
+        started.set()
+        await asyncio.Event().wait()  # still reading when the process stops
+
+    scheduler = Scheduler(clocks.store, clocks.digests, clocks.clock, evaluate_alerts=evaluate)
+    await scheduler.start(apscheduler)
+    caplog.set_level(logging.INFO, logger="bot.features.scheduler")
+    job = asyncio.create_task(apscheduler.get_job("alerts").func())
+    await started.wait()
+    job.cancel()
+    await job  # ends, without the CancelledError APScheduler would log with a traceback
+    assert "the alert round under way stopped with the process" in caplog.text
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
 
 
 # ---- one process at a time ---------------------------------------------------------------------

@@ -140,7 +140,7 @@ class Scheduler:
                 seconds=self.alert_interval,
                 id="alerts",
                 replace_existing=True,
-                max_instances=1,
+                max_instances=2,  # the second only sees that the first is still at it
                 coalesce=True,
                 # APScheduler keeps the wall clock's time, not the injected one
                 next_run_time=datetime.now(UTC) + timedelta(seconds=1),
@@ -169,9 +169,19 @@ class Scheduler:
             await self.sweep()
 
     async def _alerts_job(self) -> None:
-        if self.evaluate_alerts is not None and await self.active():
-            async with self._evaluating:
+        """Like the sweep's: a round still at it when the next is due is left to finish
+        (rather than waited behind, or logged each minute as an instance too many). A round
+        cut short by shutdown says so in one line, not as a failed job's traceback."""
+        if self.evaluate_alerts is None or self._evaluating.locked():
+            return
+        if not await self.active():
+            return
+        async with self._evaluating:
+            try:
                 await self.evaluate_alerts()
+            except asyncio.CancelledError:
+                # not raised on: APScheduler would log the cancelled job as an error
+                log.info("the alert round under way stopped with the process")
 
     async def sweep(self) -> dict[str, int]:
         """Deal with every digest due now, if this process holds the lease. Answers whether
