@@ -64,6 +64,24 @@ def summary(values: list[float]) -> str:
     )
 
 
+def app_env(
+    urls: dict[str, Any], *, port: int, database: Path, key: str, **slack: str
+) -> dict[str, str]:
+    """The environment Pulse Bot runs in against the fakes (`urls` as `bench.fakes`
+    prints them); `slack` adds the Slack settings (a bot token, or OAuth's client)."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PORT": str(port),
+        "SLACK_API_URL": urls["slack"],
+        "PULSEBOT_SECRET_KEY": key,
+        "DATABASE_PATH": str(database),
+        "LOG_LEVEL": "WARNING",
+        **{f"{s.upper()}_BASE_URL": u for s, u in urls["sim"].items()},
+        **slack,
+    }
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -171,18 +189,14 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
         await store.credentials.save(TEAM, "weldpulse", dict(DEMO_CREDENTIALS["weldpulse"]), "U0")
         store.close()
         bot_port, bare_port = free_port(), free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PORT": str(bot_port),
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_API_URL": fakes.urls["slack"],
-            "PULSEBOT_SECRET_KEY": key,
-            "DATABASE_PATH": str(db),
-            "LOG_LEVEL": "WARNING",
-            **{f"{s.upper()}_BASE_URL": u for s, u in fakes.urls["sim"].items()},
-        }
+        env = app_env(
+            fakes.urls,
+            port=bot_port,
+            database=db,
+            key=key,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_BOT_TOKEN="xoxb-bench",
+        )
         bot_cmd = [sys.executable, "-m", "bot", "serve"]
         bare_cmd = [
             *(sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)),

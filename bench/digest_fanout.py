@@ -37,12 +37,12 @@ from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bench.ack_latency import call, cpu_seconds, started, until_up
+from bench.ack_latency import app_env, call, cpu_seconds, started, until_up
 from bot.app import Runtime
 from bot.config import Settings
 from bot.features.recurrence import Schedule
 from bot.team import Team
-from tests.e2e.processes import ROOT, free_port
+from tests.e2e.processes import free_port
 
 #: WeldPulse calls one digest composition needs: stats now, stats before, timeseries,
 #: pages, referrers.
@@ -74,18 +74,14 @@ async def main(workspaces: int, per_workspace: int, latency: float, lead: float)
         urls = json.loads(fakes.stdout.readline())
         control, stats = urls["control"], urls["stats"]
         port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PORT": str(port),
-            "SLACK_SIGNING_SECRET": "bench",
-            "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_API_URL": urls["slack"],
-            "LOG_LEVEL": "WARNING",
-            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
-            "DATABASE_PATH": str(Path(tmp) / "fanout.db"),
-            **{f"{s.upper()}_BASE_URL": u for s, u in urls["sim"].items()},
-        }
+        env = app_env(
+            urls,
+            port=port,
+            database=Path(tmp) / "fanout.db",
+            key=Fernet.generate_key().decode(),
+            SLACK_SIGNING_SECRET="bench",
+            SLACK_BOT_TOKEN="xoxb-bench",
+        )
         soon = datetime.now(UTC) + timedelta(seconds=lead)
         due = (soon + timedelta(minutes=1)).replace(second=0, microsecond=0)
         seeding = time.perf_counter()

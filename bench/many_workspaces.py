@@ -32,14 +32,14 @@ from slack_sdk.oauth.installation_store import Installation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
 
-from bench.ack_latency import call, cpu_seconds, rss_mb, started
+from bench.ack_latency import app_env, call, cpu_seconds, rss_mb, started
 from bot.app import Runtime
 from bot.config import Settings
 from bot.features.alert_metrics import CATALOGUE
 from bot.features.recurrence import Schedule
 from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
-from tests.e2e.processes import ROOT, free_port
+from tests.e2e.processes import free_port
 
 
 def keys(w: int) -> dict[str, dict[str, str]]:
@@ -105,19 +105,15 @@ async def main(workspaces: int, idle: float) -> None:
         assert fakes.stdout is not None
         urls = json.loads(fakes.stdout.readline())
         port = free_port()
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "PORT": str(port),
-            "SLACK_SIGNING_SECRET": "bench",
-            "SLACK_CLIENT_ID": "111.222",
-            "SLACK_CLIENT_SECRET": "bench-client-secret",
-            "SLACK_API_URL": urls["slack"],
-            "LOG_LEVEL": "WARNING",
-            "PULSEBOT_SECRET_KEY": Fernet.generate_key().decode(),
-            "DATABASE_PATH": str(Path(tmp) / "many.db"),
-            **{f"{s.upper()}_BASE_URL": u for s, u in urls["sim"].items()},
-        }
+        env = app_env(
+            urls,
+            port=port,
+            database=Path(tmp) / "many.db",
+            key=Fernet.generate_key().decode(),
+            SLACK_SIGNING_SECRET="bench",
+            SLACK_CLIENT_ID="111.222",
+            SLACK_CLIENT_SECRET="bench-client-secret",
+        )
         seeding = time.perf_counter()
         await seed(env, workspaces)
         seeded = time.perf_counter() - seeding
