@@ -76,7 +76,7 @@ def app_env(
         "SLACK_API_URL": urls["slack"],
         "PULSEBOT_SECRET_KEY": key,
         "DATABASE_PATH": str(database),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         **{f"{s.upper()}_BASE_URL": u for s, u in urls["sim"].items()},
         **slack,
     }

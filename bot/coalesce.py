@@ -5,7 +5,8 @@ gives each of them its result (or its error). A caller that is cancelled does no
 the others' work. Once done, nothing is kept unless `keep` says so: then the last `keep`
 results (never errors) answer later callers too. The service clients coalesce identical
 GETs with it (their cache has its own expiry); digests due in the same minute that ask for
-the same figures share one report, whether they ask together or a moment apart.
+the same figures share one report, whether they ask together or a moment apart, or
+composed ahead of their minute.
 """
 
 from __future__ import annotations
@@ -28,6 +29,15 @@ class Coalesced(Generic[K, T]):
     def __len__(self) -> int:
         """How many computations are under way."""
         return len(self._running)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether `key` is under way or kept: a `get` now would start nothing."""
+        return key in self._running or key in self._kept
+
+    def forget(self, stale: Callable[[K], bool]) -> None:
+        """Drop the kept results whose key is `stale` (work under way is left alone)."""
+        for key in [k for k in self._kept if stale(k)]:
+            del self._kept[key]
 
     async def get(self, key: K, make: Callable[[], Awaitable[T]]) -> T:
         if key in self._kept:

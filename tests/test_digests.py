@@ -9,6 +9,7 @@ digest runs at 08:00 UTC.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -388,6 +389,83 @@ async def test_digests_due_together_asking_the_same_share_one_report(
     assert footers == [f"Digest #{d.number}" for d in (*same, other)]
     headlines = {field(p, "Visitors") for p in posts if "yesterday" in p.args["text"]}
     assert len(headlines) == 1  # the same figures, from the one report
+
+
+async def composed_ahead(world: World, at: datetime) -> int:
+    """Sweep at `at` and let the reports it starts composing ahead finish: the simulator's
+    requests so far."""
+    world.clock.set(at)
+    await world.sweep()
+    await asyncio.gather(*world.digests.preparing)
+    return len(world.sim.control.requests)
+
+
+async def test_a_digest_over_a_finished_period_is_composed_ahead_and_posted_on_its_minute(
+    world: World,
+) -> None:
+    """Yesterday's figures are the same at 08:59:40 as at 09:00: the sweep twenty seconds
+    before composes the report, the one at 09:00 only posts it — what composing at 09:00
+    would have said."""
+    await world.connect("weldpulse")
+    digest = await world.add()
+    asked = await composed_ahead(world, NINE_BERLIN - timedelta(seconds=20))
+    assert asked > 0
+    assert world.posts() == []
+
+    world.clock.set(NINE_BERLIN)
+    await world.sweep()
+
+    assert len(world.sim.control.requests) == asked  # nothing more asked at 09:00
+    [post] = world.posts()
+    at_nine = await compose(await world.digests.pool.directory(TEAM), digest, NINE_BERLIN)
+    assert post.args["blocks"] == at_nine.to_slack()["blocks"]
+
+
+async def test_a_digest_over_a_period_running_up_to_its_minute_is_composed_on_it(
+    world: World,
+) -> None:
+    await world.connect("weldpulse")
+    await world.add(range="24h")
+    assert await composed_ahead(world, NINE_BERLIN - timedelta(seconds=20)) == 0
+
+    world.clock.set(NINE_BERLIN)
+    await world.sweep()
+
+    [post] = world.posts()
+    [first, *_] = [r for r in world.sim.control.requests if r.path == "/v1/stats"]
+    assert parse_qs(first.query)["end"] == [NINE_BERLIN.isoformat().replace("+00:00", "Z")]
+    assert len(post.args["blocks"]) > 3
+
+
+async def test_a_report_composed_ahead_that_failed_is_asked_again_at_the_minute(
+    world: World,
+) -> None:
+    await world.connect("weldpulse")
+    await world.add()
+    world.sim.control.fail("weldpulse", 401, times=1, path="/v1/stats")
+    await composed_ahead(world, NINE_BERLIN - timedelta(seconds=20))
+
+    world.clock.set(NINE_BERLIN)
+    await world.sweep()
+
+    [post] = world.posts()
+    said = texts(post)
+    assert any(t.startswith("*Visitors*\n") for t in said)  # figures, not the failure's sentence
+    assert not any("WeldPulse* —" in t for t in said)
+
+
+async def test_a_digest_paused_after_its_report_was_composed_ahead_is_not_posted(
+    world: World,
+) -> None:
+    await world.connect("weldpulse")
+    digest = await world.add()
+    await composed_ahead(world, NINE_BERLIN - timedelta(seconds=20))
+    await world.digests.pause(digest, CREATOR)
+
+    world.clock.set(NINE_BERLIN)
+    await world.sweep()
+
+    assert world.posts() == []
 
 
 # ---- at most once ----------------------------------------------------------------------------

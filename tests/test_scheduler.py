@@ -14,7 +14,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from bot.clients.pool import ClientPool
 from bot.features import scheduler as scheduler_module
 from bot.features.digests import Digests, RunResult
 from bot.features.recurrence import Kind, Schedule
-from bot.features.scheduler import Scheduler
+from bot.features.scheduler import Scheduler, channel_turns
 from bot.render.text import dates_as_text
 from bot.slack.outbound import Outbound
 from bot.store import Store, open_database
@@ -297,13 +297,24 @@ async def test_a_sweep_reads_on_until_nothing_is_left_due(
     assert len(clocks.posts()) == 5
 
 
+async def test_a_busy_minute_gives_every_channel_its_first_run_before_any_its_second(
+    clocks: Clocks,
+) -> None:
+    """Slack takes about a message a second per channel: a channel's second run waits
+    anyway, so the other channels' first runs go before it, in the order they were due."""
+    read = await clocks.add()
+    due = [replace(read, id=n, channel_id=c) for n, c in enumerate("AABCAB")]
+    turns = [(d.channel_id, d.id) for d in channel_turns(due)]
+    assert turns == [("A", 0), ("B", 2), ("C", 3), ("A", 1), ("B", 5), ("A", 4)]
+
+
 async def test_a_digest_that_fails_stays_due_and_the_others_are_posted(
     clocks: Clocks, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     broken, fine = await clocks.add(), await clocks.add()
     run = clocks.digests.run
 
-    async def failing(digest_id: int, scheduled_for: datetime, **kw: bool) -> RunResult:
+    async def failing(digest_id: int, scheduled_for: datetime, **kw: Any) -> RunResult:
         if digest_id == broken.id:
             raise RuntimeError("a bug")
         return await run(digest_id, scheduled_for, **kw)
@@ -394,7 +405,7 @@ async def test_the_sweep_job_leaves_a_busy_sweep_to_finish(
     release = asyncio.Event()
     run = clocks.digests.run
 
-    async def slow(digest_id: int, scheduled_for: datetime, **kw: bool) -> RunResult:
+    async def slow(digest_id: int, scheduled_for: datetime, **kw: Any) -> RunResult:
         await release.wait()
         return await run(digest_id, scheduled_for, **kw)
 

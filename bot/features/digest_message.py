@@ -69,16 +69,19 @@ async def _weldpulse_tops(directory: Directory, period: Period) -> list[Block]:
     return blocks
 
 
-async def _service_blocks(service: str, directory: Directory, period: Period) -> list[Block]:
+async def _service_blocks(
+    service: str, directory: Directory, period: Period
+) -> tuple[list[Block], bool]:
+    """The service's blocks, and whether they say it failed."""
     try:
         headline: Headline = await HEADLINES[service](directory, period, period.previous())
         blocks = render_headline(headline, period)
         if service == weldpulse.SPEC.key:
             blocks += await _weldpulse_tops(directory, period)
-        return blocks
+        return blocks, False
     except (ServiceError, NotConnected) as err:
         # A selected service that was disconnected since is said plainly, like a failure.
-        return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")]
+        return [section(f"*{messages.service_name(service)}* — {messages.sentence(err)}")], True
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,7 @@ class Report:
     period: Period
     services: tuple[str, ...]
     parts: tuple[tuple[Block, ...], ...]  # each service's blocks, in `services`' order
+    failed: int = 0  # services whose part says they failed
 
 
 async def report(directory: Directory, digest: Digest, scheduled_for: datetime) -> Report:
@@ -96,7 +100,12 @@ async def report(directory: Directory, digest: Digest, scheduled_for: datetime) 
     period = digest_period(digest, scheduled_for)
     services = tuple(s for s in (digest.services or directory.connected()) if s in HEADLINES)
     parts = await asyncio.gather(*(_service_blocks(s, directory, period) for s in services))
-    return Report(period, services, tuple(tuple(part) for part in parts))
+    return Report(
+        period,
+        services,
+        tuple(tuple(blocks) for blocks, _ in parts),
+        failed=sum(failed for _, failed in parts),
+    )
 
 
 def digest_message(digest: Digest, report: Report) -> Message:

@@ -5,7 +5,9 @@ What a digest says is `bot.features.digest_message.compose`. `Digests.add`, `pau
 sweep) and the audit log, for commands and tests alike. `Digests.run` claims the run key
 (digest, scheduled time) in SQLite before posting, so a run is posted at most once
 whatever restarts or retries happen; `skip` records a run that will not be posted.
-Slack's refusals pause the digest and tell its creator once. When runs fall due is
+Slack's refusals pause the digest and tell its creator once. `Digests.prepare` composes
+ahead the reports of runs due shortly whose period is over (yesterday's figures do not
+change by 09:00), so a busy minute's digests are paced only by Slack. When runs fall due is
 `bot.features.scheduler`'s business.
 """
 
@@ -59,11 +61,26 @@ CHANNEL_PROBLEMS = {
 #: thousand due at the same minute do not pile up in the HTTP connection pool.
 COMPOSE_CONCURRENCY = 64
 #: Reports kept once done, for digests of the same minute and question that come a moment
-#: after (a report is a few kilobytes of blocks).
-REPORTS_KEPT = 256
+#: after, or that were composed ahead (a report is a few kilobytes of blocks). Dropped once
+#: their minute has gone by.
+REPORTS_KEPT = 512
+#: How far ahead of their minute, and how many, reports are composed: a minute's worth of
+#: digests then post on the minute, paced only by Slack. Fewer than REPORTS_KEPT, so that
+#: those composed at the minute itself do not push them out before they are used.
+PREPARE_AHEAD = timedelta(seconds=30)
+PREPARED_MAX = 256
 #: A run posted later than this after its time says so.
 LATE_AFTER = timedelta(minutes=5)
 TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
+
+
+#: What a report answers: the workspace, its services, the period, and the run's minute.
+Question = tuple[str, tuple[str, ...], Period, datetime]
+
+
+def question(digest: Digest, scheduled_for: datetime) -> Question:
+    period = digest_period(digest, scheduled_for)
+    return (digest.team.key, digest.services, period, scheduled_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,9 +100,8 @@ class Digests:
         self.outbound = outbound
         self.clock = clock
         self._composing = asyncio.Semaphore(COMPOSE_CONCURRENCY)
-        self._reports: Coalesced[tuple[str, tuple[str, ...], Period], Report] = Coalesced(
-            keep=REPORTS_KEPT
-        )
+        self._reports: Coalesced[Question, Report] = Coalesced(keep=REPORTS_KEPT)
+        self._preparing: set[asyncio.Task[None]] = set()
 
     def next_run(self, digest: Digest, after: datetime | None = None) -> datetime:
         return next_run(schedule_of(digest), after or self.clock.now())
@@ -165,8 +181,11 @@ class Digests:
         *,
         late: bool = False,
         manual: bool = False,
+        read: Digest | None = None,
     ) -> RunResult:
-        digest = await self.store.digests.get_for_scheduler(digest_id)
+        """Post the run of `digest_id` at `scheduled_for` unless it was claimed before.
+        `read` is the digest as the sweep has just read it, saving a second read."""
+        digest = read if read is not None else await self.store.digests.get_for_scheduler(digest_id)
         if digest is None:
             return RunResult("gone")
         if digest.paused and not manual:
@@ -206,8 +225,9 @@ class Digests:
         # the digests of a workspace due together that ask for the same figures share
         # one report: a thousand due at once cost one report per distinct question
         try:
-            question = (digest.team.key, digest.services, digest_period(digest, scheduled_for))
-            shared = await self._reports.get(question, lambda: self._report(digest, scheduled_for))
+            shared = await self._reports.get(
+                question(digest, scheduled_for), lambda: self._report(digest, scheduled_for)
+            )
             message = digest_message(digest, shared)
         except PulseError as err:
             detail = messages.sentence(err)
@@ -238,6 +258,49 @@ class Digests:
                 await self.store.digests.stop_failing(digest.id)
             return RunResult("posted", ts=posted.ts)
         return await self._refused(digest, scheduled_for, posted)
+
+    def prepare(self, upcoming: Sequence[Digest], now: datetime) -> int:
+        """Start composing the reports of runs due soon (`upcoming`, each at its
+        `next_run_at`) whose period is over by `now`: a finished period's figures are the
+        same now as at the run's minute, so the run then only posts. A report whose period
+        runs up to the minute (`24h`, `today`) waits for it. Reports of minutes gone by are
+        dropped. Answers how many were started; one that fails is composed again by its run."""
+        self._reports.forget(lambda asked: asked[3] < now - timedelta(minutes=1))
+        started: set[Question] = set()
+        for digest in upcoming:
+            when = digest.next_run_at
+            if when is None or when <= now or len(started) >= PREPARED_MAX:
+                continue
+            asked = question(digest, when)
+            if asked[2].end > now or asked in started or asked in self._reports:
+                continue
+            started.add(asked)
+            task = asyncio.create_task(self._compose_ahead(digest, asked))
+            self._preparing.add(task)
+            task.add_done_callback(self._preparing.discard)
+        return len(started)
+
+    async def _compose_ahead(self, digest: Digest, asked: Question) -> None:
+        scheduled_for = asked[3]
+        try:
+            ahead = await self._reports.get(asked, lambda: self._report(digest, scheduled_for))
+            if ahead.failed:  # a service failed this early: the run asks it again
+                self._reports.forget(lambda key: key == asked)
+        except PulseError as err:  # the run composes it again, and says what failed
+            log.info("digest %s not composed ahead: %s", digest.id, messages.sentence(err))
+        except Exception:  # not the run's business either: it starts afresh
+            log.warning("digest %s not composed ahead", digest.id, exc_info=True)
+
+    @property
+    def preparing(self) -> frozenset[asyncio.Task[None]]:
+        """The reports being composed ahead now."""
+        return frozenset(self._preparing)
+
+    async def stop_preparing(self) -> None:
+        """Cancel the reports being composed ahead (the process is stopping)."""
+        for task in list(self._preparing):
+            task.cancel()
+        await asyncio.gather(*self._preparing, return_exceptions=True)
 
     async def _report(self, digest: Digest, scheduled_for: datetime) -> Report:
         async with self._composing:  # bounds concurrent upstream work in a fan-out

@@ -10,7 +10,11 @@ now, or not worked out yet) and deals with each by the `CatchUp` policy of
 `bot.features.recurrence`: the newest missed run is posted if it is less than an hour old
 (saying it is late when more than five minutes late), older ones are recorded as skipped;
 then the digest's next run is stored. `Digests.run` posts each run at most once and bounds
-the upstream work of a busy minute; the poster paces posts per channel. A digest added,
+the upstream work of a busy minute; the poster paces posts per channel. A busy minute's runs
+are dealt with a few hundred at a time, every channel's first run before any channel's
+second (`channel_turns`). Each sweep also has the reports of the runs due in the next
+`PREPARE_AHEAD` composed, where their period is already over, so at their minute they only
+post. A digest added,
 paused or removed by another process (a web process while the `clock` process runs the
 scheduler) is followed at the next sweep: there is nothing to keep in step.
 
@@ -37,7 +41,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import telemetry
 from bot.clock import Clock
 from bot.errors import StorageError
-from bot.features.digests import LATE_AFTER, Digests
+from bot.features.digests import LATE_AFTER, PREPARE_AHEAD, Digests
 from bot.features.recurrence import CatchUp, next_run, schedule_of
 from bot.store import Store
 from bot.store.digests import Digest
@@ -47,12 +51,29 @@ log = logging.getLogger(__name__)
 #: Digests read from the table at a time, and then dealt with together: every digest of
 #: 10,000 workspaces due in the same minute, usually. A sweep reads on until none is due.
 DUE_BATCH = 10_000
+#: Due digests dealt with at once. Each run is a few units of database work and a post;
+#: started all together, every run's first unit would queue before any run's second, and
+#: the first post of a busy minute would wait for thousands of them.
+DEALT_WITH_AT_ONCE = 256
 LEASE_NAME = "scheduler"
 #: A run claimed this long ago and still unfinished was abandoned by a failure.
 STALE_CLAIM = timedelta(minutes=10)
 CATCH_UP = CatchUp()
 _TICK = timedelta(microseconds=1)
 COUNTS = ("active", "due", "posted", "late", "skipped")
+
+
+def channel_turns(due: list[Digest]) -> list[Digest]:
+    """`due` with every channel's first run before any channel's second, and so on: Slack
+    takes about a message a second per channel, so a channel's second run can wait while
+    other channels get their first."""
+    turn: dict[tuple[str, str], int] = {}
+    ranked = []
+    for digest in due:
+        channel = (digest.team.key, digest.channel_id)
+        turn[channel] = turn.get(channel, -1) + 1
+        ranked.append((turn[channel], digest))
+    return [digest for _, digest in sorted(ranked, key=lambda r: r[0])]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +112,8 @@ class Scheduler:
         self._sweeping = asyncio.Lock()
         self._evaluating = asyncio.Lock()
         self._resumed = False  # unfinished runs were taken up since the lease was won
+        self._prepared_until: datetime | None = None  # runs up to this were composed ahead
+        self._dealing = asyncio.Semaphore(DEALT_WITH_AT_ONCE)
         self.last_sweep: float | None = None  # monotonic: when the last sweep began
 
     async def active(self) -> bool:
@@ -155,6 +178,7 @@ class Scheduler:
                     pass
         except TimeoutError:
             log.warning("scheduler stopped with work under way after %.0f s", grace)
+        await self.digests.stop_preparing()
         try:
             await self.store.leases.release(LEASE_NAME, self.holder)
         except StorageError:  # it runs out by itself; another process then takes over
@@ -216,8 +240,9 @@ class Scheduler:
                 lag = max(
                     [lag, *((now - d.next_run_at).total_seconds() for d in batch if d.next_run_at)]
                 )
+                batch = channel_turns(batch)
                 outcomes = await asyncio.gather(
-                    *(self._deal_with(d, now) for d in batch), return_exceptions=True
+                    *(self._deal_with_bounded(d, now) for d in batch), return_exceptions=True
                 )
                 for digest, outcome in zip(batch, outcomes, strict=True):
                     if isinstance(outcome, BaseException):
@@ -227,6 +252,8 @@ class Scheduler:
                         counts[key] += n
                 if not await self.active():  # a long sweep renews its lease; lost, it stops
                     break
+            else:
+                await self._prepare(now)
             telemetry.LAG.set(lag)
             for state, n in (await self.store.digests.count_by_state()).items():
                 telemetry.DIGESTS.labels(state).set(n)
@@ -236,6 +263,21 @@ class Scheduler:
                 counts,
             )
         return counts
+
+    async def _prepare(self, now: datetime) -> None:
+        """Have the reports of the runs due in the next PREPARE_AHEAD composed now, each run
+        once (they are worked on after the sweep, as it does not wait for them)."""
+        after = max(now, self._prepared_until or now)
+        until = now + PREPARE_AHEAD
+        upcoming = await self.store.digests.upcoming(after, until, DUE_BATCH)
+        started = self.digests.prepare(upcoming, now)
+        self._prepared_until = until
+        if started:
+            log.info("composing %d digest reports ahead of their minute", started)
+
+    async def _deal_with_bounded(self, digest: Digest, now: datetime) -> dict[str, int]:
+        async with self._dealing:
+            return await self._deal_with(digest, now)
 
     async def _deal_with(self, digest: Digest, now: datetime) -> dict[str, int]:
         """Post or skip the runs missed since the digest was last dealt with (the one just
@@ -252,7 +294,7 @@ class Scheduler:
             outcome["skipped"] += skipped
         if newest is not None:
             late = now - newest > LATE_AFTER
-            result = await self.digests.run(digest.id, newest, late=late)
+            result = await self.digests.run(digest.id, newest, late=late, read=digest)
             if result.status == "posted":
                 outcome["late" if late else "posted"] += 1
         await self.store.digests.set_next_run(digest.id, next_run(schedule, now))

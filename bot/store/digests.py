@@ -223,6 +223,19 @@ class DigestsRepository(Repository):
         return [_digest(r) for r in rows]
 
     @unit
+    def upcoming(self, after: datetime, until: datetime, limit: int) -> builtins.list[Digest]:
+        """Up to `limit` active digests of every workspace next due after `after` and at or
+        before `until`, the soonest first (the scheduler composes their reports ahead)."""
+        rows = self._db.query(
+            f"""SELECT {_COLUMNS} FROM digests
+                WHERE paused = 0 AND next_run_at > ? AND next_run_at <= ?
+                ORDER BY next_run_at, id
+                LIMIT ?""",
+            [iso(after), iso(until), limit],
+        )
+        return [_digest(r) for r in rows]
+
+    @unit
     def count_by_state(self) -> dict[str, int]:
         """Digests of every workspace: how many are active and how many paused."""
         counts = {"active": 0, "paused": 0}

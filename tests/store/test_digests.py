@@ -156,6 +156,26 @@ async def test_due_is_active_digests_whose_next_run_has_come_the_most_overdue_fi
     assert (await store.digests.due(SLOT - timedelta(days=1), limit=10))[0].id == unknown
 
 
+async def test_upcoming_is_active_digests_due_after_now_and_by_a_moment_the_soonest_first(
+    store: Store, team_a: Team, team_b: Team
+) -> None:
+    now, soon, later, paused = [await _daily(store, team_a) for _ in range(4)]
+    sooner = await _daily(store, team_b)
+    await store.digests.set_next_run(now, SLOT)
+    await store.digests.set_next_run(soon, SLOT + timedelta(seconds=30))
+    await store.digests.set_next_run(sooner, SLOT + timedelta(seconds=10))
+    await store.digests.set_next_run(later, SLOT + timedelta(seconds=31))
+    await store.digests.set_next_run(paused, SLOT + timedelta(seconds=20))
+    await store.digests.set_paused(team_a, paused, True)
+
+    upcoming = await store.digests.upcoming(SLOT, SLOT + timedelta(seconds=30), limit=10)
+
+    assert [(d.id, d.team) for d in upcoming] == [(sooner, team_b), (soon, team_a)]
+    assert upcoming[1].next_run_at == SLOT + timedelta(seconds=30)
+    first = await store.digests.upcoming(SLOT, SLOT + timedelta(minutes=1), limit=1)
+    assert [d.id for d in first] == [sooner]
+
+
 async def test_set_next_run(store: Store, team_a: Team) -> None:
     digest_id = await _daily(store, team_a)
     # written in another zone, it is the same instant
