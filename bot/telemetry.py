@@ -18,6 +18,18 @@ COMMANDS = Counter(
 ACKS = Counter(
     "pulsebot_acks_total", "Requests from Slack answered, by HTTP status class", ["outcome"]
 )
+_ACKS_BY_CLASS: dict[int, Counter] = {}
+
+
+def acks(status: int) -> Counter:
+    """The ACKS counter of an HTTP status class, looked up once rather than per request."""
+    status_class = status // 100
+    child = _ACKS_BY_CLASS.get(status_class)
+    if child is None:
+        child = _ACKS_BY_CLASS[status_class] = ACKS.labels(f"{status_class}xx")
+    return child
+
+
 ACK_SECONDS = Histogram(
     "pulsebot_ack_seconds",
     "Time from a request reaching Pulse Bot to its acknowledgement leaving",

@@ -9,6 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,18 +20,24 @@ from bot.listeners.home import publish
 log = logging.getLogger(__name__)
 
 
-async def skip_redeliveries(
-    body: dict[str, Any],
-    context: AsyncBoltContext,
-    next: Callable[[], Awaitable[BoltResponse]],
-) -> BoltResponse | None:
-    """Slack retries events it thinks we missed; act on each event ID once."""
-    event_id = body.get("event_id")
-    deliveries = deps_of(context).store.deliveries
-    if isinstance(event_id, str) and not await deliveries.first_time(event_id):
-        log.info("skipping redelivery of %s", event_id)
-        return BoltResponse(status=200, body="")
-    return await next()
+class SkipRedeliveries(AsyncMiddleware):
+    """Slack retries events it thinks we missed; act on each event ID once. (A class: Bolt
+    works out a function middleware's arguments on every request, commands included.)"""
+
+    async def async_process(
+        self,
+        *,
+        req: AsyncBoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        event_id = req.body.get("event_id")
+        if isinstance(event_id, str):
+            deliveries = deps_of(req.context).store.deliveries
+            if not await deliveries.first_time(event_id):
+                log.info("skipping redelivery of %s", event_id)
+                return BoltResponse(status=200, body="")
+        return await next()
 
 
 async def forget_workspace(body: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -52,7 +60,7 @@ async def home(
 
 
 def register(app: AsyncApp) -> None:
-    app.middleware(skip_redeliveries)
+    app.middleware(SkipRedeliveries())
     app.event("app_uninstalled")(forget_workspace)
     app.event("tokens_revoked")(forget_workspace)
     app.event("app_home_opened")(home)

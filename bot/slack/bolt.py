@@ -21,14 +21,13 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import telemetry
 from bot.config import Settings
-from bot.slack.gate import Gate
+from bot.slack.gate import Gate, bolt_request
 from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens
 from bot.store import Store
@@ -95,6 +94,29 @@ class InstalledBot(AsyncAuthorize):
         )
 
 
+class OneBot(AsyncAuthorize):
+    """One workspace, one token: no `auth.test` on the way in. (Bolt's own check calls it
+    on the first request and, while Slack is unreachable, answers every command 500 or
+    "please reinstall" instead of letting the app say what is wrong.) A class, as
+    `InstalledBot` is: Bolt works out a function's arguments on every request."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    async def __call__(
+        self,
+        *,
+        context: AsyncBoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        **actor: str | None,
+    ) -> AuthorizeResult:
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=self._token
+        )
+
+
 def web_client(settings: Settings, token: str | None = None) -> AsyncWebClient:
     """Every Slack Web API call, OAuth exchange included, goes to SLACK_API_URL."""
     return AsyncWebClient(token=token, base_url=settings.slack_api_url)
@@ -123,22 +145,10 @@ def build_bolt_app(settings: Settings, store: Store) -> AsyncApp:
             oauth_settings=oauth,
             logger=logging.getLogger("slack_bolt"),
         )
-    token = settings.bot_token
-
-    async def authorize(
-        enterprise_id: str | None, team_id: str | None, user_id: str | None
-    ) -> AuthorizeResult:
-        """One workspace, one token: no `auth.test` on the way in. (Bolt's own check calls
-        it on the first request and, while Slack is unreachable, answers every command 500
-        or "please reinstall" instead of letting the app say what is wrong.)"""
-        return AuthorizeResult(
-            enterprise_id=enterprise_id, team_id=team_id, user_id=user_id, bot_token=token
-        )
-
     return AsyncApp(
         signing_secret=settings.signing_secret,
         client=client,
-        authorize=authorize,
+        authorize=OneBot(settings.bot_token),
         request_verification_enabled=False,  # bot.slack.gate checks, without logging bodies
         logger=logging.getLogger("slack_bolt"),
     )
@@ -164,19 +174,14 @@ def web_app(
         if isinstance(admitted, web.Response):
             response = admitted
         else:
-            bolt_request = AsyncBoltRequest(
-                body=admitted.body,
-                query=request.query_string,
-                headers=request.headers,  # type: ignore[arg-type]
-            )
             try:
-                bolt_response = await app.async_dispatch(bolt_request)
+                bolt_response = await app.async_dispatch(bolt_request(admitted, request))
             except Exception as exc:  # a body Slack would never send: the sender's fault
                 log.info("refused a request Bolt could not read: %s", type(exc).__name__)
                 bolt_response = BoltResponse(status=400, body="not a Slack request body")
             response = await to_aiohttp_response(bolt_response)
         telemetry.ACK_SECONDS.observe(time.perf_counter() - started)
-        telemetry.ACKS.labels(f"{response.status // 100}xx").inc()
+        telemetry.acks(response.status).inc()
         return response
 
     async def oauth(request: web.Request) -> web.Response:
