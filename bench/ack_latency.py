@@ -3,16 +3,19 @@
 - the fake Slack Web API and the simulated services: `python -m bench.fakes`;
 - Pulse Bot as the Procfile runs it: `python -m bot serve` (SQLite, one WeldPulse key);
 - the floor: a bare Bolt app whose listener only acks, `python -m bench.bare_app`;
-- the load: this process, firing `--n` concurrent signed `/pulse stats RANGE` commands.
+- the load: this process, firing `--n` concurrent signed `/pulse stats RANGE` commands,
+  one on each of `--n` keep-alive connections opened beforehand (`Burst`).
 
 WeldPulse answers after `--latency` seconds. Rounds alternate bare, bot, bare, bot … (at
 least 3 each); each round asks a different range, so the answer cache cannot serve it.
 Per round it prints p50/p95/p99/max of the time to the HTTP answer (Slack allows 3 s) for
-both, the p99 ratio, how many answers reached response_url and how long they took, and
-how many requests WeldPulse saw; then Pulse Bot's RSS and one `SUMMARY` line a script
-can read (the median of the rounds' p99 ratios, its spread, the slowest ack).
+both, and the CPU each app used meanwhile; the p99 ratio; how many answers reached
+response_url and how long they took, and how many requests WeldPulse saw. Then Pulse
+Bot's RSS and one `SUMMARY` line a script can read: the median of the rounds' p99 ratios,
+its spread, the slowest ack, and the ratio of the two apps' CPU over all rounds (a
+steadier figure than the p99s of a 2-core machine, where 200 acks take ~100 ms).
 
-    .venv/bin/python bench/ack_latency.py [--n 200] [--latency 2.0] [--rounds 3]
+    .venv/bin/python bench/ack_latency.py [--n 200] [--latency 2.0] [--rounds 10]
 """
 
 from __future__ import annotations
@@ -131,37 +134,75 @@ async def until_up(http: aiohttp.ClientSession, url: str) -> None:
     raise SystemExit(f"{url} did not come up within 60 s")
 
 
-async def fire(
-    http: aiohttp.ClientSession, url: str, fakes: Fakes, n: int, text: str, tag: str
-) -> list[float]:
-    """`n` signed commands at once; the time from each send to its HTTP answer. The
-    bodies are built and signed before the clock starts."""
-    requests = []
-    for i in range(n):
-        body = urlencode(
-            {
-                "team_id": TEAM.team_id,
-                "user_id": f"U{i:05d}",
-                "channel_id": "C0BENCH",
-                "command": "/pulse",
-                "text": text,
-                "response_url": fakes.response_url(f"{tag}-{i}"),
-                "trigger_id": f"t.{tag}.{i}",
-                "api_app_id": "A0PULSE",
-            }
-        )
-        requests.append((body, signed_headers(SECRET, body)))
+class Burst:
+    """`n` keep-alive HTTP/1.1 connections to one server's /slack/events, opened before the
+    clock starts; `fire` writes one request on each at once and times each answer from its
+    write. Plain streams rather than an HTTP client: aiohttp's client spends about half a
+    millisecond of CPU on each request, so with it a round of 200 mostly timed the load
+    generator itself and both apps read the same ~100 ms whatever they did."""
 
-    async def one(body: str, headers: dict[str, str]) -> float:
-        started_at = time.perf_counter()
-        async with http.post(url, data=body, headers=headers) as response:
-            await response.read()
+    def __init__(self, port: int, n: int) -> None:
+        self.port, self.n = port, n
+        self._streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def __aenter__(self) -> Burst:
+        for _ in range(self.n):
+            self._streams.append(await asyncio.open_connection("127.0.0.1", self.port))
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for _, writer in self._streams:
+            writer.close()
+
+    def request(self, body: str) -> bytes:
+        headers = {
+            "Host": f"127.0.0.1:{self.port}",
+            "Content-Length": str(len(body.encode())),
+            **signed_headers(SECRET, body),
+        }
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        return f"POST /slack/events HTTP/1.1\r\n{head}\r\n{body}".encode()
+
+    async def fire(self, fakes: Fakes, n: int, text: str, tag: str) -> list[float]:
+        """`n` signed commands at once; the time from each write to its answer. The
+        requests are built and signed before the clock starts."""
+        raw = [self.request(command_body(fakes, i, text, tag)) for i in range(n)]
+
+        async def one(
+            stream: tuple[asyncio.StreamReader, asyncio.StreamWriter], data: bytes
+        ) -> float:
+            reader, writer = stream
+            started_at = time.perf_counter()
+            writer.write(data)
+            head = await reader.readuntil(b"\r\n\r\n")
             elapsed = time.perf_counter() - started_at
-            if response.status != 200:
-                raise SystemExit(f"{url} answered {response.status}")
-        return elapsed
+            status, *lines = head.decode("latin-1").split("\r\n")
+            fields = dict(line.split(": ", 1) for line in lines if ": " in line)
+            length = next((v for k, v in fields.items() if k.lower() == "content-length"), None)
+            if length is None:
+                raise SystemExit(f"an answer without Content-Length: {status}")
+            await reader.readexactly(int(length))
+            if status.split()[1] != "200":
+                raise SystemExit(f"/slack/events answered {status}")
+            return elapsed
 
-    return list(await asyncio.gather(*(one(b, h) for b, h in requests)))
+        streams = self._streams[: len(raw)]
+        return list(await asyncio.gather(*(one(s, r) for s, r in zip(streams, raw, strict=True))))
+
+
+def command_body(fakes: Fakes, i: int, text: str, tag: str) -> str:
+    return urlencode(
+        {
+            "team_id": TEAM.team_id,
+            "user_id": f"U{i:05d}",
+            "channel_id": "C0BENCH",
+            "command": "/pulse",
+            "text": text,
+            "response_url": fakes.response_url(f"{tag}-{i}"),
+            "trigger_id": f"t.{tag}.{i}",
+            "api_app_id": "A0PULSE",
+        }
+    )
 
 
 async def call(http: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> Any:
@@ -202,12 +243,14 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
             *(sys.executable, "-m", "bench.bare_app", "--port", str(bare_port)),
             *("--secret", SECRET, "--api-url", fakes.urls["slack"]),
         ]
-        with started(bot_cmd, env) as bot, started(bare_cmd, env):
-            bot_url = f"http://127.0.0.1:{bot_port}/slack/events"
-            bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
-            connector = aiohttp.TCPConnector(limit=n + 10)
+        ratios: list[float] = []
+        bot_all: list[float] = []
+        bare_all: list[float] = []
+        delivered = 0
+        cpus: list[tuple[float, float]] = []  # (bot, bare): CPU used while acknowledging
+        with started(bot_cmd, env) as bot, started(bare_cmd, env) as bare_app:
             timeout = aiohttp.ClientTimeout(total=60)
-            async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+            async with aiohttp.ClientSession(timeout=timeout) as http:
                 await until_up(http, f"http://127.0.0.1:{bot_port}/healthz")
                 await until_up(http, f"http://127.0.0.1:{bare_port}/healthz")
                 await call(
@@ -216,42 +259,50 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
                     f"{control}/faults",
                     {"service": "weldpulse", "kind": "latency", "seconds": latency},
                 )
-                await fire(http, bare_url, fakes, 5, "help", "warm-bare")
-                await fire(http, bot_url, fakes, 5, "help", "warm-bot")
-                await answered(http, fakes, 5)
-                ratios, bot_all, bare_all, delivered = [], [], [], 0
-                print(
-                    f"{n} concurrent signed /pulse stats RANGE, WeldPulse answering after "
-                    f"{latency:g} s; each part in its own process"
-                )
-                for r in range(rounds):
-                    text = f"stats {RANGES[r % len(RANGES)]}"
-                    bare = await fire(http, bare_url, fakes, n, text, f"bare{r}")
-                    await call(http, "DELETE", fakes.urls["stats"])
-                    await call(http, "DELETE", f"{control}/requests")
-                    sent = time.perf_counter()
-                    acks = await fire(http, bot_url, fakes, n, text, f"bot{r}")
-                    got = await answered(http, fakes, n)
-                    took = time.perf_counter() - sent
-                    upstream = (await call(http, "GET", f"{control}/requests"))["total"]
-                    ratio = percentile(acks, 99) / percentile(bare, 99)
-                    ratios.append(ratio)
-                    bot_all += acks
-                    bare_all += bare
-                    delivered += got
-                    print(f"round {r + 1} `{text}`")
-                    print(f"  bare Bolt  {summary(bare)}")
-                    print(f"  Pulse Bot  {summary(acks)}   p99 ratio {ratio:.2f}")
-                    print(f"  answers {got}/{n} within {took:.1f} s; WeldPulse saw {upstream}")
+                async with Burst(bot_port, n) as bot_burst, Burst(bare_port, n) as bare_burst:
+                    await bare_burst.fire(fakes, 5, "help", "warm-bare")
+                    await bot_burst.fire(fakes, 5, "help", "warm-bot")
+                    await answered(http, fakes, 5)
+                    print(
+                        f"{n} concurrent signed /pulse stats RANGE, WeldPulse answering after "
+                        f"{latency:g} s; each part in its own process"
+                    )
+                    for r in range(rounds):
+                        text = f"stats {RANGES[r % len(RANGES)]}"
+                        cpu = cpu_seconds(bare_app.pid)
+                        bare = await bare_burst.fire(fakes, n, text, f"bare{r}")
+                        bare_cpu = cpu_seconds(bare_app.pid) - cpu
+                        await call(http, "DELETE", fakes.urls["stats"])
+                        await call(http, "DELETE", f"{control}/requests")
+                        sent = time.perf_counter()
+                        cpu = cpu_seconds(bot.pid)
+                        acks = await bot_burst.fire(fakes, n, text, f"bot{r}")
+                        bot_cpu = cpu_seconds(bot.pid) - cpu
+                        got = await answered(http, fakes, n)
+                        took = time.perf_counter() - sent
+                        upstream = (await call(http, "GET", f"{control}/requests"))["total"]
+                        ratio = percentile(acks, 99) / percentile(bare, 99)
+                        ratios.append(ratio)
+                        bot_all += acks
+                        bare_all += bare
+                        delivered += got
+                        print(f"round {r + 1} `{text}`")
+                        cpus.append((bot_cpu, bare_cpu))
+                        print(f"  bare Bolt  {summary(bare)}   CPU {bare_cpu * 1000:4.0f} ms")
+                        print(f"  Pulse Bot  {summary(acks)}   CPU {bot_cpu * 1000:4.0f} ms")
+                        print(f"  p99 ratio {ratio:.2f}")
+                        print(f"  answers {got}/{n} within {took:.1f} s; WeldPulse saw {upstream}")
                 rss = rss_mb(bot.pid)
     median = statistics.median(ratios)
+    cpu_ratio = sum(bot for bot, _ in cpus) / max(1e-9, sum(bare for _, bare in cpus))
     print(f"Pulse Bot RSS after the rounds: {rss:.0f} MB")
     print(
         f"SUMMARY n={n} rounds={rounds} ratio_p99_median={median:.2f} "
         f"ratio_p99_min={min(ratios):.2f} ratio_p99_max={max(ratios):.2f} "
         f"bot_p99_ms={percentile(bot_all, 99) * 1000:.0f} "
         f"bare_p99_ms={percentile(bare_all, 99) * 1000:.0f} "
-        f"bot_max_ms={max(bot_all) * 1000:.0f} answers={delivered}/{n * rounds} rss_mb={rss:.0f}"
+        f"bot_max_ms={max(bot_all) * 1000:.0f} cpu_ratio={cpu_ratio:.2f} "
+        f"answers={delivered}/{n * rounds} rss_mb={rss:.0f}"
     )
 
 
@@ -266,6 +317,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="bench/ack_latency.py")
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--latency", type=float, default=2.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     asyncio.run(main(args.n, args.latency, max(3, args.rounds)))
