@@ -18,6 +18,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 
+from bot.clients.network import service_transport
 from bot.clients.pool import ClientPool
 from bot.clock import Clock, SystemClock
 from bot.config import SchedulerPlacement, Settings
@@ -154,7 +155,9 @@ class Runtime:
                 "add the key they were written with (keys are comma-separated, newest first), "
                 "or point DATABASE_URL / DATABASE_PATH at the database these keys belong to."
             )
-        http = httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+        http = httpx.AsyncClient(
+            timeout=httpx.Timeout(15.0, connect=5.0), transport=service_transport()
+        )
         pool = ClientPool(
             http,
             settings.base_urls,
