@@ -32,6 +32,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -51,6 +52,14 @@ from tests.fakes.slack import signed_headers
 SECRET = "bench-signing-secret"
 TEAM = Team("T0BENCH")
 RANGES = ("7d", "30d", "90d", "24h", "last-week", "last-month", "yesterday", "this-week")
+
+
+def range_of(round_: int) -> str:
+    """A range no earlier round asked: the named ones, then weeks further and further back."""
+    if round_ < len(RANGES):
+        return RANGES[round_]
+    start = date.today() - timedelta(weeks=round_ + 1)
+    return f"{start.isoformat()}..{(start + timedelta(days=6)).isoformat()}"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -268,7 +277,7 @@ async def bench(fakes: Fakes, n: int, latency: float, rounds: int) -> None:
                         f"{latency:g} s; each part in its own process"
                     )
                     for r in range(rounds):
-                        text = f"stats {RANGES[r % len(RANGES)]}"
+                        text = f"stats {range_of(r)}"
                         cpu = cpu_seconds(bare_app.pid)
                         bare = await bare_burst.fire(fakes, n, text, f"bare{r}")
                         bare_cpu = cpu_seconds(bare_app.pid) - cpu
