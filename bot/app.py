@@ -248,7 +248,9 @@ class Runtime:
         )
         register(bolt, deps)
         gate = Gate(self.settings.signing_secret)
-        return SlackWiring(bolt, web_app(bolt, self.health, gate, self.inflight))
+        return SlackWiring(
+            bolt, web_app(bolt, self.health, gate, self.inflight, lambda: deps.reachable)
+        )
 
     async def context(
         self,

@@ -33,3 +33,51 @@ async def test_with_nothing_arriving_an_answer_starts_at_once() -> None:
     async with inflight.slot():
         assert inflight.busy == 1
     assert inflight.busy == 0
+
+
+async def test_a_dispatch_started_after_an_ack_waits_for_the_requests_arriving() -> None:
+    inflight = InFlight()
+    ran: list[str] = []
+
+    async def dispatch() -> None:
+        ran.append("dispatched")
+
+    async with inflight.arriving():  # another request on its way to its ack
+        inflight.start(dispatch())
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert ran == []
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert ran == ["dispatched"]
+
+
+async def test_a_started_dispatch_hands_over_to_its_listener_and_a_deploy_waits_for_it() -> None:
+    """As Bolt does: the dispatch starts the listener as a task of its own and returns at
+    the ack; the listener's answer is what a deploy must wait for."""
+    inflight = InFlight()
+    release = asyncio.Event()
+    answered: list[str] = []
+
+    async def listener() -> None:
+        async with inflight.slot():
+            await release.wait()
+            answered.append("answer")
+
+    tasks: list[asyncio.Future[None]] = []
+
+    async def dispatch() -> None:
+        tasks.append(asyncio.ensure_future(listener()))
+
+    inflight.start(dispatch())
+    assert inflight.busy == 1
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert inflight.busy == 1  # the listener's, counted once
+    draining = asyncio.create_task(inflight.drain(timeout=5))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert not draining.done()
+    release.set()
+    assert await draining == 0
+    assert answered == ["answer"]

@@ -15,6 +15,7 @@ from bot.errors import PulseError, StorageError
 from bot.listeners.deps import deps_of, request_context, seen_before, team_of
 from bot.listeners.respond import deliver
 from bot.render.message import Message
+from bot.slack.bolt import PULSE_COMMAND
 from bot.slack.reachability import UNREACHABLE
 from commands import dispatch
 
@@ -72,4 +73,4 @@ async def pulse(
 
 
 def register(app: AsyncApp) -> None:
-    app.command("/pulse")(pulse)
+    app.command(PULSE_COMMAND)(pulse)

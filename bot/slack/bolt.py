@@ -21,6 +21,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -30,11 +31,15 @@ from bot.config import Settings
 from bot.slack.gate import Gate, bolt_request
 from bot.slack.inflight import InFlight
 from bot.slack.outbound import BotTokens
+from bot.slack.reachability import UNREACHABLE
 from bot.store import Store
 from bot.store.slack_stores import StoreInstallationStore, StoreOAuthStateStore
 from bot.team import Team
 
 log = logging.getLogger(__name__)
+
+#: The slash command, as the manifest declares it.
+PULSE_COMMAND = "/pulse"
 
 BOT_SCOPES = (
     "commands",
@@ -159,20 +164,43 @@ def web_app(
     health: Callable[[], Awaitable[dict[str, Any]]],
     gate: Gate,
     inflight: InFlight,
+    reachable: Callable[[], bool] = lambda: True,
 ) -> web.Application:
     """The aiohttp application: Slack endpoints plus `GET /healthz`. Requests on their way
     to an acknowledgement are counted in `inflight` (the listeners' own), so answers wait
-    for them."""
+    for them.
+
+    `/pulse` is acknowledged here as soon as the gate lets it in, and Bolt runs its listener
+    after (tracked in `inflight`, so a deploy waits for it): all Bolt would add to the
+    acknowledgement is an empty body, after building the request's context and client,
+    running the middleware and waiting for the listener's `ack()` — most of an
+    acknowledgement's time. While Slack cannot be reached the acknowledgement says so,
+    and nothing more is done (the answer could not be delivered)."""
 
     async def events(request: web.Request) -> web.Response:
         async with inflight.arriving():
             return await acknowledge(request)
+
+    async def dispatch_acknowledged(bolt: AsyncBoltRequest) -> None:
+        try:
+            answer = await app.async_dispatch(bolt)
+        except Exception as exc:  # acknowledged already: nothing more to tell Slack
+            log.warning("an acknowledged command failed in Bolt: %s", type(exc).__name__)
+            return
+        if answer.status != 200:
+            log.warning("Bolt answered %d to an acknowledged command", answer.status)
 
     async def acknowledge(request: web.Request) -> web.Response:
         started = time.perf_counter()
         admitted = await gate.admit(request)
         if isinstance(admitted, web.Response):
             response = admitted
+        elif admitted.payload.get("command") == PULSE_COMMAND:
+            if reachable():
+                inflight.start(dispatch_acknowledged(bolt_request(admitted, request)))
+                response = web.Response(status=200)
+            else:
+                response = web.Response(status=200, text=UNREACHABLE)
         else:
             try:
                 bolt_response = await app.async_dispatch(bolt_request(admitted, request))

@@ -6,8 +6,13 @@ import asyncio
 import re
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from slack_bolt.authorization import AuthorizeResult
+
+from bot.slack.bolt import OneBot
 from bot.store.slack_stores import StoreInstallationStore
 from bot.team import Team
 from tests.e2e.harness import PulseHarness
@@ -24,6 +29,28 @@ async def test_help_is_acked_and_answered_through_response_url(harness: PulseHar
     texts = " ".join(b.get("text", {}).get("text", "") for b in answer["blocks"])
     assert "/pulse admins add @USER" in texts
     assert answer["blocks"][-1]["elements"][0]["action_id"] == "pulse_share"
+
+
+async def test_pulse_is_acknowledged_before_bolt_has_looked_at_it(
+    harness: PulseHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All Bolt would add to a command's acknowledgement is an empty body: the ack does
+    not wait for it (here, for its authorization step), and the answer follows."""
+    release = asyncio.Event()
+    authorize = OneBot.__call__
+
+    async def held(self: OneBot, **kwargs: Any) -> AuthorizeResult:
+        await release.wait()
+        return await authorize(self, **kwargs)
+
+    monkeypatch.setattr(OneBot, "__call__", held)
+    async with asyncio.timeout(5):  # a guard: on Bolt's own path the ack never comes
+        ack, response_id = await harness.command("help")
+    assert (ack.status_code, ack.text) == (200, "")
+    assert harness.slack.state.responses == []
+    release.set()
+    answer = await harness.response(response_id)
+    assert "/pulse" in answer["text"]
 
 
 async def test_unknown_subcommand_suggests_the_nearest(harness: PulseHarness) -> None:
