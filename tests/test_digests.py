@@ -454,6 +454,20 @@ async def test_a_report_composed_ahead_that_failed_is_asked_again_at_the_minute(
     assert not any("WeldPulse* —" in t for t in said)
 
 
+async def test_a_digest_that_cannot_be_composed_ahead_does_not_stop_the_others(
+    world: World,
+) -> None:
+    await world.connect("weldpulse")
+    broken = await world.add()
+    await world.store.db.run(
+        lambda: world.store.db.execute(
+            "UPDATE digests SET tz = 'Nowhere/Atlantis' WHERE id = ?", [broken.id]
+        )
+    )
+    await world.add(channel="C0OTHER")
+    assert await composed_ahead(world, NINE_BERLIN - timedelta(seconds=20)) > 0
+
+
 async def test_a_digest_paused_after_its_report_was_composed_ahead_is_not_posted(
     world: World,
 ) -> None:

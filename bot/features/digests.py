@@ -271,7 +271,11 @@ class Digests:
             when = digest.next_run_at
             if when is None or when <= now or len(started) >= PREPARED_MAX:
                 continue
-            asked = question(digest, when)
+            try:
+                asked = question(digest, when)
+            except Exception:  # its run will say what is wrong with it; the sweep goes on
+                log.warning("digest %s: no report composed ahead", digest.id, exc_info=True)
+                continue
             if asked[2].end > now or asked in started or asked in self._reports:
                 continue
             started.add(asked)
