@@ -27,7 +27,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
-from cryptography.fernet import Fernet
 from slack_sdk.oauth.installation_store import Installation
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: tests.*
@@ -109,8 +108,6 @@ async def main(workspaces: int, idle: float) -> None:
             urls,
             port=port,
             database=Path(tmp) / "many.db",
-            key=Fernet.generate_key().decode(),
-            SLACK_SIGNING_SECRET="bench",
             SLACK_CLIENT_ID="111.222",
             SLACK_CLIENT_SECRET="bench-client-secret",
         )

@@ -86,15 +86,15 @@ class _Backend(httpcore.AsyncNetworkBackend):
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
-def service_transport(limits: httpx.Limits = LIMITS) -> httpx.AsyncHTTPTransport:
+def service_transport() -> httpx.AsyncHTTPTransport:
     """httpx's transport, its pool built on `_Backend` (httpx does not take a backend, so
     the pool it made is replaced by the same pool with ours)."""
-    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport = httpx.AsyncHTTPTransport(limits=LIMITS)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
+        max_connections=LIMITS.max_connections,
+        max_keepalive_connections=LIMITS.max_keepalive_connections,
+        keepalive_expiry=LIMITS.keepalive_expiry,
         network_backend=_Backend(),
     )
     return transport

@@ -149,20 +149,9 @@ class Alerts:
         round over 10,000 workspaces is 32 tasks, not 20,000 waiting ones (their frames
         were tens of megabytes of a large deployment's memory)."""
         now = self.clock.now()
-        alerts = [
-            a
-            for a in await self.store.alerts.list_all_for_scheduler(include_muted=True)
-            if a.metric in CATALOGUE
-            and due(CATALOGUE[a.metric], now, self.interval, offset_seconds=a.id * 97)
-        ]
-        groups: dict[tuple[str, str, int], list[Alert]] = {}
-        for alert in alerts:
-            window = 0 if CATALOGUE[alert.metric].point_in_time else alert.over_seconds
-            groups.setdefault((alert.team.key, alert.metric, window), []).append(alert)
-        del alerts
+        groups = await self._due_groups(now)
         # a group still at it from an earlier round is left to finish
         todo = deque((key, group) for key, group in groups.items() if key not in self._running)
-        del groups
         counts = {"evaluated": 0, "posted": 0}
 
         async def take_turns() -> None:
@@ -183,6 +172,18 @@ class Alerts:
         for state, n in (await self.store.alerts.count_by_state()).items():
             telemetry.ALERTS.labels(state).set(n)
         return counts
+
+    async def _due_groups(self, now: datetime) -> dict[tuple[str, str, int], list[Alert]]:
+        """The alerts due at `now`, by what one reading answers: a workspace's metric over
+        one window."""
+        groups: dict[tuple[str, str, int], list[Alert]] = {}
+        for alert in await self.store.alerts.list_all_for_scheduler(include_muted=True):
+            metric = CATALOGUE.get(alert.metric)
+            if metric is None or not due(metric, now, self.interval, offset_seconds=alert.id * 97):
+                continue
+            window = 0 if metric.point_in_time else alert.over_seconds
+            groups.setdefault((alert.team.key, alert.metric, window), []).append(alert)
+        return groups
 
     async def _evaluate(self, group: list[Alert], now: datetime) -> dict[str, int]:
         observation = await self._observe(group[0], now)

@@ -18,6 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from bot import messages
@@ -74,13 +75,18 @@ LATE_AFTER = timedelta(minutes=5)
 TOKEN_PROBLEMS = {"token_revoked", "invalid_auth", "account_inactive", "not_installed"}
 
 
-#: What a report answers: the workspace, its services, the period, and the run's minute.
-Question = tuple[str, tuple[str, ...], Period, datetime]
+class Question(NamedTuple):
+    """What a report answers: the digests due at the same minute that ask it share one."""
+
+    team: str
+    services: tuple[str, ...]
+    period: Period
+    scheduled_for: datetime
 
 
 def question(digest: Digest, scheduled_for: datetime) -> Question:
     period = digest_period(digest, scheduled_for)
-    return (digest.team.key, digest.services, period, scheduled_for)
+    return Question(digest.team.key, digest.services, period, scheduled_for)
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,9 +231,7 @@ class Digests:
         # the digests of a workspace due together that ask for the same figures share
         # one report: a thousand due at once cost one report per distinct question
         try:
-            shared = await self._reports.get(
-                question(digest, scheduled_for), lambda: self._report(digest, scheduled_for)
-            )
+            shared = await self._shared_report(digest, question(digest, scheduled_for))
             message = digest_message(digest, shared)
         except PulseError as err:
             detail = messages.sentence(err)
@@ -265,7 +269,7 @@ class Digests:
         same now as at the run's minute, so the run then only posts. A report whose period
         runs up to the minute (`24h`, `today`) waits for it. Reports of minutes gone by are
         dropped. Answers how many were started; one that fails is composed again by its run."""
-        self._reports.forget(lambda asked: asked[3] < now - timedelta(minutes=1))
+        self._reports.forget(lambda asked: asked.scheduled_for < now - timedelta(minutes=1))
         started: set[Question] = set()
         for digest in upcoming:
             when = digest.next_run_at
@@ -276,7 +280,7 @@ class Digests:
             except Exception:  # its run will say what is wrong with it; the sweep goes on
                 log.warning("digest %s: no report composed ahead", digest.id, exc_info=True)
                 continue
-            if asked[2].end > now or asked in started or asked in self._reports:
+            if asked.period.end > now or asked in started or asked in self._reports:
                 continue
             started.add(asked)
             task = asyncio.create_task(self._compose_ahead(digest, asked))
@@ -285,9 +289,8 @@ class Digests:
         return len(started)
 
     async def _compose_ahead(self, digest: Digest, asked: Question) -> None:
-        scheduled_for = asked[3]
         try:
-            ahead = await self._reports.get(asked, lambda: self._report(digest, scheduled_for))
+            ahead = await self._shared_report(digest, asked)
             if ahead.failed:  # a service failed this early: the run asks it again
                 self._reports.forget(lambda key: key == asked)
         except PulseError as err:  # the run composes it again, and says what failed
@@ -306,9 +309,16 @@ class Digests:
             task.cancel()
         await asyncio.gather(*self._preparing, return_exceptions=True)
 
-    async def _report(self, digest: Digest, scheduled_for: datetime) -> Report:
-        async with self._composing:  # bounds concurrent upstream work in a fan-out
-            return await report(await self.pool.directory(digest.team), digest, scheduled_for)
+    async def _shared_report(self, digest: Digest, asked: Question) -> Report:
+        """The report answering `asked`: kept, under way, or composed now for everyone
+        who asks it meanwhile (at most COMPOSE_CONCURRENCY at once)."""
+
+        async def compose_it() -> Report:
+            async with self._composing:  # bounds concurrent upstream work in a fan-out
+                directory = await self.pool.directory(digest.team)
+                return await report(directory, digest, asked.scheduled_for)
+
+        return await self._reports.get(asked, compose_it)
 
     async def _refused(self, digest: Digest, scheduled_for: datetime, posted: Posted) -> RunResult:
         code = posted.error or "unknown_error"

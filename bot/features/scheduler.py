@@ -252,7 +252,7 @@ class Scheduler:
                         counts[key] += n
                 if not await self.active():  # a long sweep renews its lease; lost, it stops
                     break
-            else:
+            else:  # nothing left due, and the lease still held: compose ahead
                 await self._prepare(now)
             telemetry.LAG.set(lag)
             for state, n in (await self.store.digests.count_by_state()).items():

@@ -164,7 +164,7 @@ def web_app(
     health: Callable[[], Awaitable[dict[str, Any]]],
     gate: Gate,
     inflight: InFlight,
-    reachable: Callable[[], bool] = lambda: True,
+    reachable: Callable[[], bool],
 ) -> web.Application:
     """The aiohttp application: Slack endpoints plus `GET /healthz`. Requests on their way
     to an acknowledgement are counted in `inflight` (the listeners' own), so answers wait

@@ -25,11 +25,11 @@ from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
 ANSWERS_AT_ONCE = 64
+ACK_PRIORITY = 1.0  # seconds an answer waits at most for the acknowledgements in progress
 #: In a task `InFlight.start` made (and the tasks it makes): that task, once it exists.
 _STARTED: contextvars.ContextVar[list[asyncio.Task[object]] | None] = contextvars.ContextVar(
     "inflight_started", default=None
 )
-ACK_PRIORITY = 1.0  # seconds an answer waits at most for the acknowledgements in progress
 
 
 class InFlight:
